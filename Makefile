@@ -1,0 +1,38 @@
+# The single source of setup: `make run` and `make test` build everything they need from nothing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench screenshots clean migrate browser-deps
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || (echo "okrbot needs Python 3.11 or newer" >&2; exit 1)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+## run: start okrbot (HTTP server with Slack credentials, else the local sandbox)
+run: $(STAMP)
+	$(BIN)/okrbot run
+
+## test: lint, then the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+test: $(STAMP)
+	$(BIN)/ruff check bot storage tests bench
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot storage tests bench
+
+migrate: $(STAMP)
+	$(BIN)/okrbot migrate
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+screenshots: $(STAMP)
+	$(BIN)/python -m bot.sandbox.screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache okrbot.db

@@ -1,0 +1,147 @@
+"""create_app(): the Bolt App, its middleware, the one error handler, and every feature's listeners."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import handlers
+from bot.services import Services, UserFacingError
+from bot.settings import Settings
+from storage.db import insert_ignore
+from storage.models import ProcessedEvent
+
+log = logging.getLogger("okrbot.app")
+
+BOT_SCOPES = [
+    "channels:history", "chat:write", "commands", "groups:history", "im:history",
+    "im:write", "mpim:history", "mpim:write", "reactions:read", "reactions:write", "users:read",
+    "users:read.email",
+]
+
+
+def create_app(settings: Settings, services: Services, *, client: WebClient | None = None,
+               token_verification: bool = True, oauth_engine: Any = None) -> App:
+    """Build okrbot's Bolt app: HTTP (signed requests) or Socket Mode share it unchanged."""
+    kwargs: dict[str, Any] = {
+        "signing_secret": settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        "process_before_response": False,
+        "raise_error_for_unhandled_request": False,
+        "token_verification_enabled": token_verification,
+    }
+    if settings.slack_bot_token:
+        kwargs["token"] = settings.slack_bot_token.get_secret_value()
+        kwargs["client"] = client or WebClient(token=kwargs["token"], base_url=settings.slack_api_url, timeout=10)
+    elif settings.oauth_enabled:
+        kwargs["client"] = client or WebClient(base_url=settings.slack_api_url, timeout=10)
+        kwargs["oauth_settings"] = _oauth_settings(settings, oauth_engine)
+    else:
+        kwargs["client"] = client or WebClient(base_url=settings.slack_api_url, timeout=10)
+        kwargs["request_verification_enabled"] = bool(settings.slack_signing_secret)
+        kwargs["authorize"] = lambda **_: None
+    app = App(**kwargs)
+    app.use(_inject(services))
+    app.use(_drop_retried_events(services))
+    app.error(handle_error)
+    handlers.register_all(app)
+    return app
+
+
+def _oauth_settings(settings: Settings, engine: Any) -> OAuthSettings:
+    """Many workspaces: installations and OAuth states live in the same database."""
+    client_id = settings.slack_client_id or ""
+    installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
+    states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+    installations.create_tables()
+    states.create_tables()
+    return OAuthSettings(client_id=client_id,
+                         client_secret=settings.slack_client_secret.get_secret_value() if settings.slack_client_secret
+                         else "", scopes=BOT_SCOPES, installation_store=installations, state_store=states)
+
+
+def _inject(services: Services):  # noqa: ANN202 - Bolt middleware
+    def inject_services(context: Any, next: Any) -> None:  # noqa: A002 - Bolt's name
+        context["services"] = services
+        next()
+
+    return inject_services
+
+
+def _drop_retried_events(services: Services):  # noqa: ANN202 - Bolt middleware
+    def drop_retried_events(body: dict[str, Any], request: Any, next: Any) -> BoltResponse | None:  # noqa: A002
+        """Slack retries events it thinks we missed; the processed-event table makes that a no-op."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not event_id:
+            next()
+            return None
+        with services.ctx.sessions.begin() as session:
+            inserted = insert_ignore(session, ProcessedEvent, {"event_id": event_id, "team_id": body.get("team_id", ""),
+                                                               "received_at": services.ctx.clock()})
+        if not inserted:
+            retry = request.headers.get("x-slack-retry-num", ["?"])[0]
+            log.info("dropping event %s already processed (retry %s)", event_id, retry)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    return drop_retried_events
+
+
+def handle_error(error: Exception, body: dict[str, Any], response: BoltResponse | None, client: WebClient,
+                 context: Any) -> BoltResponse | None:
+    """The single error handler: UserFacingError → what the person reads; anything else → logged + apology."""
+    if isinstance(error, UserFacingError):
+        message = error.message
+    else:
+        reference = uuid.uuid4().hex[:8]
+        log.error("unhandled error (ref %s) on %s", reference, _describe(body), exc_info=error)
+        message = f"Sorry, something went wrong on our side (reference `{reference}`). Please try again."
+    kind = body.get("type")
+    not_acked = response is not None
+    if not_acked:
+        if kind == "view_submission" and isinstance(error, UserFacingError) and error.field:
+            return BoltResponse(status=200, body={"response_action": "errors", "errors": {error.field: message}})
+        if kind == "view_submission":
+            return BoltResponse(status=200, body={"response_action": "errors",
+                                                  "errors": _first_input_error(body, message)})
+        if body.get("command"):
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": message})
+    _tell(client, body, context, message)
+    return BoltResponse(status=200, body="") if not_acked else None
+
+
+def _first_input_error(body: dict[str, Any], message: str) -> dict[str, str]:
+    blocks = (body.get("view") or {}).get("blocks") or []
+    inputs = [b.get("block_id") for b in blocks if b.get("type") == "input" and b.get("block_id")]
+    return {inputs[0]: message} if inputs else {}
+
+
+def _tell(client: WebClient, body: dict[str, Any], context: Any, message: str) -> None:
+    """Reach the acting person privately: response_url, else an ephemeral in the channel, else a DM."""
+    user = context.get("user_id") or (body.get("user") or {}).get("id") or body.get("user_id")
+    channel = context.get("channel_id") or (body.get("channel") or {}).get("id") or body.get("channel_id")
+    response_url = body.get("response_url") or next(iter(body.get("response_urls") or []), {}).get("response_url")
+    try:
+        if response_url:
+            from slack_sdk.webhook import WebhookClient
+
+            WebhookClient(response_url).send(text=message, response_type="ephemeral", replace_original=False)
+        elif channel and user and not str(channel).startswith("D"):
+            client.chat_postEphemeral(channel=channel, user=user, text=message)
+        elif user:
+            client.chat_postMessage(channel=user, text=message)
+    except (SlackApiError, OSError, SQLAlchemyError):
+        log.exception("could not tell %s about an error", user)
+
+
+def _describe(body: dict[str, Any]) -> str:
+    return str(body.get("command") or (body.get("event") or {}).get("type") or body.get("type") or "request")

@@ -1,0 +1,259 @@
+"""The `okrbot` command: serve, socket, scheduler, migrate, manifest, outbox, import, export, nudge, sandbox."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bot.settings import ConfigError, Settings, load_settings
+from storage.migrate import SchemaOutdated
+
+F = TypeVar("F", bound=Callable[..., Any])
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+NO_CREDENTIALS = (
+    "okrbot has no Slack credentials. To connect a real workspace, create the app from manifest.yml "
+    "(`okrbot manifest --url https://your-host` prints it) and set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
+    "for HTTP mode (`okrbot serve`), or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode (`okrbot socket`), "
+    "in the environment or in .env. To try okrbot without a workspace, run `okrbot sandbox`."
+)
+
+
+def friendly(fn: F) -> F:
+    """Turn configuration and schema problems into one clear line and a non-zero exit, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as error:
+            click.echo(f"okrbot: {error}", err=True)
+            sys.exit(2)
+        except SchemaOutdated as error:
+            click.echo(f"okrbot: {error}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def setup_logging(level: str | None = None) -> None:
+    """Plain, greppable logs on stderr (secrets are SecretStr and never reach them)."""
+    logging.basicConfig(level=(level or os.environ.get("LOG_LEVEL", "INFO")).upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """okrbot: OKR 1-on-1s, check-ins, kudos and feedback in Slack."""
+    setup_logging()
+
+
+@cli.command()
+@friendly
+def migrate() -> None:
+    """Bring the database at DATABASE_URL to the latest schema."""
+    from storage.migrate import upgrade
+
+    settings = load_settings()
+    before, after = upgrade(settings.database_url)
+    click.echo(f"database at {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+@cli.command()
+@click.option("--url", default=None, help="Public base URL of `okrbot serve`, e.g. https://okrbot.example.com")
+@click.option("--socket-mode", is_flag=True, help="Print the manifest for Socket Mode (no request URLs).")
+def manifest(url: str | None, socket_mode: bool) -> None:
+    """Print manifest.yml ready for Slack's "Create an app from a manifest"."""
+    click.echo(render_manifest(url, socket_mode=socket_mode), nl=False)
+
+
+def render_manifest(url: str | None, *, socket_mode: bool = False) -> str:
+    """manifest.yml with request URLs pointed at `url` (or Socket Mode switched on)."""
+    import yaml
+
+    data = yaml.safe_load(MANIFEST.read_text())
+    settings_block = data.setdefault("settings", {})
+    if socket_mode:
+        settings_block["socket_mode_enabled"] = True
+        _strip_urls(data)
+    elif url:
+        base = url.rstrip("/")
+        settings_block["socket_mode_enabled"] = False
+        settings_block.setdefault("event_subscriptions", {})["request_url"] = f"{base}/slack/events"
+        settings_block.setdefault("interactivity", {})["request_url"] = f"{base}/slack/events"
+        for command in data.get("features", {}).get("slash_commands", []):
+            command["url"] = f"{base}/slack/events"
+        data.setdefault("oauth_config", {})["redirect_urls"] = [f"{base}/slack/oauth_redirect"]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _strip_urls(data: dict[str, Any]) -> None:
+    settings_block = data.get("settings", {})
+    settings_block.get("event_subscriptions", {}).pop("request_url", None)
+    settings_block.get("interactivity", {}).pop("request_url", None)
+    for command in data.get("features", {}).get("slash_commands", []):
+        command.pop("url", None)
+    data.get("oauth_config", {}).pop("redirect_urls", None)
+
+
+@cli.command()
+@click.option("--workers", type=int, default=None, help="gunicorn worker processes (default $WEB_CONCURRENCY or 2)")
+@click.option("--threads", type=int, default=8, help="threads per worker")
+@click.option("--bind", default=None, help="host:port (default 0.0.0.0:$PORT)")
+@friendly
+def serve(workers: int | None, threads: int, bind: str | None) -> None:
+    """Serve POST /slack/events and GET /healthz with gunicorn (with an outbox sender in every worker)."""
+    settings = load_settings()
+    settings.require_http()
+    _check_schema(settings)
+    run_gunicorn(settings, bind=bind or f"0.0.0.0:{settings.port}",
+                 workers=workers or int(os.environ.get("WEB_CONCURRENCY", "2")), threads=threads)
+
+
+def _check_schema(settings: Settings) -> None:
+    from storage.db import make_engine
+    from storage.migrate import ensure_current
+
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_current(engine, auto_migrate=settings.database_url == "sqlite:///okrbot.db", url=settings.database_url)
+    finally:
+        engine.dispose()
+
+
+def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
+                 wsgi_factory: Callable[[Any], Any] | None = None, sender: bool = True) -> None:
+    """Run okrbot's WSGI app in gunicorn; each worker builds its own runtime after the fork."""
+    from gunicorn.app.base import BaseApplication
+
+    from bot.runtime import build_runtime
+    from bot.web import create_wsgi_app
+
+    class OkrbotServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 30)
+            self.cfg.set("accesslog", os.environ.get("OKRBOT_ACCESS_LOG") or None)
+
+        def load(self) -> Any:
+            runtime = build_runtime(settings, migrate="skip")
+            if sender:
+                runtime.sender().start()
+            return (wsgi_factory or create_wsgi_app)(runtime)
+
+    OkrbotServer().run()
+
+
+@cli.command()
+@friendly
+def socket() -> None:
+    """Run the same app over Socket Mode (SLACK_APP_TOKEN), with the outbox sender."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.runtime import build_runtime
+
+    settings = load_settings()
+    settings.require_socket()
+    runtime = build_runtime(settings)
+    runtime.sender().start()
+    assert settings.slack_app_token is not None
+    SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value()).start()
+
+
+@cli.command()
+@friendly
+def scheduler() -> None:
+    """The clock process (run exactly one): nudges, reminders, housekeeping, plus an outbox sender."""
+    from bot.runtime import build_runtime
+    from bot.scheduler import build_scheduler
+
+    settings = load_settings()
+    settings.require_bot_token()
+    runtime = build_runtime(settings)
+    runtime.sender().start()
+    clock = build_scheduler(runtime, blocking=True)
+    signal.signal(signal.SIGTERM, lambda *_: clock.shutdown(wait=False))
+    try:
+        clock.start()
+    finally:
+        runtime.close()
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Also list delivered rows (newest 50).")
+@click.option("--retry-failed", is_flag=True, help="Put failed rows back in the queue.")
+@friendly
+def outbox(show_all: bool, retry_failed: bool) -> None:
+    """Show pending and failed deliveries (and why they failed)."""
+    from sqlalchemy import select, update
+
+    from bot.clock import utcnow
+    from bot.runtime import build_runtime
+    from storage.models import OutboundMessage
+
+    runtime = build_runtime(load_settings())
+    with runtime.sessions.begin() as session:
+        if retry_failed:
+            count = session.execute(update(OutboundMessage).where(OutboundMessage.status == "failed")
+                                    .values(status="pending", attempts=0, next_attempt_at=utcnow())).rowcount
+            click.echo(f"{count} failed rows queued again")
+        counts = runtime.services.ctx.outbox.counts(session)
+        click.echo("outbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty"))
+        rows = runtime.services.ctx.outbox.problems(session)
+        if show_all:
+            rows += list(session.scalars(select(OutboundMessage).where(OutboundMessage.status == "sent")
+                                         .order_by(OutboundMessage.id.desc()).limit(50)))
+        for row in rows:
+            detail = f" error: {row.last_error}" if row.last_error else ""
+            click.echo(f"#{row.id} {row.status:7} {row.method} to {row.channel_key} key={row.dedupe_key} "
+                       f"attempts={row.attempts} next={row.next_attempt_at:%Y-%m-%d %H:%M:%S}Z{detail}")
+
+
+@cli.command()
+@friendly
+def run() -> None:
+    """What `make run` does: serve with Slack credentials, else start the local sandbox."""
+    settings = load_settings()
+    if settings.has_credentials:
+        ctx = click.get_current_context()
+        ctx.invoke(serve)
+        return
+    try:
+        from bot.sandbox import server as sandbox_server
+    except ImportError:
+        click.echo(NO_CREDENTIALS, err=True)
+        sys.exit(2)
+    sandbox_server.main(reset=False)
+
+
+def _register_feature_commands() -> None:
+    from bot.commands import register_all
+
+    register_all(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `okrbot` console script."""
+    _register_feature_commands()
+    cli.main(args=argv, prog_name="okrbot")
+
+
+def json_default(value: Any) -> Any:
+    """JSON for dates and datetimes in exports."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def dumps(rows: list[dict[str, Any]]) -> str:
+    """Rows as pretty JSON (exports)."""
+    return json.dumps(rows, default=json_default, indent=2, ensure_ascii=False)

@@ -1,0 +1,71 @@
+"""`okrbot export kudos|feedback|one-on-ones|okrs|tasks [--format csv|json] [--since DATE]`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from datetime import date
+from typing import Any
+
+import click
+
+from bot.cli import dumps, friendly
+from bot.settings import load_settings
+
+KINDS = ("kudos", "feedback", "one-on-ones", "okrs", "tasks")
+
+
+def rows_for(services: Any, kind: str, since: date | None, include_private_text: bool) -> list[dict[str, Any]]:
+    """The export rows of one kind; each feature's service owns what it exports (and never private notes)."""
+    if kind == "kudos":
+        return services.kudos.export(since=since)
+    if kind == "feedback":
+        return services.feedback.export(since=since, include_private_text=include_private_text)
+    if kind == "one-on-ones":
+        return services.one_on_ones.export(since=since)
+    if kind == "tasks":
+        return services.one_on_ones.export_tasks(since=since)
+    return services.okrs.export(since=since)
+
+
+def render(rows: list[dict[str, Any]], fmt: str) -> str:
+    """Rows as CSV (header from the first row's keys) or JSON."""
+    if fmt == "json":
+        return dumps(rows) + "\n"
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def register(cli: click.Group) -> None:
+    """Add `okrbot export`."""
+
+    @cli.command("export")
+    @click.argument("kind", type=click.Choice(KINDS))
+    @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+    @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
+    @click.option("--include-private-text", is_flag=True,
+                  help="feedback only: include feedback texts (they are private to their recipients).")
+    @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None)
+    @friendly
+    def export(kind: str, fmt: str, since: Any, include_private_text: bool, output: str | None) -> None:
+        """Export data for reviews (private 1-on-1 notes are never exported)."""
+        from bot.runtime import build_runtime
+
+        runtime = build_runtime(load_settings())
+        if kind == "feedback" and not include_private_text:
+            click.echo("Feedback texts are private to their recipients and are left out; "
+                       "pass --include-private-text to include them.", err=True)
+        rows = rows_for(runtime.services, kind, since.date() if since else None, include_private_text)
+        text = render(rows, fmt)
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            click.echo(f"{len(rows)} {kind} rows written to {output}", err=True)
+        else:
+            sys.stdout.write(text)

@@ -1,0 +1,13 @@
+"""Thin Bolt listeners, one module per feature, each with `register(app)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register_all(app: App) -> None:
+    """Bind every feature's listeners to `app`."""
+    from bot.handlers import feedback, home, kudos, lifecycle, nudges, okrs, one_on_ones
+
+    for feature in (lifecycle, one_on_ones, okrs, kudos, feedback, nudges, home):
+        feature.register(app)

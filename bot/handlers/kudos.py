@@ -1,0 +1,9 @@
+"""Slack listeners for kudos."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    """Bind this feature's listeners."""

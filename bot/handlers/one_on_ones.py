@@ -1,0 +1,9 @@
+"""Slack listeners for one on ones."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    """Bind this feature's listeners."""

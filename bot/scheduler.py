@@ -1,0 +1,59 @@
+"""The clock process: named APScheduler jobs, each calling one service method."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import delete
+
+from bot.runtime import Runtime
+from storage.models import ProcessedEvent
+
+log = logging.getLogger("okrbot.scheduler")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A named, listable job: `run(runtime)` every `minutes`."""
+
+    name: str
+    minutes: float
+    run: Callable[[Runtime], Any]
+
+
+def purge_processed_events(runtime: Runtime) -> int:
+    """Forget event ids older than a day (Slack retries within minutes)."""
+    cutoff = runtime.services.ctx.clock() - timedelta(days=1)
+    with runtime.sessions.begin() as session:
+        return session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff)).rowcount or 0
+
+
+JOBS: list[Job] = [
+    Job("purge-processed-events", 60, purge_processed_events),
+]
+
+
+def build_scheduler(runtime: Runtime, *, blocking: bool = True) -> BlockingScheduler | BackgroundScheduler:
+    """A scheduler with every job of JOBS (coalesced, one instance at a time)."""
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+    for job in JOBS:
+        scheduler.add_job(_logged(job, runtime), "interval", minutes=job.minutes, id=job.name, name=job.name,
+                          coalesce=True, max_instances=1, next_run_time=runtime.services.ctx.clock())
+    return scheduler
+
+
+def _logged(job: Job, runtime: Runtime) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            result = job.run(runtime)
+            log.info("job %s done: %s", job.name, result)
+        except Exception:  # a failing job must not stop the clock; the error is logged with its traceback
+            log.exception("job %s failed", job.name)
+
+    return run

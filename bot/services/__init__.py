@@ -1,0 +1,33 @@
+"""Use-cases: transactions, rules and permissions. Services return frozen view-models, never ORM rows,
+and never import a Slack client (they reach Slack through `ports.Directory` and the outbox)."""
+
+from __future__ import annotations
+
+from bot.services.context import ServiceContext
+from bot.services.errors import NotFound, UserFacingError
+
+__all__ = ["NotFound", "ServiceContext", "Services", "UserFacingError"]
+
+
+class Services:
+    """Every use-case of okrbot, built once per process and injected into Bolt listeners as `services`."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        from bot.services.feedback import FeedbackService
+        from bot.services.home import HomeService
+        from bot.services.kudos import KudosService
+        from bot.services.nudges import NudgeService
+        from bot.services.okrs import OkrService
+        from bot.services.one_on_ones import OneOnOneService
+        from bot.services.people import PeopleService
+        from bot.services.workspaces import WorkspaceService
+
+        self.ctx = ctx
+        self.people = PeopleService(ctx)
+        self.workspaces = WorkspaceService(ctx)
+        self.okrs = OkrService(ctx, self)
+        self.one_on_ones = OneOnOneService(ctx, self)
+        self.kudos = KudosService(ctx, self)
+        self.feedback = FeedbackService(ctx, self)
+        self.nudges = NudgeService(ctx, self)
+        self.home = HomeService(ctx, self)

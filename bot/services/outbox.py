@@ -1,0 +1,106 @@
+"""The outbox: notifications written in the caller's transaction, delivered later by the sender.
+
+A row is a Slack Web API call (`chat.postMessage` by default) with a dedupe key unique per team, so
+writing the same notification twice (a retried event, a double click, a second scheduler) is a no-op.
+`update_of` names another row's dedupe key: the call is a `chat.update` of the message that row posted,
+sent only after that row was delivered. `on_sent` names a hook (registered with `@outbox_hook`) that
+runs in the sender's transaction with the Slack answer, e.g. to remember a message's ts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from storage.db import insert_ignore
+from storage.models import OutboundMessage
+
+Hook = Callable[[Session, OutboundMessage, dict[str, Any], str], None]
+_HOOKS: dict[str, Hook] = {}
+
+
+def outbox_hook(name: str) -> Callable[[Hook], Hook]:
+    """Register `fn(session, row, slack_answer, arg)` to run when a row with `on_sent="name:arg"` is sent."""
+
+    def register(fn: Hook) -> Hook:
+        _HOOKS[name] = fn
+        return fn
+
+    return register
+
+
+def run_hook(session: Session, row: OutboundMessage, answer: dict[str, Any]) -> None:
+    """Run the row's `on_sent` hook, if any (unknown names are a programming error)."""
+    if not row.on_sent:
+        return
+    name, _, arg = row.on_sent.partition(":")
+    _HOOKS[name](session, row, answer, arg)
+
+
+class Outbox:
+    """Writes notifications; the sender (bot.slack_port.OutboxSender) delivers them."""
+
+    def __init__(self, clock: Clock, wake: Callable[[], None] | None = None) -> None:
+        self._clock = clock
+        self._wake = wake
+
+    def set_waker(self, wake: Callable[[], None]) -> None:
+        """Let the in-process sender know new rows exist (called after commit is fine either way)."""
+        self._wake = wake
+
+    def add(
+        self,
+        session: Session,
+        *,
+        team_id: str,
+        key: str,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        method: str = "chat.postMessage",
+        update_of: str | None = None,
+        thread_of: str | None = None,
+        on_sent: str | None = None,
+        not_before: datetime | None = None,
+        **extra: Any,
+    ) -> bool:
+        """Queue one Slack call in `session`'s transaction; False when `key` was queued before.
+
+        `channel` is a channel id or a user id (a DM). `text` is the notification fallback Slack shows.
+        `thread_of` posts into the thread of the message another row (by key) posted.
+        """
+        payload: dict[str, Any] = {"text": text, **extra}
+        if blocks is not None:
+            payload["blocks"] = blocks
+        if update_of:
+            payload["update_of"] = update_of
+            method = "chat.update"
+        if thread_of:
+            payload["thread_of"] = thread_of
+        now = self._clock()
+        inserted = insert_ignore(session, OutboundMessage, {
+            "team_id": team_id, "dedupe_key": key[:255], "method": method, "channel_key": channel,
+            "payload": payload, "on_sent": on_sent, "status": "pending", "attempts": 0,
+            "next_attempt_at": not_before or now, "created_at": now,
+        })
+        if inserted and self._wake:
+            self._wake()
+        return bool(inserted)
+
+    @staticmethod
+    def counts(session: Session) -> dict[str, int]:
+        """Rows per status, for `okrbot outbox` and /healthz."""
+        rows = session.execute(select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status))
+        return {status: count for status, count in rows}
+
+    @staticmethod
+    def problems(session: Session, limit: int = 50) -> list[OutboundMessage]:
+        """Failed rows and rows still waiting, oldest first."""
+        stmt = (select(OutboundMessage).where(OutboundMessage.status.in_(("pending", "sending", "failed")))
+                .order_by(OutboundMessage.id).limit(limit))
+        return list(session.scalars(stmt))

@@ -1,0 +1,88 @@
+"""Migrations, models and datetimes on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from storage.db import Base, insert_ignore, make_engine, make_sessions, table_names
+from storage.migrate import current_revision, ensure_current, head_revision, SchemaOutdated, upgrade
+from storage.models import Kudos, Nudge, OutboundMessage, ProcessedEvent, Workspace
+
+
+def test_migrations_build_every_table(db_url: str) -> None:
+    """The migrated database has every table of the models and is at head."""
+    engine = make_engine(db_url)
+    assert {t.name for t in Base.metadata.sorted_tables} <= table_names(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_models_and_migrations_agree(db_url: str) -> None:
+    """Autogenerate finds no difference between the models and the migrated schema."""
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_migrate_an_empty_sqlite_file(tmp_path) -> None:  # noqa: ANN001
+    """`okrbot migrate` on a new SQLite file goes from nothing to head, and again is a no-op."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    assert upgrade(url) == (None, head_revision())
+    assert upgrade(url) == (head_revision(), head_revision())
+
+
+def test_outdated_schema_is_refused(tmp_path) -> None:  # noqa: ANN001
+    """An empty database makes ensure_current raise a message that says to run `okrbot migrate`."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SchemaOutdated, match="okrbot migrate"):
+        ensure_current(engine)
+
+
+def test_datetimes_come_back_utc_aware(db_url: str) -> None:
+    """A datetime written in another zone is read back as the same instant, aware, in UTC."""
+    sessions = make_sessions(make_engine(db_url))
+    written = datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    with sessions.begin() as session:
+        session.add(Workspace(team_id="T1", name="Acme", installed_at=written))
+    with sessions() as session:
+        read = session.scalar(select(Workspace.installed_at))
+    assert read == written
+    assert read.tzinfo is not None and read.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused(db_url: str) -> None:
+    """Storing a naive datetime is a programming error, caught before it reaches the database."""
+    sessions = make_sessions(make_engine(db_url))
+    with pytest.raises(Exception, match="naive datetime"), sessions.begin() as session:
+        session.add(Workspace(team_id="T1", installed_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+        session.flush()
+
+
+NOW = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("model", "row"), [
+    (ProcessedEvent, {"event_id": "Ev1", "team_id": "T1", "received_at": NOW}),
+    (Kudos, {"team_id": "T1", "giver_id": "U1", "receiver_id": "U2", "source": "reaction", "channel_id": "C1",
+             "message_ts": "1.2", "reaction": "clap", "giver_local_day": NOW.date(), "created_at": NOW}),
+    (Nudge, {"team_id": "T1", "manager_id": "U1", "report_id": "U2", "period": "2026-12", "created_at": NOW}),
+    (OutboundMessage, {"team_id": "T1", "dedupe_key": "k", "channel_key": "U1", "payload": {"text": "hi"},
+                       "next_attempt_at": NOW, "created_at": NOW}),
+])
+def test_natural_keys_make_a_second_insert_a_no_op(db_url: str, model: type, row: dict) -> None:
+    """Writing the same processed event, kudos, nudge or outbox row twice stores it once."""
+    sessions = make_sessions(make_engine(db_url))
+    with sessions.begin() as session:
+        assert insert_ignore(session, model, dict(row)) == 1
+    with sessions.begin() as session:
+        assert insert_ignore(session, model, dict(row)) == 0
+    with sessions() as session:
+        assert len(session.scalars(select(model)).all()) == 1

@@ -1,0 +1,65 @@
+"""The import rules of DESIGN.md: handlers → services → storage; blocks is a leaf."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SLACK_CLIENTS = ("slack_sdk", "slack_bolt")
+
+
+def imports_of(package: str) -> dict[str, set[str]]:
+    """Every module under `package` with the modules it imports (top-level and inside functions)."""
+    found: dict[str, set[str]] = {}
+    for path in (ROOT / package.replace(".", "/")).rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    """`module imports name` lines for every forbidden import under `package`."""
+    return sorted(f"{module} imports {name}" for module, names in imports_of(package).items()
+                  for name in names if name.split(".")[0] in forbidden or name.startswith(forbidden))
+
+
+@pytest.mark.parametrize("package", ["bot.blocks", "storage"])
+def test_leaf_packages_import_no_slack_client(package: str) -> None:
+    """bot.blocks and storage import neither slack_sdk/slack_bolt nor bot.handlers."""
+    assert offenders(package, (*SLACK_CLIENTS, "bot.handlers")) == []
+
+
+def test_blocks_do_not_touch_the_database() -> None:
+    """Block builders are pure: no SQLAlchemy, storage or services."""
+    assert offenders("bot.blocks", ("sqlalchemy", "storage", "bot.services")) == []
+
+
+def test_storage_does_not_import_the_bot() -> None:
+    """Storage never reaches up into the application."""
+    assert offenders("storage", ("bot",)) == []
+
+
+def test_services_import_no_slack_client_and_no_handlers() -> None:
+    """Services reach Slack only through ports and the outbox."""
+    assert offenders("bot.services", (*SLACK_CLIENTS, "bot.handlers", "bot.slack_port")) == []
+
+
+def test_only_the_clock_module_reads_the_clock() -> None:
+    """datetime.now / utcnow / date.today / time.time appear only in bot/clock.py."""
+    calls = []
+    for path in list((ROOT / "bot").rglob("*.py")) + list((ROOT / "storage").rglob("*.py")):
+        if path.name == "clock.py" or "sandbox" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in ("now", "utcnow", "today") and \
+                    isinstance(node.value, ast.Name) and node.value.id in ("datetime", "date"):
+                calls.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}")
+    assert calls == []
