@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.db import (
     PG_SKIP_REASON,
+    create_private_database,
+    drop_private_database,
     fresh_sqlite,
     migrated_sqlite_template,
     pg_url_from_env,
@@ -24,13 +26,17 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> str:
-    """The PostgreSQL test database, migrated from empty once per run (skipped without TEST_DATABASE_URL)."""
-    url = pg_url_from_env()
-    if not url:
+def pg_url() -> Iterator[str]:
+    """A private PostgreSQL database for this run, migrated from empty (skipped without TEST_DATABASE_URL)."""
+    base = pg_url_from_env()
+    if not base:
         pytest.skip(PG_SKIP_REASON)
-    reset_postgres(url)
-    return url
+    url = create_private_database(base)
+    try:
+        reset_postgres(url)
+        yield url
+    finally:
+        drop_private_database(base, url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

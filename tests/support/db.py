@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from storage.db import Base, make_engine
+from storage.db import Base, make_engine, normalise_url
 from storage.migrate import upgrade
 
 PG_SKIP_REASON = "TEST_DATABASE_URL is not set: the PostgreSQL variant of this test is skipped (CI sets it)"
@@ -19,13 +21,27 @@ def pg_url_from_env() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
 
-def reset_postgres(url: str) -> None:
-    """Drop every table of the test database and migrate it from empty (once per test session)."""
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+def create_private_database(base_url: str) -> str:
+    """A new, empty database beside TEST_DATABASE_URL's, so concurrent test runs never share tables."""
+    name = f"okrbot_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = make_engine(base_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
+    return str(make_url(normalise_url(base_url)).set(database=name).render_as_string(hide_password=False))
+
+
+def drop_private_database(base_url: str, url: str) -> None:
+    """Drop a database made by create_private_database."""
+    name = make_url(url).database
+    engine = make_engine(base_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def reset_postgres(url: str) -> None:
+    """Migrate the (private, empty) test database from nothing (once per test session)."""
     upgrade(url)
 
 

@@ -1,0 +1,18 @@
+"""Action and callback ids that cross features (one feature's button opens another feature's modal).
+
+Ids private to a feature live in that feature's handler module as its own enum.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SharedAction(StrEnum):
+    """Buttons any message or the Home tab may show."""
+
+    REQUEST_ONE_ON_ONE = "1on1.request.open"  # value: manager user id or ""
+    CHECK_IN = "okr.checkin.open"  # value: objective id or "" (all of the caller's objectives)
+    GIVE_FEEDBACK = "feedback.give.open"  # value: feedback request id, or "" to choose the person
+    GIVE_KUDOS = "kudos.give.open"  # value: receiver user id or ""
+    OPEN_HOME = "home.open"  # value: ""
