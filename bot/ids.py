@@ -16,3 +16,4 @@ class SharedAction(StrEnum):
     GIVE_FEEDBACK = "feedback.give.open"  # value: feedback request id, or "" to choose the person
     GIVE_KUDOS = "kudos.give.open"  # value: receiver user id or ""
     OPEN_HOME = "home.open"  # value: ""
+    SCHEDULE_ONE_ON_ONE = "1on1.schedule.open"  # value: report user id (a manager proposes a time)

@@ -16,3 +16,16 @@ class OneOnOneService:
     def __init__(self, ctx: ServiceContext, services: Services) -> None:
         self._ctx = ctx
         self._services = services
+
+    # --- conversation capture, called by bot.handlers.events for every thread message (issue 3) ---
+    def record_reply(self, *, team_id: str, channel: str, thread_ts: str, ts: str, user_id: str, text: str) -> bool:
+        """Store a reply if `thread_ts` is one of ours; False when it is not."""
+        return False
+
+    def record_edit(self, *, team_id: str, channel: str, ts: str, text: str) -> bool:
+        """Reflect an edit of a stored reply; False when it is not ours."""
+        return False
+
+    def record_delete(self, *, team_id: str, channel: str, ts: str) -> bool:
+        """Reflect the deletion of a stored reply; False when it is not ours."""
+        return False

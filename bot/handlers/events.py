@@ -1,0 +1,74 @@
+"""Events several features listen to. Bolt runs only the first matching listener, so one listener per
+event fans out to each feature's service; each service ignores what is not its own (another thread,
+another reaction) and returns quickly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.services import Services
+
+IGNORED_SUBTYPES = {"bot_message", "channel_join", "channel_leave", "channel_topic", "channel_purpose",
+                    "channel_name", "pinned_item", "unpinned_item", "ekm_access_denied", "thread_broadcast_hidden"}
+
+
+def handle_message(ack: Ack, body: dict[str, Any], event: dict[str, Any], services: Services) -> None:
+    """message.*: thread replies, edits and deletions become the conversation of a 1-on-1 or an OKR."""
+    ack()
+    team_id = body.get("team_id", "")
+    channel = event.get("channel", "")
+    subtype = event.get("subtype")
+    if subtype in IGNORED_SUBTYPES or event.get("bot_id"):
+        return
+    if subtype == "message_changed":
+        message = event.get("message") or {}
+        if message.get("bot_id") or not message.get("user"):
+            return
+        for capture in (services.one_on_ones, services.okrs):
+            capture.record_edit(team_id=team_id, channel=channel, ts=message.get("ts", ""),
+                                text=message.get("text", ""))
+        return
+    if subtype == "message_deleted":
+        for capture in (services.one_on_ones, services.okrs):
+            capture.record_delete(team_id=team_id, channel=channel, ts=event.get("deleted_ts", ""))
+        return
+    thread_ts = event.get("thread_ts")
+    user = event.get("user")
+    if not thread_ts or thread_ts == event.get("ts") or not user:
+        return
+    for capture in (services.one_on_ones, services.okrs):
+        capture.record_reply(team_id=team_id, channel=channel, thread_ts=thread_ts, ts=event.get("ts", ""),
+                             user_id=user, text=event.get("text", ""))
+
+
+def handle_reaction_added(ack: Ack, body: dict[str, Any], event: dict[str, Any], services: Services) -> None:
+    """reaction_added: kudos by reaction, and reactions on an OKR's message."""
+    ack()
+    _reaction(body, event, services, added=True)
+
+
+def handle_reaction_removed(ack: Ack, body: dict[str, Any], event: dict[str, Any], services: Services) -> None:
+    """reaction_removed: takes that kudos back, and removes the reaction from the OKR conversation."""
+    ack()
+    _reaction(body, event, services, added=False)
+
+
+def _reaction(body: dict[str, Any], event: dict[str, Any], services: Services, *, added: bool) -> None:
+    item = event.get("item") or {}
+    if item.get("type") != "message":
+        return
+    fields = {"team_id": body.get("team_id", ""), "user_id": event.get("user", ""),
+              "item_user": event.get("item_user"), "channel": item.get("channel", ""), "ts": item.get("ts", ""),
+              "reaction": event.get("reaction", ""), "added": added}
+    services.kudos.record_reaction(**fields)
+    services.okrs.record_reaction(**fields)
+
+
+def register(app: App) -> None:
+    """Bind the shared event listeners."""
+    app.event("message")(handle_message)
+    app.event("reaction_added")(handle_reaction_added)
+    app.event("reaction_removed")(handle_reaction_removed)
