@@ -52,6 +52,7 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(255), default="")
     email: Mapped[str | None] = mapped_column(String(320))
     tz: Mapped[str | None] = mapped_column(String(64))
+    tz_override: Mapped[str | None] = mapped_column(String(64))  # set by `okrbot import people`; beats Slack's
     manager_id: Mapped[str | None] = mapped_column(UserId)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -107,7 +107,7 @@ class PeopleService:
             session.add(person)
         person.name = slack_user.name
         person.email = slack_user.email
-        person.tz = slack_user.tz
+        person.tz = person.tz_override or slack_user.tz
         person.is_bot = slack_user.is_bot
         person.is_active = not slack_user.deleted
         person.is_admin = slack_user.is_admin

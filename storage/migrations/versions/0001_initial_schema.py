@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 15:20:56.649762
+Create Date: 2026-11-25 15:32:17.851982
 """
 from alembic import op
 import sqlalchemy as sa
@@ -115,6 +115,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('tz', sa.String(length=64), nullable=True),
+    sa.Column('tz_override', sa.String(length=64), nullable=True),
     sa.Column('manager_id', sa.String(length=32), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('is_bot', sa.Boolean(), nullable=False),
