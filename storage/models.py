@@ -178,6 +178,7 @@ class OneOnOne(Base):
     request_ts: Mapped[str | None] = mapped_column(SlackTs)
     thread_channel: Mapped[str | None] = mapped_column(String(32))  # the 1-on-1 message (conversation)
     thread_ts: Mapped[str | None] = mapped_column(SlackTs)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped on each change of the 1-on-1 message
     objectives: Mapped[list[Objective]] = relationship(secondary=objective_links)
     __table_args__ = (
         Index("ix_one_on_ones_pair", "team_id", "manager_id", "requester_id", "state"),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 15:32:17.851982
+Create Date: 2026-11-25 15:32:26.724031
 """
 from alembic import op
 import sqlalchemy as sa
@@ -81,6 +81,7 @@ def upgrade() -> None:
     sa.Column('request_ts', sa.String(length=32), nullable=True),
     sa.Column('thread_channel', sa.String(length=32), nullable=True),
     sa.Column('thread_ts', sa.String(length=32), nullable=True),
+    sa.Column('revision', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('one_on_ones', schema=None) as batch_op:
