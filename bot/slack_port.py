@@ -264,6 +264,9 @@ class OutboxSender:
             return
         self._bucket.take()
         try:
+            if "open_users" in args:  # a group DM ("U1,U2"): opened at delivery, its id is the channel
+                opened = self._call(team_id, "conversations.open", {"users": args.pop("open_users")})
+                args["channel"] = opened["channel"]["id"]
             answer = self._call(team_id, method, args)
         except Retry as retry:
             if retry.counts and attempts + 1 >= self.max_attempts:
