@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from storage.db import Base, insert_ignore, make_engine, make_sessions, table_names
-from storage.migrate import current_revision, ensure_current, head_revision, SchemaOutdated, upgrade
+from storage.migrate import SchemaOutdated, current_revision, ensure_current, head_revision, upgrade
 from storage.models import Kudos, Nudge, OutboundMessage, ProcessedEvent, Workspace
 
 
