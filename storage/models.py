@@ -320,12 +320,21 @@ class Nudge(Base):
     manager_id: Mapped[str] = mapped_column(UserId)
     report_id: Mapped[str] = mapped_column(UserId)
     period: Mapped[str] = mapped_column(String(7))  # "2026-12"
-    status: Mapped[str] = mapped_column(String(16), default="sent")  # sent | skipped | snoozed
+    status: Mapped[str] = mapped_column(String(16), default="sent")  # sent | skipped | snoozed | missed
     reason: Mapped[str] = mapped_column(String(255), default="")
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    __table_args__ = (UniqueConstraint("team_id", "manager_id", "report_id", "period", name="uq_nudge_pair_period"),)
+    # Each recipient's DM, at their own local nudge time: pending | queued | missed | none
+    manager_dm: Mapped[str] = mapped_column(String(16), default="pending")
+    manager_dm_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    report_dm: Mapped[str] = mapped_column(String(16), default="pending")
+    report_dm_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (
+        UniqueConstraint("team_id", "manager_id", "report_id", "period", name="uq_nudge_pair_period"),
+        Index("ix_nudges_period", "period", "team_id"),
+        Index("ix_nudges_snoozed", "status", "snoozed_until"),
+    )
 
 
 class OutboundMessage(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 15:32:26.724031
+Create Date: 2026-11-25 15:35:02.395712
 """
 from alembic import op
 import sqlalchemy as sa
@@ -39,9 +39,17 @@ def upgrade() -> None:
     sa.Column('content', sa.JSON(), nullable=True),
     sa.Column('snoozed_until', storage.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', storage.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('manager_dm', sa.String(length=16), nullable=False),
+    sa.Column('manager_dm_at', storage.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('report_dm', sa.String(length=16), nullable=False),
+    sa.Column('report_dm_at', storage.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('team_id', 'manager_id', 'report_id', 'period', name='uq_nudge_pair_period')
     )
+    with op.batch_alter_table('nudges', schema=None) as batch_op:
+        batch_op.create_index('ix_nudges_period', ['period', 'team_id'], unique=False)
+        batch_op.create_index('ix_nudges_snoozed', ['status', 'snoozed_until'], unique=False)
+
     op.create_table('objectives',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('team_id', sa.String(length=32), nullable=False),
@@ -369,6 +377,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_objectives_owner')
 
     op.drop_table('objectives')
+    with op.batch_alter_table('nudges', schema=None) as batch_op:
+        batch_op.drop_index('ix_nudges_snoozed')
+        batch_op.drop_index('ix_nudges_period')
+
     op.drop_table('nudges')
     op.drop_table('kudos_posts')
     # ### end Alembic commands ###
