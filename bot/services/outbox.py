@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -91,6 +92,26 @@ class Outbox:
         if inserted and self._wake:
             self._wake()
         return bool(inserted)
+
+    def add_many(self, session: Session, messages: list[dict[str, Any]]) -> set[str]:
+        """Queue many `chat.postMessage` calls in one statement per page; returns the keys that were new.
+
+        Each message is a dict of `add`'s arguments: team_id, key, channel, text, optional blocks and on_sent.
+        Used by scans that write thousands of notifications at once (the mid-month nudges).
+        """
+        if not messages:
+            return set()
+        now = self._clock()
+        rows = [{"team_id": m["team_id"], "dedupe_key": m["key"][:255], "method": "chat.postMessage",
+                 "channel_key": m["channel"], "on_sent": m.get("on_sent"), "status": "pending", "attempts": 0,
+                 "payload": {"text": m["text"], **({"blocks": m["blocks"]} if m.get("blocks") is not None else {})},
+                 "next_attempt_at": now, "created_at": now} for m in messages]
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(OutboundMessage).on_conflict_do_nothing().returning(OutboundMessage.dedupe_key)
+        keys = set(session.scalars(stmt, rows))
+        if keys and self._wake:
+            self._wake()
+        return keys
 
     @staticmethod
     def counts(session: Session) -> dict[str, int]:
