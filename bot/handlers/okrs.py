@@ -1,9 +1,116 @@
-"""Slack listeners for okrs."""
+"""Slack listeners for OKRs: `/okr`, the Check in and New objective buttons, and their modals."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks import okrs as blocks
+from bot.blocks.okrs import OkrAction, OkrView
+from bot.handlers.home import publish_home, team_of
+from bot.ids import SharedAction
+from bot.services import Services
+from bot.services.parsing import first_word, rest_after_first_word
+
+
+def form_values(view: dict[str, Any]) -> dict[str, Any]:
+    """A submitted view's inputs as {block_id: plain value} (text, option value, date, user or list)."""
+    values: dict[str, Any] = {}
+    for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
+        for element in elements.values():
+            values[block_id] = _value(element)
+    return values
+
+
+def _value(element: dict[str, Any]) -> Any:
+    if "selected_option" in element:
+        return (element["selected_option"] or {}).get("value")
+    if "selected_options" in element:
+        return [o.get("value") for o in element["selected_options"] or []]
+    for key in ("value", "selected_date", "selected_user", "selected_users", "selected_conversation",
+                "selected_channel", "selected_time"):
+        if key in element:
+            return element[key]
+    return None
+
+
+def _open(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Open a modal, or push it when the click came from inside a modal."""
+    if (body.get("view") or {}).get("type") == "modal":
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_okr_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
+                       services: Services) -> None:
+    """/okr [list|new|checkin|away until YYYY-MM-DD|away off|help]."""
+    ack()
+    team_id, user_id, text = command["team_id"], command["user_id"], command.get("text", "")
+    sub = first_word(text)
+    if sub in ("", "list", "ls"):
+        listing = services.okrs.list_mine(team_id=team_id, user_id=user_id)
+        respond(text=f"Your OKRs for {listing.quarter}", blocks=blocks.okr_list(listing), response_type="ephemeral")
+    elif sub in ("new", "create", "add"):
+        form = services.okrs.new_objective_form(team_id=team_id, user_id=user_id)
+        client.views_open(trigger_id=command["trigger_id"], view=blocks.new_objective_modal(form))
+    elif sub in ("checkin", "check-in", "ci"):
+        choice = services.okrs.checkin_choice(team_id=team_id, user_id=user_id, objective_id=None)
+        client.views_open(trigger_id=command["trigger_id"], view=blocks.checkin_modal(choice))
+    elif sub == "away":
+        away = services.okrs.away(team_id=team_id, user_id=user_id, text=rest_after_first_word(text))
+        respond(text=blocks.away_text(away), response_type="ephemeral")
+    elif sub in ("help", "?"):
+        respond(text=blocks.usage(), response_type="ephemeral")
+    else:
+        respond(text=f"I don't know `/okr {blocks.escape(sub[:30])}`. Here is what I can do:\n" + blocks.usage(),
+                response_type="ephemeral")
+
+
+def handle_checkin_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                        services: Services) -> None:
+    """Check in (value: objective id, or "" for all of the caller's objectives): open the check-in modal."""
+    ack()
+    value = str(action.get("value") or "")
+    choice = services.okrs.checkin_choice(team_id=team_of(body), user_id=body["user"]["id"],
+                                          objective_id=int(value) if value.isdigit() else None)
+    _open(client, body, blocks.checkin_modal(choice))
+
+
+def handle_new_open(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
+    """New objective: open its modal."""
+    ack()
+    form = services.okrs.new_objective_form(team_id=team_of(body), user_id=body["user"]["id"])
+    _open(client, body, blocks.new_objective_modal(form))
+
+
+def handle_new_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                         services: Services) -> None:
+    """New objective submitted: create it (field errors stay in the modal), then refresh the Home tab."""
+    team_id, user_id = team_of(body), body["user"]["id"]
+    services.okrs.create(team_id=team_id, owner_id=user_id, values=form_values(view))
+    ack(response_action="clear")
+    publish_home(client, services, team_id, user_id)
+
+
+def handle_checkin_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                             services: Services) -> None:
+    """Check-in submitted: store it (field errors stay in the modal), then refresh the Home tab."""
+    team_id, user_id = team_of(body), body["user"]["id"]
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    services.okrs.check_in(team_id=team_id, user_id=user_id, objective_id=int(metadata.get("objective", 0)),
+                           batch_id=view.get("id", ""), values=form_values(view))
+    ack(response_action="clear")
+    publish_home(client, services, team_id, user_id)
 
 
 def register(app: App) -> None:
-    """Bind this feature's listeners."""
+    """Bind the OKR listeners."""
+    app.command("/okr")(handle_okr_command)
+    app.action(SharedAction.CHECK_IN)(handle_checkin_open)
+    app.action(OkrAction.NEW_OPEN)(handle_new_open)
+    app.view(OkrView.NEW)(handle_new_submitted)
+    app.view(OkrView.CHECKIN)(handle_checkin_submitted)

@@ -1,0 +1,281 @@
+"""The App Home tab: my OKRs, other features' sections, my settings, and the leader view for managers.
+
+Slack allows 100 blocks in a Home view. Each part has a block budget; long lists are summarised and
+paginated with "Show more" buttons whose value is the HomeState of the next page, so the view stays
+within 100 blocks for any team size.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from bot.blocks.kit import (
+    MAX_VIEW_BLOCKS,
+    STATUS_EMOJI,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    header,
+    plain,
+    section,
+    slack_date,
+    truncate,
+    user,
+    within,
+)
+from bot.blocks.okrs import OkrAction, last_checkin
+from bot.ids import SharedAction
+
+if TYPE_CHECKING:
+    from bot.services.home import HomeView
+    from bot.services.leader import LeaderView, Obstacle, PersonStatus
+
+OKRS_PAGE = 5
+PEOPLE_PER_BLOCK = 10
+PEOPLE_PAGE = 30
+OBSTACLES_PAGE = 6
+NAMES_IN_A_LINE = 15
+ITEMS_IN_A_LIST = 8
+SCHEDULE_BUTTONS = 5
+# Blocks each other feature may use (their home_section(view, max_blocks) must respect it).
+SECTION_BUDGETS = {"one_on_ones": 16, "kudos": 8, "feedback": 8}
+SECTION_MODULES = {"one_on_ones": "bot.blocks.one_on_ones", "kudos": "bot.blocks.kudos",
+                   "feedback": "bot.blocks.feedback"}
+
+
+class HomeAction(StrEnum):
+    """Buttons and selects of the Home tab."""
+
+    MORE = "home.more"  # value: the HomeState to show (another page)
+    TREE = "home.tree"  # value: the HomeState to show (tree toggled)
+    MANAGER = "home.manager"  # users_select: "my manager"
+    AWAY = "home.away"  # datepicker: away until
+    BACK = "home.back"  # button: not away any more
+    REFRESH = "home.refresh"
+
+
+def home_view(view: HomeView) -> Block:
+    """The Home tab view of one person (≤ 100 blocks)."""
+    top = _top(view)
+    okrs = _my_okrs(view)
+    settings = _settings(view)
+    others: list[Block] = []
+    for part in view.sections:
+        others += _other_section(part.name, part.view, SECTION_BUDGETS.get(part.name, 6))
+    used = len(top) + len(okrs) + len(settings) + len(others)
+    leader = _leader(view, view.leader, MAX_VIEW_BLOCKS - used) if view.leader else []
+    blocks = [*top, *okrs, *leader, *others, *settings]
+    return {"type": "home", "blocks": within(blocks, MAX_VIEW_BLOCKS), "private_metadata": view.state.encode()}
+
+
+def _top(view: HomeView) -> list[Block]:
+    blocks: list[Block] = []
+    if view.notice:
+        blocks.append(section(":warning: " + escape(view.notice)))
+    blocks.append(actions(
+        button("Check in", SharedAction.CHECK_IN, "", style="primary"),
+        button("New objective", OkrAction.NEW_OPEN),
+        button("Request a 1-on-1", SharedAction.REQUEST_ONE_ON_ONE, view.manager_id or ""),
+        button("Give kudos", SharedAction.GIVE_KUDOS),
+        button("Give feedback", SharedAction.GIVE_FEEDBACK),
+        button("Refresh", HomeAction.REFRESH, view.state.encode()),
+        block_id="home.actions"))
+    return blocks
+
+
+def _pager(view: HomeView, name: str, total: int, page_size: int) -> list[Block]:
+    """"Show more" / "Back to the top" for list `name` when it has more than one page."""
+    page = view.state.page(name)
+    if total <= page_size:
+        return []
+    shown_to = min(total, (page + 1) * page_size)
+    buttons = []
+    if shown_to < total:
+        buttons.append(button(f"Show more ({total - shown_to} left)", HomeAction.MORE,
+                              view.state.with_page(name, page + 1).encode()))
+    if page:
+        buttons.append(button("Back to the top", HomeAction.MORE, view.state.with_page(name, 0).encode()))
+    return [context(f"{page * page_size + 1}–{shown_to} of {total}"), actions(*buttons, block_id=f"home.pager.{name}")]
+
+
+def _page(items: tuple[Any, ...], view: HomeView, name: str, size: int) -> tuple[Any, ...]:
+    page = view.state.page(name)
+    if page * size >= len(items):
+        page = max(0, (len(items) - 1) // size)
+    return items[page * size:(page + 1) * size]
+
+
+# --------------------------------------------------------------------------- my OKRs
+
+def _objective_text(objective: Any) -> str:
+    lines = [f"*{escape(truncate(objective.title, 200))}*"]
+    for kr in objective.key_results:
+        lines.append(f"{STATUS_EMOJI[kr.status]} {escape(truncate(kr.title, 120))} — {round(kr.progress * 100)}%")
+    if not objective.key_results:
+        lines.append("_No key results yet._")
+    lines.append(last_checkin(objective))
+    return "\n".join(lines)
+
+
+def _my_okrs(view: HomeView) -> list[Block]:
+    blocks: list[Block] = [header(f"Your OKRs · {view.quarter}")]
+    if view.away_until:
+        blocks.append(context(f":palm_tree: You're away until {view.away_until.isoformat()}."))
+    if not view.objectives:
+        blocks.append(section(f"You have no objectives for {view.quarter} yet.",
+                              accessory=button("New objective", OkrAction.NEW_OPEN, style="primary")))
+        return blocks
+    for objective in _page(view.objectives, view, "okrs", OKRS_PAGE):
+        blocks.append(section(_objective_text(objective),
+                              accessory=button("Check in", SharedAction.CHECK_IN, str(objective.id))))
+    return blocks + _pager(view, "okrs", len(view.objectives), OKRS_PAGE)
+
+
+# --------------------------------------------------------------------------- other features
+
+def _builder(name: str) -> Callable[[Any, int], list[Block]] | None:
+    try:
+        module = importlib.import_module(SECTION_MODULES[name])
+    except (KeyError, ModuleNotFoundError):
+        return None
+    return getattr(module, "home_section", None)
+
+
+def _other_section(name: str, section_view: Any, budget: int) -> list[Block]:
+    build = _builder(name)
+    if build is None or section_view is None:
+        return []
+    return [divider(), *within(list(build(section_view, budget - 1)), budget - 1)]
+
+
+# --------------------------------------------------------------------------- me
+
+def _settings(view: HomeView) -> list[Block]:
+    manager = (f"*Your manager:* {user(view.manager_id)}" if view.manager_id
+               else "*Your manager:* not set yet. Choose who you report to, so 1-on-1s and nudges reach them.")
+    picker: Block = {"type": "users_select", "action_id": HomeAction.MANAGER,
+                     "placeholder": plain("Choose your manager", 150)}
+    if view.manager_id:
+        picker["initial_user"] = view.manager_id
+    if view.away_until:
+        away = section(f":palm_tree: *Away until {view.away_until.isoformat()}*: no nudges or reminders about you.",
+                       accessory=button("I'm back", HomeAction.BACK), block_id="home.away")
+    else:
+        away = section("*Going away?* Pick your last day off: nudges and reminders about you pause until then.",
+                       accessory={"type": "datepicker", "action_id": HomeAction.AWAY,
+                                  "placeholder": plain("Away until…", 150)}, block_id="home.away")
+    return [divider(), section(manager, accessory=picker, block_id="home.manager"), away]
+
+
+# --------------------------------------------------------------------------- the leader view
+
+def _leader(view: HomeView, leader: LeaderView, budget: int) -> list[Block]:
+    scope = "your whole reporting tree" if leader.tree else "your direct reports"
+    intro = section(f"*Your team* — {len(leader.people)} people in {scope}",
+                    accessory=button("Direct reports only" if leader.tree else "Whole reporting tree",
+                                     HomeAction.TREE, view.state.toggled().encode())
+                    if leader.tree or leader.has_sub_managers else None, block_id="home.team")
+    blocks: list[Block] = [divider(), header("Leader view"), intro]
+    blocks += _where_are_we(view, leader)
+    blocks += _obstacles(view, leader)
+    blocks += _next(view, leader)
+    return within(blocks, max(3, budget), context("…more below the limit of the Home tab; use the lists' pages."))
+
+
+def _person_line(person: PersonStatus, tree: bool) -> str:
+    if not person.key_results:
+        counts = "_no key results this quarter_"
+    else:
+        counts = (f"{STATUS_EMOJI['ahead']} {person.ahead}  {STATUS_EMOJI['on_track']} {person.on_track}  "
+                  f"{STATUS_EMOJI['off_track']} {person.off_track}")
+    nested = tree and person.depth > 1 and person.manager_id
+    reports_to = f"  _(reports to {user(person.manager_id or '')})_" if nested else ""
+    return f"{user(person.user_id)} — {counts}{reports_to}"
+
+
+def _where_are_we(view: HomeView, leader: LeaderView) -> list[Block]:
+    ahead, on_track, off_track = leader.totals
+    blocks: list[Block] = [section(
+        f"*Where are we?*  {STATUS_EMOJI['ahead']} {ahead} ahead  ·  {STATUS_EMOJI['on_track']} {on_track} on track"
+        f"  ·  {STATUS_EMOJI['off_track']} {off_track} off track", block_id="home.where")]
+    page = _page(leader.people, view, "people", PEOPLE_PAGE)
+    for start in range(0, len(page), PEOPLE_PER_BLOCK):
+        lines = [_person_line(p, leader.tree) for p in page[start:start + PEOPLE_PER_BLOCK]]
+        blocks.append(section("\n".join(lines)))
+    return blocks + _pager(view, "people", len(leader.people), PEOPLE_PAGE)
+
+
+def _obstacle_text(obstacle: Obstacle) -> str:
+    title = escape(truncate(obstacle.key_result_title, 150))
+    text = (f"{STATUS_EMOJI['off_track']} {user(obstacle.owner_id)} · *{title}* ({round(obstacle.progress * 100)}%)"
+            f" — _{escape(truncate(obstacle.objective_title, 150))}_")
+    if obstacle.obstacle:
+        text += "\n> " + escape(truncate(" ".join(obstacle.obstacle.split()), 400))
+        text += f"\n_Obstacle reported {slack_date(obstacle.since, '{date_short_pretty}')}_"
+    else:
+        text += f"\n_No obstacle given · last update {slack_date(obstacle.since, '{date_short_pretty}')}_"
+    return text
+
+
+def _obstacles(view: HomeView, leader: LeaderView) -> list[Block]:
+    if not leader.obstacles:
+        return [section("*Where are the obstacles?*  None: no key result is off track. :tada:",
+                        block_id="home.obstacles")]
+    blocks: list[Block] = [section(f"*Where are the obstacles?*  {len(leader.obstacles)} key results off track, "
+                                   "oldest first", block_id="home.obstacles")]
+    blocks += [section(_obstacle_text(o)) for o in _page(leader.obstacles, view, "obstacles", OBSTACLES_PAGE)]
+    return blocks + _pager(view, "obstacles", len(leader.obstacles), OBSTACLES_PAGE)
+
+
+def _names(user_ids: list[str], limit: int = NAMES_IN_A_LINE) -> str:
+    shown = ", ".join(user(u) for u in user_ids[:limit])
+    return shown + (f" and {len(user_ids) - limit} more" if len(user_ids) > limit else "")
+
+
+def _list(title: str, lines: list[str], total: int) -> Block:
+    more = total - len(lines)
+    return section(f"{title} ({total})\n" + "\n".join(lines) + (f"\n…and {more} more" if more > 0 else ""))
+
+
+def _last(moment: Any) -> str:
+    return "never" if moment is None else "last " + slack_date(moment, "{date_short}")
+
+
+def _next(view: HomeView, leader: LeaderView) -> list[Block]:
+    me = view.viewer.user_id
+    blocks: list[Block] = [section("*What should I do next?*", block_id="home.next")]
+    if leader.overdue:
+        items = [f"{user(o.user_id)} ({_last(o.last_at)})" for o in leader.overdue[:NAMES_IN_A_LINE]]
+        more = len(leader.overdue) - len(items)
+        blocks.append(section(f":calendar: *No 1-on-1 in 30 days* ({len(leader.overdue)}): " + ", ".join(items)
+                              + (f" and {more} more" if more > 0 else "")))
+        direct = [o.user_id for o in leader.overdue if o.manager_id == me][:SCHEDULE_BUTTONS]
+        if direct:
+            blocks.append(actions(*(button(f"Schedule with {truncate(_name(leader, u), 40)}",
+                                           SharedAction.SCHEDULE_ONE_ON_ONE, u) for u in direct),
+                                  block_id="home.schedule"))
+    if leader.requests:
+        lines = [f"{user(r.requester_id)} asked {'you' if r.manager_id == me else user(r.manager_id)} "
+                 f"{slack_date(r.requested_at, '{date_short_pretty}')}" for r in leader.requests[:ITEMS_IN_A_LIST]]
+        blocks.append(_list(":hourglass: *Unanswered 1-on-1 requests*", lines, len(leader.requests)))
+    if leader.stale_feedback:
+        lines = [f"{user(f.giver_id)} owes {user(f.requester_id)} feedback since "
+                 f"{slack_date(f.created_at, '{date_short_pretty}')}" for f in leader.stale_feedback[:ITEMS_IN_A_LIST]]
+        blocks.append(_list(":speech_balloon: *Feedback requests waiting over 7 days*", lines,
+                            len(leader.stale_feedback)))
+    if leader.no_kudos:
+        blocks.append(section(f":clap: *No kudos in 30 days* ({len(leader.no_kudos)}): {_names(list(leader.no_kudos))}",
+                              accessory=button("Give kudos", SharedAction.GIVE_KUDOS, leader.no_kudos[0])))
+    if len(blocks) == 1:
+        blocks.append(context(":white_check_mark: Nothing needs you right now."))
+    return blocks
+
+
+def _name(leader: LeaderView, user_id: str) -> str:
+    return next((p.name for p in leader.people if p.user_id == user_id), user_id)
