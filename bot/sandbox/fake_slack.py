@@ -605,12 +605,58 @@ class FakeSlack:
                 "team": {"id": self.team_id, "name": self.team_name, "domain": self.domain},
                 "bot_user_id": self.bot_user_id,
                 "users": self.users(),
-                "channels": self.channels(),
+                "channels": [{**self._channel_object(c), "members": list(c["members"])}
+                             for c in self._channels.values()],
                 "messages": copy.deepcopy(dict(self._messages)),
                 "ephemerals": copy.deepcopy(self._ephemerals),
                 "homes": copy.deepcopy(self._homes),
                 "views": copy.deepcopy({user: stack for user, stack in self._stacks.items() if user and stack}),
             }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Load a snapshot() back: members and channels it lacks, then messages, ephemerals, Home tabs, modals.
+
+        For the sandbox, which keeps its conversations across restarts; the transcript starts empty.
+        """
+        with self._cond:
+            for user in state.get("users", []):
+                if user["id"] not in self._users:
+                    profile = user.get("profile", {})
+                    self._users[user["id"]] = {
+                        "id": user["id"], "name": user["name"], "real_name": user.get("real_name", user["name"]),
+                        "display_name": profile.get("display_name", user["name"]), "email": profile.get("email"),
+                        "tz": user.get("tz"), "is_bot": user.get("is_bot", False),
+                        "deleted": user.get("deleted", False), "is_admin": user.get("is_admin", False),
+                        "is_owner": user.get("is_owner", False), "updated": user.get("updated", 0)}
+            for channel in state.get("channels", []):
+                if channel.get("is_im"):
+                    self._dm(channel["user"])
+                elif channel["id"] not in self._channels:
+                    self._channels[channel["id"]] = {
+                        "id": channel["id"], "kind": "mpim" if channel.get("is_mpim") else "channel",
+                        "name": channel["name"], "members": list(channel.get("members", [])),
+                        "is_private": channel.get("is_private", False),
+                        "is_archived": channel.get("is_archived", False),
+                        "topic": channel.get("topic", {}).get("value", ""),
+                        "purpose": channel.get("purpose", {}).get("value", ""),
+                        "created": channel.get("created", self._created)}
+            self._messages = defaultdict(list, {channel: [dict(m) for m in messages]
+                                                for channel, messages in state.get("messages", {}).items()})
+            self._by_ts = {(channel, m["ts"]): m for channel, messages in self._messages.items() for m in messages}
+            self._ephemerals = [dict(e) for e in state.get("ephemerals", [])]
+            self._homes = {user: dict(view) for user, view in state.get("homes", {}).items()}
+            self._stacks = defaultdict(list, {user: list(stack) for user, stack in state.get("views", {}).items()})
+            # New ts and view ids must come after the restored ones, or they would collide.
+            stamps = [m["ts"] for m in self._by_ts.values()] + [e["ts"] for e in self._ephemerals]
+            for stamp in stamps:
+                seconds, _, micros = stamp.partition(".")
+                self._last_ts = max(self._last_ts, int(seconds) * 1_000_000 + int(micros or 0))
+            views = [*self._homes.values(), *(v for stack in self._stacks.values() for v in stack)]
+            numbers = [int(v["id"][1:], 16) for v in views if len(v["id"]) == 9 and v["id"][1:].isalnum()
+                       and all(ch in "0123456789ABCDEF" for ch in v["id"][1:])]
+            self._ids = itertools.count(max([next(self._ids), *(n + 1 for n in numbers)]))
+            self._emit("restored", {})
+        self._flush()
 
     # ----------------------------------------------------------------------- what people do (state only)
 

@@ -728,6 +728,23 @@ def test_snapshot_is_json_serialisable(fake: FakeSlack, client: WebClient) -> No
     assert state["homes"]["U1"]["type"] == "home"
 
 
+def test_restore_brings_back_a_snapshot(fake: FakeSlack, client: WebClient) -> None:
+    """A new fake restored from snapshot() has the conversations, Home tabs and modals, and new ids after them."""
+    posted = client.chat_postMessage(channel="U1", text="agenda")["ts"]
+    home = client.views_publish(user_id="U1", view={"type": "home", "blocks": []})["view"]
+    client.views_open(trigger_id=fake.new_trigger_id("U2"), view=modal("Open"))
+    state = json.loads(json.dumps(fake.snapshot()))
+    with FakeSlack() as restored:
+        restored.restore(state)
+        restored_client = WebClient(base_url=restored.base_url, token="xoxb-test")
+        assert restored.message(restored.dm_channel("U1"), posted)["text"] == "agenda"
+        assert restored.home_view("U1")["id"] == home["id"]
+        assert restored.open_views("U2")[0]["title"]["text"] == "Open"
+        assert restored_client.chat_postMessage(channel="U1", text="next")["ts"] > posted
+        assert restored_client.views_publish(user_id="U2", view={"type": "home", "blocks": []})["view"]["id"] not in {
+            home["id"], restored.open_views("U2")[0]["id"]}
+
+
 # --------------------------------------------------------------------------- response_url
 
 
