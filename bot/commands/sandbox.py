@@ -1,0 +1,26 @@
+"""`okrbot sandbox`: the real okrbot against a local Slack you can click, no workspace needed."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli import friendly
+
+
+@click.command()
+@click.option("--reset", is_flag=True, help="Forget the sandbox's data and seed the demo workspace afresh.")
+@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True,
+              help="Port of the page on 127.0.0.1.")
+@click.option("--db", "db_path", default="okrbot-sandbox.db", show_default=True, type=click.Path(dir_okay=False),
+              help="SQLite file that keeps the sandbox's data between runs.")
+@friendly
+def sandbox(reset: bool, port: int, db_path: str) -> None:
+    """Run okrbot with a demo workspace and a Slack-like page at http://127.0.0.1:3000/ (Ctrl-C stops it)."""
+    from bot.sandbox.server import main
+
+    main(reset=reset, port=port, db_path=db_path)
+
+
+def register(cli: click.Group) -> None:
+    """Add `okrbot sandbox` to the command group."""
+    cli.add_command(sandbox)

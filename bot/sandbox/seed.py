@@ -1,0 +1,273 @@
+"""The sandbox's demo workspace: people and channels in the Slack stand-in, a believable history in the database.
+
+Maria (Europe/Berlin) manages Ravi (Asia/Kolkata), Lena (America/New_York) and Tom (America/Los_Angeles);
+Pat (Europe/London) is a peer on another team and Ada the workspace admin. The database gets, in one
+transaction, this quarter's OKRs in all three statuses with check-ins and obstacles (Ravi's activation
+key result is off track, blocked on analytics), some kudos, feedback, and Maria and Ravi's last 1-on-1
+with notes and an open task.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.runtime import Runtime
+from bot.sandbox.fake_slack import FakeSlack
+from bot.services.okr_status import quarter_bounds, quarter_of
+from bot.services.ports import SlackUser
+from storage.models import (
+    CheckIn,
+    Feedback,
+    KeyResult,
+    Kudos,
+    Note,
+    Objective,
+    OneOnOne,
+    Person,
+    Task,
+    Workspace,
+)
+
+log = logging.getLogger("okrbot.sandbox")
+
+TEAM_ID = "T0DEMO"
+TEAM_NAME = "Acme (sandbox)"
+BOT_USER_ID = "UOKRBOT"
+GENERAL, KUDOS, OKRS = "CGENERAL", "CKUDOS", "COKRS"
+CHANNEL_ORDER = (GENERAL, KUDOS, OKRS)
+# What the sandbox sets for okrbot, on top of the environment: kudos are posted in #kudos, OKR threads live in #okrs.
+SETTINGS = {"OKRBOT_KUDOS_CHANNEL": KUDOS, "OKRBOT_OKR_CHANNEL": OKRS}
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """One member of the demo workspace."""
+
+    user_id: str
+    handle: str
+    real_name: str
+    tz: str
+    role: str
+    manager: str | None = None
+    is_admin: bool = False
+
+    @property
+    def first_name(self) -> str:
+        """How the page and messages call them."""
+        return self.real_name.split()[0]
+
+
+PEOPLE = (
+    DemoPerson("UMARIA", "maria", "Maria Schmidt", "Europe/Berlin", "Engineering manager"),
+    DemoPerson("URAVI", "ravi", "Ravi Iyer", "Asia/Kolkata", "Engineer, reports to Maria", manager="UMARIA"),
+    DemoPerson("ULENA", "lena", "Lena Novak", "America/New_York", "Engineer, reports to Maria", manager="UMARIA"),
+    DemoPerson("UTOM", "tom", "Tom Becker", "America/Los_Angeles", "Engineer, reports to Maria", manager="UMARIA"),
+    DemoPerson("UPAT", "pat", "Pat Okafor", "Europe/London", "Designer, a peer on another team"),
+    DemoPerson("UADA", "ada", "Ada Lindqvist", "UTC", "Workspace admin", is_admin=True),
+)
+BY_ID = {p.user_id: p for p in PEOPLE}
+
+CHANNEL_MESSAGES = (
+    (GENERAL, "UMARIA", "Morning all :wave: Reminder: OKR check-ins this week, a line on each key result is plenty."),
+    (GENERAL, "URAVI", "Onboarding v2 is live for 50% of new sign-ups :rocket: First activation numbers next week."),
+    (GENERAL, "ULENA", "Billing retries are idempotent now: zero duplicate charges since Monday :tada:"),
+    (GENERAL, "UTOM", "Anyone up for pairing on the mobile release checklist this afternoon?"),
+    (OKRS, "UMARIA", "This channel holds a thread per objective: reply there to discuss an OKR."),
+)
+
+
+def populate_slack(fake: FakeSlack) -> None:
+    """Add the demo people and channels to the stand-in (it forgets them when the process stops)."""
+    for person in PEOPLE:
+        fake.add_user(person.user_id, person.handle, real_name=person.real_name, display_name=person.first_name,
+                      email=f"{person.handle}@acme.example", tz=person.tz, is_admin=person.is_admin)
+    members = [p.user_id for p in PEOPLE] + [BOT_USER_ID]
+    fake.add_channel(GENERAL, "general", members=members, purpose="Company-wide news and chatter")
+    fake.add_channel(KUDOS, "kudos", members=members, purpose="Thanks, in public (okrbot posts kudos here)")
+    fake.add_channel(OKRS, "okrs", members=members, purpose="One thread per objective")
+
+
+def page_people(users: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The "You are" choices: the demo people with their role, in the order above."""
+    known = {u["id"]: u for u in users}
+    return [{"id": p.user_id, "name": p.first_name, "real_name": p.real_name, "handle": p.handle, "tz": p.tz,
+             "role": p.role} for p in PEOPLE if p.user_id in known]
+
+
+# --------------------------------------------------------------------------- the database
+
+
+def seed_database(runtime: Runtime, fake: FakeSlack) -> None:
+    """Write the demo history in one transaction, and post the people's first messages in the stand-in."""
+    services = runtime.services
+    now = services.ctx.clock()
+    quarter = quarter_of(now.date())
+    start, _ = quarter_bounds(quarter)
+    began = datetime(start.year, start.month, start.day, 9, tzinfo=now.tzinfo)
+
+    def ago(days: float) -> datetime:
+        """`days` before now, but never before the quarter began."""
+        return max(now - timedelta(days=days), began + timedelta(hours=days % 7))
+
+    with runtime.sessions.begin() as session:
+        session.add(Workspace(team_id=TEAM_ID, name=TEAM_NAME, bot_user_id=BOT_USER_ID, installed_at=now))
+        for p in PEOPLE:
+            services.people.upsert(session, TEAM_ID, SlackUser(user_id=p.user_id, name=p.first_name, tz=p.tz,
+                                                               email=f"{p.handle}@acme.example",
+                                                               is_admin=p.is_admin))
+        session.flush()
+        for p in PEOPLE:
+            if p.manager:
+                session.get(Person, (TEAM_ID, p.user_id)).manager_id = p.manager  # type: ignore[union-attr]
+        objectives = _okrs(session, quarter, now, ago)
+        _kudos(session, now, ago)
+        _one_on_one(session, now, objectives["URAVI"])
+        session.add(Feedback(team_id=TEAM_ID, giver_id="UPAT", receiver_id="URAVI", visibility="private",
+                             text="Your onboarding demo was the clearest walkthrough I've seen this quarter. "
+                                  "Next time, show the funnel numbers first: people asked for them straight away.",
+                             created_at=ago(9)))
+    for channel, user, text in CHANNEL_MESSAGES:
+        fake.post_user_message(user, channel, text)
+    log.info("sandbox: demo workspace %s seeded (%s)", TEAM_NAME, quarter)
+
+
+def _objective(session: Any, owner: str, quarter: str, title: str, tag: str, now: datetime) -> Objective:
+    objective = Objective(team_id=TEAM_ID, owner_id=owner, quarter=quarter, title=title, tag=tag,
+                          created_at=now, updated_at=now)
+    session.add(objective)
+    session.flush()
+    return objective
+
+
+def _key_result(session: Any, objective: Objective, position: int, title: str, start: float, target: float,
+                current: float, unit: str, status: str | None, now: datetime) -> KeyResult:
+    kr = KeyResult(team_id=TEAM_ID, objective_id=objective.id, position=position, title=title, start_value=start,
+                   target_value=target, current_value=current, unit=unit, status=status, updated_at=now)
+    session.add(kr)
+    session.flush()
+    return kr
+
+
+def _check_in(session: Any, kr: KeyResult, author: str, value: float, status: str | None, when: datetime,
+              obstacles: str = "", next_steps: str = "") -> None:
+    session.add(CheckIn(team_id=TEAM_ID, key_result_id=kr.id, author_id=author, value=value, status=status,
+                        obstacles=obstacles, next_steps=next_steps, created_at=when))
+
+
+def _okrs(session: Any, quarter: str, now: datetime, ago: Any) -> dict[str, Objective]:
+    """This quarter's OKRs: Lena ahead, Tom on track, Ravi's activation off track with an obstacle."""
+    ravi = _objective(session, "URAVI", quarter, "Make onboarding effortless for new teams", "onboarding", ago(40))
+    activation = _key_result(session, ravi, 0, "Raise week-1 activation from 30% to 45%", 30, 45, 31, "%",
+                             "off_track", ago(3))
+    _check_in(session, activation, "URAVI", 30.5, "on_track", ago(24), next_steps="Ship onboarding v2 to 50%.")
+    _check_in(session, activation, "URAVI", 31, "off_track", ago(3),
+              obstacles="Blocked on the analytics events from the data team: we can't measure the new funnel yet.",
+              next_steps="Agree an event schema with the data team this week.")
+    ttv = _key_result(session, ravi, 1, "Cut time to first dashboard from 5 days to 2", 5, 2, 3.5, "days",
+                      None, ago(6))
+    _check_in(session, ttv, "URAVI", 3.5, "on_track", ago(6), next_steps="Template gallery in the empty state.")
+
+    lena = _objective(session, "ULENA", quarter, "Make billing boringly reliable", "billing", ago(41))
+    failures = _key_result(session, lena, 0, "Failed renewals below 0.5% of charges", 2.0, 0.5, 0.4, "%",
+                           "ahead", ago(4))
+    _check_in(session, failures, "ULENA", 0.9, "on_track", ago(20))
+    _check_in(session, failures, "ULENA", 0.4, "ahead", ago(4), next_steps="Write the retry runbook.")
+    refunds = _key_result(session, lena, 1, "Automate 90% of refunds", 20, 90, 75, "%", "ahead", ago(5))
+    _check_in(session, refunds, "ULENA", 75, "ahead", ago(5))
+
+    tom = _objective(session, "UTOM", quarter, "Ship the mobile app to both stores", "mobile", ago(39))
+    release = _key_result(session, tom, 0, "Release 1.0 on iOS and Android", 0, 2, 1, "stores", "on_track", ago(7))
+    _check_in(session, release, "UTOM", 1, "on_track", ago(7), obstacles="Android review takes about a week.",
+              next_steps="Submit the Android build on Monday.")
+    crash = _key_result(session, tom, 1, "Crash-free sessions at 99.5%", 97, 99.5, 99.0, "%", "on_track", ago(8))
+    _check_in(session, crash, "UTOM", 99.0, "on_track", ago(8))
+
+    maria = _objective(session, "UMARIA", quarter, "Grow a team people want to join", "team", ago(42))
+    monthly = _key_result(session, maria, 0, "A 1-on-1 with every report every month", 0, 3, 2, "months",
+                          "on_track", ago(10))
+    _check_in(session, monthly, "UMARIA", 2, "on_track", ago(10))
+    _key_result(session, maria, 1, "Hire two engineers", 0, 2, 1, "hires", "on_track", ago(12))
+
+    pat = _objective(session, "UPAT", quarter, "One design system across web and mobile", "design-system", ago(38))
+    components = _key_result(session, pat, 0, "Move 40 components to the shared library", 0, 40, 22, "components",
+                             None, ago(5))
+    _check_in(session, components, "UPAT", 22, None, ago(5))
+    return {"URAVI": ravi, "ULENA": lena, "UTOM": tom, "UMARIA": maria, "UPAT": pat}
+
+
+def _kudos(session: Any, now: datetime, ago: Any) -> None:
+    given = (
+        ("ULENA", "URAVI", "for the onboarding v2 demo, super clear", 6, "onboarding"),
+        ("UMARIA", "UTOM", "for staying late to get the iOS build through review", 12, None),
+        ("UPAT", "ULENA", "for untangling the refund edge cases with me", 15, None),
+        ("URAVI", "UPAT", "for the new empty-state illustrations :art:", 20, None),
+    )
+    for index, (giver, receiver, message, days, _tag) in enumerate(given):
+        when = ago(days)
+        local_day = when.astimezone(ZoneInfo(BY_ID[giver].tz)).date()
+        session.add(Kudos(team_id=TEAM_ID, giver_id=giver, receiver_id=receiver, message=message, source="command",
+                          channel_id=GENERAL, message_ts=f"seed-{index}", giver_local_day=local_day, created_at=when))
+
+
+def _one_on_one(session: Any, now: datetime, objective: Objective) -> None:
+    """Maria and Ravi's last 1-on-1, four weeks ago: notes (one private to Maria) and an open task."""
+    held = now - timedelta(days=28)
+    meeting = OneOnOne(team_id=TEAM_ID, requester_id="URAVI", manager_id="UMARIA", state="done",
+                       topic="Onboarding OKR and the analytics dependency", urgency="this_month",
+                       requested_at=held - timedelta(days=4), answered_at=held - timedelta(days=3),
+                       proposed_at=held, agreed_at=held, done_at=held + timedelta(hours=1),
+                       requester_summary="Talked through the activation goal; I own the funnel spec.",
+                       manager_summary="Good progress on v2. Analytics dependency is the risk.")
+    meeting.objectives.append(objective)
+    session.add(meeting)
+    session.flush()
+    session.add_all([
+        Note(team_id=TEAM_ID, one_on_one_id=meeting.id, author_id="UMARIA", private=False, created_at=held,
+             text="Agreed: Ravi raises the analytics dependency with the data team; Maria escalates if no answer "
+                  "in a week."),
+        Note(team_id=TEAM_ID, one_on_one_id=meeting.id, author_id="UMARIA", private=True, created_at=held,
+             text="Ravi seems stretched between v2 and support rotation. Check workload next time."),
+        Note(team_id=TEAM_ID, one_on_one_id=meeting.id, author_id="URAVI", private=False, created_at=held,
+             text="I'd like to present the onboarding results at the all-hands."),
+        Task(team_id=TEAM_ID, one_on_one_id=meeting.id, assignee_id="URAVI", author_id="UMARIA",
+             text="Write the onboarding funnel spec for the data team", due_on=(now + timedelta(days=5)).date(),
+             created_at=held),
+        Task(team_id=TEAM_ID, one_on_one_id=meeting.id, assignee_id="UMARIA", author_id="UMARIA", done=True,
+             text="Ask the data team lead for an owner of the events schema", due_on=(held + timedelta(days=7)).date(),
+             done_at=held + timedelta(days=2), created_at=held),
+    ])
+
+
+# --------------------------------------------------------------------------- the clock control
+
+
+def nudge_moment(runtime: Runtime, manager: str = "UMARIA") -> datetime:
+    """This month's nudge time for the demo manager: the nudge day at the nudge hour in her timezone."""
+    settings = runtime.settings
+    zone = ZoneInfo(BY_ID[manager].tz)
+    today = runtime.services.ctx.clock().astimezone(zone).date()
+    day = date(today.year, today.month, settings.nudge_day)
+    while day.weekday() >= 5:  # moved to the next business day
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, settings.nudge_hour, tzinfo=zone)
+
+
+def nudge_label(runtime: Runtime) -> str:
+    """What the clock control says, e.g. "Mon 16 Nov 10:00 (Maria, Europe/Berlin)"."""
+    moment = nudge_moment(runtime)
+    return f"{moment:%a %d %b %H:%M} ({BY_ID['UMARIA'].first_name}, {BY_ID['UMARIA'].tz})"
+
+
+def run_nudge(runtime: Runtime) -> str:
+    """Run the nudge scan as if it were this month's nudge time; a sentence saying what happened."""
+    nudges = runtime.services.nudges
+    scan = getattr(nudges, "scan", None)
+    if scan is None:
+        return "The mid-month nudge is not part of this build of okrbot yet."
+    moment = nudge_moment(runtime)
+    result = scan(now=moment.astimezone(ZoneInfo("UTC")))
+    return f"Ran the mid-month nudge as of {moment:%a %d %b %H:%M} {BY_ID['UMARIA'].tz}: {result}"
