@@ -1,9 +1,283 @@
-"""Slack listeners for one on ones."""
+"""Slack listeners for 1-on-1s: /request-1on1, the manager's answer, notes, tasks, Mark done, summaries.
+
+Each listener acks, reads primitives, calls one service method and renders; view submissions call the
+service before ack() so a UserFacingError shows under its modal field.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.blocks.one_on_ones import (
+    OneOnOneAction,
+    OneOnOneModal,
+    decline_modal,
+    note_modal,
+    request_modal,
+    request_sent,
+    reschedule_modal,
+    schedule_modal,
+    summary_modal,
+    task_modal,
+    usage,
+)
+from bot.blocks.one_on_ones_parts import TASK_BLOCK_PREFIX
+from bot.ids import SharedAction
+from bot.services import Services, UserFacingError
+
+Body = dict[str, Any]
+
+
+# ---- reading payloads --------------------------------------------------------------------------
+def form_values(view: Body) -> dict[str, Any]:
+    """`view.state.values` as {block_id: plain value}: text, user id, date, time, option value(s)."""
+    values: dict[str, Any] = {}
+    for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
+        for element in elements.values():
+            kind = element.get("type")
+            if kind in ("multi_static_select", "checkboxes"):
+                values[block_id] = [o["value"] for o in element.get("selected_options") or []]
+            elif kind in ("static_select", "radio_buttons"):
+                values[block_id] = (element.get("selected_option") or {}).get("value")
+            else:
+                values[block_id] = next((element[key] for key in ("value", "selected_user", "selected_date",
+                                                                  "selected_time") if key in element), None)
+    return values
+
+
+def _metadata(view: Body) -> dict[str, Any]:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _id(value: Any) -> int:
+    if str(value or "").isdigit():
+        return int(value)
+    raise UserFacingError("That button is out of date; please use the latest message.")
+
+
+def _team(body: Body) -> str:
+    return (body.get("team") or {}).get("id") or body.get("team_id", "")
+
+
+def _user(body: Body) -> str:
+    return (body.get("user") or {}).get("id", "")
+
+
+def _confirm(client: WebClient, meta: dict[str, Any], user_id: str, blocks: list[dict], text: str) -> None:
+    """Tell the person who submitted a modal, privately: where they started, else in their DM with okrbot."""
+    if meta.get("response_url"):
+        WebhookClient(meta["response_url"]).send(text=text, blocks=blocks, response_type="ephemeral",
+                                                 replace_original=False)
+    elif meta.get("channel") and not str(meta["channel"]).startswith("D"):
+        client.chat_postEphemeral(channel=meta["channel"], user=user_id, text=text, blocks=blocks)
+    else:
+        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+# ---- requesting ----------------------------------------------------------------------------------
+def handle_request_command(ack: Ack, command: Body, respond: Respond, client: WebClient, services: Services) -> None:
+    """/request-1on1 [@manager] [topic] | help: send the request, or open the form when something is missing."""
+    ack()
+    outcome = services.one_on_ones.request_command(team_id=command["team_id"], requester=command["user_id"],
+                                                   text=command.get("text", ""))
+    if outcome.kind == "help":
+        respond(text="How to use /request-1on1", blocks=usage(), response_type="ephemeral")
+    elif outcome.kind == "form" and outcome.form:
+        client.views_open(trigger_id=command["trigger_id"], view=request_modal(
+            outcome.form, response_url=command.get("response_url", ""), channel=command.get("channel_id", "")))
+    elif outcome.view:
+        respond(text="1-on-1 request sent", blocks=request_sent(outcome.view), response_type="ephemeral")
+
+
+def handle_request_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """SharedAction.REQUEST_ONE_ON_ONE (nudge DM, Home): the request form, pre-filled with the manager."""
+    ack()
+    form = services.one_on_ones.request_form(team_id=_team(body), requester=_user(body),
+                                             manager_id=action.get("value") or None)
+    client.views_open(trigger_id=body["trigger_id"], view=request_modal(
+        form, response_url=body.get("response_url", ""), channel=(body.get("channel") or {}).get("id", "")))
+
+
+def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
+    """The request form: validated by the service first (field errors), then the modal closes."""
+    values, user_id = form_values(view), _user(body)
+    request = services.one_on_ones.request(
+        team_id=_team(body), requester=user_id, manager_id=values.get("manager"), topic=values.get("topic") or "",
+        objective_ids=values.get("objectives") or [], day=values.get("date"), clock=values.get("time"),
+        urgency=values.get("urgency") or "this_month", remember="yes" in (values.get("remember") or []))
+    ack()
+    _confirm(client, _metadata(view), user_id, request_sent(request), "1-on-1 request sent")
+
+
+# ---- the manager's answer -------------------------------------------------------------------------
+def handle_accept(ack: Ack, body: Body, action: Body, services: Services) -> None:
+    """Accept: the DM updates in place, the requester is told, the pair gets the 1-on-1 message."""
+    ack()
+    services.one_on_ones.accept(team_id=_team(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
+
+
+def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Propose another time: a modal with date, time and a note (only for the addressed manager)."""
+    ack()
+    request = services.one_on_ones.answer_form(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+                                               actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=reschedule_modal(request))
+
+
+def handle_reschedule_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
+    """The proposed time (manager's timezone) and note."""
+    values = form_values(view)
+    services.one_on_ones.reschedule(team_id=_team(body), one_on_one_id=_id(_metadata(view).get("id")),
+                                    actor=_user(body), day=values.get("date"), clock=values.get("time"),
+                                    note=values.get("note") or "")
+    ack()
+
+
+def handle_decline_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Decline: a modal with an optional reason (only for the addressed manager)."""
+    ack()
+    request = services.one_on_ones.answer_form(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+                                               actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=decline_modal(request))
+
+
+def handle_decline_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
+    """The decline, with its optional reason."""
+    services.one_on_ones.decline(team_id=_team(body), one_on_one_id=_id(_metadata(view).get("id")),
+                                 actor=_user(body), reason=form_values(view).get("reason") or "")
+    ack()
+
+
+def handle_new_time_accept(ack: Ack, body: Body, action: Body, services: Services) -> None:
+    """The requester accepts the time their manager proposed."""
+    ack()
+    services.one_on_ones.answer_new_time(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+                                         actor=_user(body), accept=True)
+
+
+def handle_new_time_refuse(ack: Ack, body: Body, action: Body, services: Services) -> None:
+    """The requester can't make the proposed time: the request closes."""
+    ack()
+    services.one_on_ones.answer_new_time(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+                                         actor=_user(body), accept=False)
+
+
+def handle_schedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """SharedAction.SCHEDULE_ONE_ON_ONE (mid-month agenda): a manager picks a time with a report."""
+    ack()
+    form = services.one_on_ones.schedule_form(team_id=_team(body), manager=_user(body),
+                                              report=action.get("value") or "")
+    client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(form))
+
+
+def handle_schedule_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
+    """The scheduled time: an accepted 1-on-1, the report is told."""
+    values = form_values(view)
+    services.one_on_ones.schedule(team_id=_team(body), manager=_user(body), report=_metadata(view).get("report", ""),
+                                  day=values.get("date"), clock=values.get("time"), topic=values.get("topic") or "",
+                                  objective_ids=values.get("objectives") or [])
+    ack()
+
+
+# ---- the conversation module --------------------------------------------------------------------------
+def handle_note_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Add note: a modal (private by default)."""
+    ack()
+    one_on_one = services.one_on_ones.participant_view(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+                                                       actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, _user(body)))
+
+
+def handle_note_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
+    """Save the note, shared or private."""
+    values = form_values(view)
+    services.one_on_ones.add_note(team_id=_team(body), one_on_one_id=_id(_metadata(view).get("id")),
+                                  actor=_user(body), text=values.get("note") or "",
+                                  private=values.get("visibility") != "shared")
+    ack()
+
+
+def handle_task_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Add task: a modal with text, assignee and due date."""
+    ack()
+    one_on_one = services.one_on_ones.participant_view(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+                                                       actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=task_modal(one_on_one))
+
+
+def handle_task_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
+    """Save the task."""
+    values = form_values(view)
+    services.one_on_ones.add_task(team_id=_team(body), one_on_one_id=_id(_metadata(view).get("id")),
+                                  actor=_user(body), text=values.get("task") or "", assignee=values.get("assignee"),
+                                  due=values.get("due"))
+    ack()
+
+
+def handle_task_toggle(ack: Ack, body: Body, action: Body, services: Services) -> None:
+    """A task's checkbox: ticked marks it done, unticked opens it again."""
+    ack()
+    block_id = str(action.get("block_id", ""))
+    task_id = block_id[len(TASK_BLOCK_PREFIX):] if block_id.startswith(TASK_BLOCK_PREFIX) else ""
+    services.one_on_ones.set_task_done(team_id=_team(body), task_id=_id(task_id), actor=_user(body),
+                                       done=bool(action.get("selected_options")))
+
+
+def handle_mark_done(ack: Ack, body: Body, action: Body, services: Services) -> None:
+    """Mark done: closes the 1-on-1 and asks both for a one-line summary."""
+    ack()
+    services.one_on_ones.mark_done(team_id=_team(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
+
+
+def handle_summary_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Write a summary: a one-line modal."""
+    ack()
+    one_on_one = services.one_on_ones.summary_form(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+                                                   actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=summary_modal(one_on_one, _user(body)))
+
+
+def handle_summary_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
+    """Save the summary."""
+    services.one_on_ones.save_summary(team_id=_team(body), one_on_one_id=_id(_metadata(view).get("id")),
+                                      actor=_user(body), text=form_values(view).get("summary") or "")
+    ack()
 
 
 def register(app: App) -> None:
     """Bind this feature's listeners."""
+    app.command("/request-1on1")(handle_request_command)
+    app.action(SharedAction.REQUEST_ONE_ON_ONE.value)(handle_request_open)
+    app.action(SharedAction.SCHEDULE_ONE_ON_ONE.value)(handle_schedule_open)
+    for action_id, listener in (
+        (OneOnOneAction.ACCEPT, handle_accept),
+        (OneOnOneAction.RESCHEDULE, handle_reschedule_open),
+        (OneOnOneAction.DECLINE, handle_decline_open),
+        (OneOnOneAction.ACCEPT_NEW_TIME, handle_new_time_accept),
+        (OneOnOneAction.REFUSE_NEW_TIME, handle_new_time_refuse),
+        (OneOnOneAction.ADD_NOTE, handle_note_open),
+        (OneOnOneAction.ADD_TASK, handle_task_open),
+        (OneOnOneAction.TOGGLE_TASK, handle_task_toggle),
+        (OneOnOneAction.MARK_DONE, handle_mark_done),
+        (OneOnOneAction.WRITE_SUMMARY, handle_summary_open),
+    ):
+        app.action(action_id.value)(listener)
+    for callback_id, submission in (
+        (OneOnOneModal.REQUEST, handle_request_submission),
+        (OneOnOneModal.RESCHEDULE, handle_reschedule_submission),
+        (OneOnOneModal.DECLINE, handle_decline_submission),
+        (OneOnOneModal.SCHEDULE, handle_schedule_submission),
+        (OneOnOneModal.NOTE, handle_note_submission),
+        (OneOnOneModal.TASK, handle_task_submission),
+        (OneOnOneModal.SUMMARY, handle_summary_submission),
+    ):
+        app.view(callback_id.value)(submission)

@@ -1,31 +1,371 @@
-"""Use-cases for 1-on-1 requests, answers, notes, tasks and conversation (issue 3)."""
+"""Use-cases for 1-on-1 requests and answers, the Home section and the conversation capture (issue 3).
+
+States: requested → accepted | declined | rescheduled; rescheduled → accepted | cancelled (the requester
+answers the new time); accepted → done. Notes, tasks, Mark done and summaries are in
+`one_on_ones_module`; reminders and exports in `one_on_ones_jobs`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
-from bot.services.context import ServiceContext
+from sqlalchemy import select, update
 
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.blocks.one_on_ones import (
+    answer_message,
+    answer_text,
+    new_time_reply,
+    request_message,
+    request_text,
+    scheduled_message,
+)
+from bot.services.errors import UserFacingError
+from bot.services.okr_status import quarter_of
+from bot.services.one_on_ones_base import pair_key, request_key
+from bot.services.one_on_ones_jobs import OneOnOneJobs
+from bot.services.one_on_ones_module import OneOnOneModule
+from bot.services.one_on_ones_time import picked_time
+from bot.services.one_on_ones_views import (
+    OPEN_STATES,
+    CommandOutcome,
+    HomeView,
+    ObjectiveOption,
+    OneOnOneView,
+    Outcome,
+    RequestForm,
+    ScheduleForm,
+    task_view,
+)
+from bot.services.parsing import USER_MENTION, first_word
+from storage.db import insert_ignore
+from storage.models import ConversationMessage, Objective, OneOnOne, Task
+from storage.privacy import notes_visible_to
+
+MAX_TOPIC = 2000
+MAX_NOTE = 2000
+URGENCIES = ("this_week", "this_month")
+HELP_WORDS = ("help", "-h", "--help", "?", "usage")
+RECENT_DONE = 3
 
 
-class OneOnOneService:
-    """1-on-1 requests, answers, notes, tasks and conversation (issue 3)."""
+def _unescape(text: str) -> str:
+    """Command text comes escaped by Slack (should_escape): store what the person typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
-    def __init__(self, ctx: ServiceContext, services: Services) -> None:
-        self._ctx = ctx
-        self._services = services
 
-    # --- conversation capture, called by bot.handlers.events for every thread message (issue 3) ---
+def _check_topic(topic: str, field: str | None = "topic") -> str:
+    topic = (topic or "").strip()
+    if len(topic) > MAX_TOPIC:
+        raise UserFacingError(f"The topic is {len(topic):,} characters long; please keep it under {MAX_TOPIC:,}.",
+                              field=field)
+    return topic
+
+
+class OneOnOneService(OneOnOneModule, OneOnOneJobs):
+    """1-on-1 requests, answers, notes, tasks, conversation, reminders and exports (issue 3)."""
+
+    # ---- requesting ----------------------------------------------------------------------------
+    def request_command(self, *, team_id: str, requester: str, text: str) -> CommandOutcome:
+        """`/request-1on1 [@manager] [topic]`: send at once when the manager and topic are known, else a form."""
+        if first_word(text) in HELP_WORDS:
+            return CommandOutcome("help")
+        raw = _unescape(text or "")
+        mentioned = list(dict.fromkeys(USER_MENTION.findall(raw)))
+        topic = _check_topic(" ".join(USER_MENTION.sub(" ", raw).split()), field=None)
+        if len(mentioned) > 1:
+            raise UserFacingError("Mention only the person you'd like to meet, e.g. "
+                                  "`/request-1on1 @maria Q4 hiring plan`.")
+        if mentioned:
+            self._services.people.require_colleague(team_id, mentioned[0], actor=requester,
+                                                    what="the person to meet")
+            if not topic:
+                return CommandOutcome("form", form=self.request_form(team_id=team_id, requester=requester,
+                                                                     manager_id=mentioned[0]))
+            return CommandOutcome("requested", view=self.request(team_id=team_id, requester=requester,
+                                                                 manager_id=mentioned[0], topic=topic, field=None))
+        me = self._services.people.ensure(team_id, requester)
+        if me is not None and me.manager_id and topic:
+            return CommandOutcome("requested", view=self.request(team_id=team_id, requester=requester,
+                                                                 manager_id=me.manager_id, topic=topic, field=None))
+        return CommandOutcome("form", form=self.request_form(team_id=team_id, requester=requester, topic=topic))
+
+    def request_form(self, *, team_id: str, requester: str, manager_id: str | None = None,
+                     topic: str = "") -> RequestForm:
+        """What the request modal shows: the manager (given or on record), this quarter's objectives."""
+        me = self._services.people.ensure(team_id, requester)
+        stored = me.manager_id if me else None
+        tz = me.tz if me else self._ctx.settings.default_timezone
+        quarter = quarter_of(self._now().astimezone(me.zone).date() if me else self._now().date())
+        with self._ctx.sessions() as session:
+            options = tuple(ObjectiveOption(o.id, o.title) for o in session.scalars(
+                select(Objective).where(Objective.team_id == team_id, Objective.owner_id == requester,
+                                        Objective.quarter == quarter).order_by(Objective.title).limit(100)))
+        if manager_id == requester:
+            manager_id = None
+        return RequestForm(requester_id=requester, manager_id=manager_id or stored, remember_offered=stored is None,
+                           objectives=options, tz=tz, quarter=quarter, topic=topic)
+
+    def request(self, *, team_id: str, requester: str, manager_id: str | None, topic: str,
+                objective_ids: Iterable[int | str] = (), day: str | None = None, clock: str | None = None,
+                urgency: str = "this_month", remember: bool = False, field: str | None = "manager") -> OneOnOneView:
+        """Ask `manager_id` for a 1-on-1: validates everything, writes the request and the manager's DM.
+
+        `day`/`clock` come from the date and time pickers and are read in the requester's timezone.
+        Errors name the modal field they belong to (`field` is the manager field, None on the command path).
+        """
+        topic = _check_topic(topic, "topic" if field else None)
+        if not manager_id:
+            raise UserFacingError("Choose the person you'd like to meet.", field=field)
+        me = self._services.people.ensure(team_id, requester)
+        manager = self._services.people.require_colleague(team_id, manager_id, actor=requester, field=field,
+                                                          what="the person to meet")
+        now = self._now()
+        proposed = picked_time(day, clock, me.zone if me else manager.zone, now)
+        with self._ctx.sessions() as session:
+            waiting = session.scalar(select(OneOnOne.requested_at).where(
+                OneOnOne.team_id == team_id, OneOnOne.requester_id == requester, OneOnOne.manager_id == manager_id,
+                OneOnOne.state.in_(("requested", "rescheduled"))).limit(1))
+        if waiting is not None:
+            raise UserFacingError(f"You already asked <@{manager_id}> for a 1-on-1 and they haven't answered yet; "
+                                  "it's in your App Home.", field=field)
+        if remember:
+            self._services.people.set_manager(team_id, requester, manager_id)
+        with self._ctx.sessions.begin() as session:
+            row = OneOnOne(team_id=team_id, requester_id=requester, manager_id=manager_id, topic=topic,
+                           urgency=urgency if urgency in URGENCIES else "this_month", state="requested",
+                           proposed_at=proposed, requested_at=now, revision=0)
+            row.objectives = self._own_objectives(session, team_id, requester, objective_ids)
+            session.add(row)
+            session.flush()
+            view = self._view(session, row)
+            self._ctx.outbox.add(session, team_id=team_id, key=request_key(row.id), channel=manager_id,
+                                 text=request_text(view), blocks=request_message(view),
+                                 on_sent=f"1on1.request:{row.id}")
+            return view
+
+    @staticmethod
+    def _own_objectives(session: object, team_id: str, owner: str, ids: Iterable[int | str]) -> list[Objective]:
+        wanted = [int(i) for i in ids if str(i).isdigit()]
+        if not wanted:
+            return []
+        return list(session.scalars(select(Objective).where(  # type: ignore[attr-defined]
+            Objective.team_id == team_id, Objective.owner_id == owner, Objective.id.in_(wanted))))
+
+    # ---- answering (manager) ------------------------------------------------------------------
+    def answer_form(self, *, team_id: str, one_on_one_id: int, actor: str) -> OneOnOneView:
+        """The request, if `actor` may answer it now (before opening Propose another time / Decline)."""
+        with self._ctx.sessions() as session:
+            row = self._row(session, team_id, one_on_one_id)
+            self._unchanged(row, actor, answerer=row.manager_id, wanted="requested")
+            return self._view(session, row)
+
+    def accept(self, *, team_id: str, one_on_one_id: int, actor: str) -> Outcome:
+        """The manager accepts: the requester is told, the pair gets the 1-on-1 message. Twice is a no-op."""
+        now = self._now()
+        with self._ctx.sessions.begin() as session:
+            changed = self._transition(session, team_id, one_on_one_id, actor_is=OneOnOne.manager_id == actor,
+                                       from_states=("requested",), state="accepted", answered_at=now,
+                                       agreed_at=OneOnOne.proposed_at)
+            row = self._row(session, team_id, one_on_one_id)
+            if not changed:
+                self._unchanged(row, actor, answerer=row.manager_id, wanted="accepted")
+                return Outcome(self._view(session, row), False)
+            self._carry_tasks(session, row)
+            self._refresh_request_dms(session, row)
+            view = self._view(session, row)
+            self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:answer:accepted",
+                                 channel=row.requester_id, text=answer_text(view), blocks=answer_message(view))
+            self._post_pair_message(session, row)
+            return Outcome(view, True)
+
+    def reschedule(self, *, team_id: str, one_on_one_id: int, actor: str, day: str | None, clock: str | None,
+                   note: str = "") -> Outcome:
+        """The manager proposes another time (in their timezone) with a note; the requester answers it."""
+        note = (note or "").strip()
+        if len(note) > MAX_NOTE:
+            raise UserFacingError(f"Please keep the note under {MAX_NOTE:,} characters.", field="note")
+        with self._ctx.sessions() as session:
+            row = self._row(session, team_id, one_on_one_id)
+            self._unchanged(row, actor, answerer=row.manager_id, wanted="requested")
+            zone = self._zone(session, team_id, actor)
+        now = self._now()
+        proposed = picked_time(day, clock, zone, now, required=True)
+        with self._ctx.sessions.begin() as session:
+            changed = self._transition(session, team_id, one_on_one_id, actor_is=OneOnOne.manager_id == actor,
+                                       from_states=("requested",), state="rescheduled", answered_at=now,
+                                       proposed_at=proposed, answer_note=note)
+            row = self._row(session, team_id, one_on_one_id)
+            if not changed:
+                self._unchanged(row, actor, answerer=row.manager_id, wanted="rescheduled")
+                return Outcome(self._view(session, row), False)
+            self._refresh_request_dms(session, row)
+            view = self._view(session, row)
+            self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:answer:rescheduled",
+                                 channel=row.requester_id, text=answer_text(view), blocks=answer_message(view))
+            return Outcome(view, True)
+
+    def decline(self, *, team_id: str, one_on_one_id: int, actor: str, reason: str = "") -> Outcome:
+        """The manager declines, optionally saying why; the requester is told once."""
+        reason = (reason or "").strip()
+        if len(reason) > MAX_NOTE:
+            raise UserFacingError(f"Please keep the reason under {MAX_NOTE:,} characters.", field="reason")
+        now = self._now()
+        with self._ctx.sessions.begin() as session:
+            changed = self._transition(session, team_id, one_on_one_id, actor_is=OneOnOne.manager_id == actor,
+                                       from_states=("requested",), state="declined", answered_at=now,
+                                       answer_note=reason)
+            row = self._row(session, team_id, one_on_one_id)
+            if not changed:
+                self._unchanged(row, actor, answerer=row.manager_id, wanted="declined")
+                return Outcome(self._view(session, row), False)
+            self._refresh_request_dms(session, row)
+            view = self._view(session, row)
+            self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:answer:declined",
+                                 channel=row.requester_id, text=answer_text(view), blocks=answer_message(view))
+            return Outcome(view, True)
+
+    # ---- answering the new time (requester) ---------------------------------------------------
+    def answer_new_time(self, *, team_id: str, one_on_one_id: int, actor: str, accept: bool) -> Outcome:
+        """The requester accepts the time their manager proposed (→ accepted) or can't make it (→ cancelled)."""
+        state = "accepted" if accept else "cancelled"
+        values = {"agreed_at": OneOnOne.proposed_at} if accept else {}
+        with self._ctx.sessions.begin() as session:
+            changed = self._transition(session, team_id, one_on_one_id, actor_is=OneOnOne.requester_id == actor,
+                                       from_states=("rescheduled",), state=state, **values)
+            row = self._row(session, team_id, one_on_one_id)
+            if not changed:
+                self._unchanged(row, actor, answerer=row.requester_id, wanted=state)
+                return Outcome(self._view(session, row), False)
+            if accept:
+                self._carry_tasks(session, row)
+            self._refresh_request_dms(session, row)
+            view = self._view(session, row)
+            outbox = self._ctx.outbox
+            outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:answer:rescheduled:{state}",
+                       channel=row.requester_id, text=answer_text(view), blocks=answer_message(view),
+                       update_of=f"1on1:{row.id}:answer:rescheduled")
+            outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:reply:{state}", channel=row.manager_id,
+                       text=f"{view.requester_name} answered the time you proposed", blocks=new_time_reply(view))
+            if accept:
+                self._post_pair_message(session, row)
+            return Outcome(view, True)
+
+    # ---- a manager schedules with a report (SharedAction.SCHEDULE_ONE_ON_ONE) ------------------
+    def _require_report(self, team_id: str, manager: str, report: str, field: str | None = None) -> None:
+        person = self._services.people.require_colleague(team_id, report, actor=manager, field=field,
+                                                         what="a 1-on-1 partner")
+        if person.manager_id != manager:
+            raise UserFacingError(f"<@{report}> is not one of your direct reports.", field=field)
+
+    def schedule_form(self, *, team_id: str, manager: str, report: str) -> ScheduleForm:
+        """What the manager's schedule modal shows (only for their direct reports)."""
+        self._require_report(team_id, manager, report)
+        me = self._services.people.ensure(team_id, manager)
+        other = self._services.people.ensure(team_id, report)
+        tz = me.tz if me else self._ctx.settings.default_timezone
+        quarter = quarter_of(self._now().date())
+        with self._ctx.sessions() as session:
+            options = tuple(ObjectiveOption(o.id, o.title) for o in session.scalars(
+                select(Objective).where(Objective.team_id == team_id, Objective.owner_id == report,
+                                        Objective.quarter == quarter).order_by(Objective.title).limit(100)))
+        return ScheduleForm(manager, report, other.name if other else report, tz, options)
+
+    def schedule(self, *, team_id: str, manager: str, report: str, day: str | None, clock: str | None,
+                 topic: str = "", objective_ids: Iterable[int | str] = ()) -> OneOnOneView:
+        """The manager sets a 1-on-1 with a report at a time: it is accepted at once and the report is told."""
+        topic = _check_topic(topic)
+        self._require_report(team_id, manager, report, field="date")
+        now = self._now()
+        with self._ctx.sessions() as session:
+            zone = self._zone(session, team_id, manager)
+        when = picked_time(day, clock, zone, now, required=True)
+        with self._ctx.sessions.begin() as session:
+            row = OneOnOne(team_id=team_id, requester_id=report, manager_id=manager, topic=topic, urgency="this_month",
+                           state="accepted", proposed_at=when, agreed_at=when, requested_at=now, answered_at=now,
+                           revision=0)
+            row.objectives = self._own_objectives(session, team_id, report, objective_ids)
+            session.add(row)
+            session.flush()
+            self._carry_tasks(session, row)
+            view = self._view(session, row)
+            self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:scheduled", channel=report,
+                                 text=f"{view.manager_name} scheduled a 1-on-1 with you",
+                                 blocks=scheduled_message(view))
+            self._post_pair_message(session, row)
+            return view
+
+    # ---- the App Home ---------------------------------------------------------------------------
+    def for_home(self, team_id: str, viewer_id: str) -> HomeView:
+        """The viewer's 1-on-1s for the App Home, with only the notes the viewer may read."""
+        now = self._now()
+        with self._ctx.sessions() as session:
+            mine = self._either(viewer_id)
+            rows = list(session.scalars(select(OneOnOne).where(OneOnOne.team_id == team_id, mine,
+                                                               OneOnOne.state.in_(OPEN_STATES))
+                                        .order_by(OneOnOne.requested_at, OneOnOne.id)))
+            recent = list(session.scalars(select(OneOnOne).where(OneOnOne.team_id == team_id, mine,
+                                                                 OneOnOne.state == "done")
+                                          .order_by(OneOnOne.done_at.desc(), OneOnOne.id.desc()).limit(RECENT_DONE)))
+            with_notes = [r.id for r in rows if r.state == "accepted"] + [r.id for r in recent]
+            notes: dict[int, list] = {}
+            for note in session.scalars(notes_visible_to(team_id, viewer_id, with_notes)):
+                notes.setdefault(note.one_on_one_id, []).append(note)
+
+            def view(row: OneOnOne) -> OneOnOneView:
+                return self._view(session, row, notes=notes.get(row.id, ()), details=False)
+
+            awaiting = [view(r) for r in rows if (r.state == "requested" and r.manager_id == viewer_id)
+                        or (r.state == "rescheduled" and r.requester_id == viewer_id)]
+            waiting = [view(r) for r in rows if (r.state == "requested" and r.requester_id == viewer_id)
+                       or (r.state == "rescheduled" and r.manager_id == viewer_id)]
+            far = datetime.max.replace(tzinfo=UTC)
+            upcoming = sorted((view(r) for r in rows if r.state == "accepted"), key=lambda v: (v.when or far, v.id))
+            task_rows = session.execute(
+                select(Task, OneOnOne).join(OneOnOne, OneOnOne.id == Task.one_on_one_id)
+                .where(Task.team_id == team_id, Task.assignee_id == viewer_id, Task.done.is_(False),
+                       OneOnOne.team_id == team_id, OneOnOne.state.in_(("accepted", "done")), mine)
+                .order_by(Task.due_on.is_(None), Task.due_on, Task.id)).all()
+            me = self._services.people.view(session, team_id, viewer_id)
+            return HomeView(viewer_id=viewer_id, awaiting_answer=tuple(awaiting), waiting=tuple(waiting),
+                            upcoming=tuple(upcoming), recent=tuple(view(r) for r in recent),
+                            open_tasks=tuple(task_view(t, o) for t, o in task_rows),
+                            manager_id=me.manager_id if me else None, now=now)
+
+    # ---- conversation capture, called by bot.handlers.events for every thread message ----------
     def record_reply(self, *, team_id: str, channel: str, thread_ts: str, ts: str, user_id: str, text: str) -> bool:
-        """Store a reply if `thread_ts` is one of ours; False when it is not."""
-        return False
+        """Store a reply in the thread of a 1-on-1 message as its conversation; False when it is not ours."""
+        with self._ctx.sessions.begin() as session:
+            one_on_one_id = session.scalar(select(OneOnOne.id).where(
+                OneOnOne.team_id == team_id, OneOnOne.thread_channel == channel, OneOnOne.thread_ts == thread_ts))
+            if one_on_one_id is None:
+                return False
+            try:
+                at = datetime.fromtimestamp(float(ts), UTC)
+            except ValueError:
+                at = self._now()
+            insert_ignore(session, ConversationMessage, {
+                "team_id": team_id, "one_on_one_id": one_on_one_id, "user_id": user_id, "channel_id": channel,
+                "message_ts": ts, "text": text, "created_at": at})
+            return True
 
     def record_edit(self, *, team_id: str, channel: str, ts: str, text: str) -> bool:
         """Reflect an edit of a stored reply; False when it is not ours."""
-        return False
+        with self._ctx.sessions.begin() as session:
+            result = session.execute(update(ConversationMessage).where(
+                ConversationMessage.team_id == team_id, ConversationMessage.channel_id == channel,
+                ConversationMessage.message_ts == ts, ConversationMessage.deleted_at.is_(None))
+                .values(text=text, edited_at=self._now()).execution_options(synchronize_session=False))
+            return bool(result.rowcount)
 
     def record_delete(self, *, team_id: str, channel: str, ts: str) -> bool:
-        """Reflect the deletion of a stored reply; False when it is not ours."""
-        return False
+        """Reflect the deletion of a stored reply (its text is dropped too); False when it is not ours."""
+        with self._ctx.sessions.begin() as session:
+            result = session.execute(update(ConversationMessage).where(
+                ConversationMessage.team_id == team_id, ConversationMessage.channel_id == channel,
+                ConversationMessage.message_ts == ts, ConversationMessage.deleted_at.is_(None))
+                .values(text="", deleted_at=self._now()).execution_options(synchronize_session=False))
+            return bool(result.rowcount)
+
+
+__all__ = ["OneOnOneService", "pair_key", "request_key"]

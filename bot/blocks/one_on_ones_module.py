@@ -1,0 +1,212 @@
+"""Block Kit for a 1-on-1's conversation module (agenda, Notes, Tasks, Mark done) and its Home section."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.blocks.kit import (
+    MAX_MESSAGE_BLOCKS,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    header,
+    input_block,
+    modal,
+    option,
+    section,
+    slack_date,
+    static_select,
+    text_input,
+    truncate,
+    user,
+    within,
+)
+from bot.blocks.one_on_ones_parts import (
+    URGENCY_LABEL,
+    OneOnOneAction,
+    OneOnOneModal,
+    datepicker,
+    metadata,
+    objective_blocks,
+    radio_buttons,
+    task_block,
+    topic_text,
+    when_text,
+)
+from bot.ids import SharedAction
+
+if TYPE_CHECKING:
+    from bot.services.one_on_ones_views import HomeView, NoteView, OneOnOneView
+
+MAX_TASKS = 20
+MAX_NOTES_TEXT = 2900
+MAX_NOTE = 3000
+MAX_TASK = 500
+MAX_SUMMARY = 300
+HOME_ITEMS = 5
+HOME_NOTES = 3
+HOME_TASKS = 10
+
+
+def _notes_text(notes: tuple[NoteView, ...]) -> str:
+    lines = [f"{user(n.author_id)}: {escape(truncate(n.text, 1000))}" for n in notes]
+    return truncate("*Shared notes*\n" + "\n".join(lines), MAX_NOTES_TEXT)
+
+
+def _summaries(view: OneOnOneView) -> list[str]:
+    return [f"{user(who)}: _{escape(text)}_" for who, text in
+            ((view.requester_id, view.requester_summary), (view.manager_id, view.manager_summary)) if text]
+
+
+def pair_message(view: OneOnOneView) -> list[Block]:
+    """The pair's 1-on-1 message: agenda (OKRs, carried-over tasks, topic), tasks, shared notes, buttons.
+
+    `view.notes` must hold shared notes only: both participants read this message.
+    """
+    value = str(view.id)
+    blocks: list[Block] = [
+        header(f"1-on-1: {view.requester_name} & {view.manager_name}"),
+        section(f"*When:* {when_text(view.when, none='to be agreed')}\n"
+                f"*Asked by* {user(view.requester_id)} · {URGENCY_LABEL.get(view.urgency, view.urgency)}"),
+        section(f"*Topic*\n{topic_text(view)}"),
+        *objective_blocks(view.objectives),
+        divider(),
+    ]
+    carried = len(view.carried_tasks)
+    open_count = sum(1 for t in view.tasks if not t.done)
+    label = f"*Tasks* · {open_count} open" + (f", {carried} carried over from earlier 1-on-1s" if carried else "")
+    blocks.append(section(label if view.tasks else "*Tasks*\n_None yet: add one with *Add task*._"))
+    blocks += [task_block(t) for t in view.tasks[:MAX_TASKS]]
+    if len(view.tasks) > MAX_TASKS:
+        blocks.append(context(f"…and {len(view.tasks) - MAX_TASKS} more tasks in your App Home"))
+    if view.notes:
+        blocks.append(section(_notes_text(view.notes)))
+    if view.state == "done":
+        done = f":white_check_mark: *Done* {slack_date(view.done_at)}" if view.done_at else ":white_check_mark: *Done*"
+        blocks.append(section("\n".join([done, *_summaries(view)])))
+    else:
+        blocks.append(actions(
+            button("Add note", OneOnOneAction.ADD_NOTE, value),
+            button("Add task", OneOnOneAction.ADD_TASK, value),
+            button("Mark done", OneOnOneAction.MARK_DONE, value, style="primary", confirm={
+                "title": {"type": "plain_text", "text": "Mark this 1-on-1 done?"},
+                "text": {"type": "mrkdwn", "text": "Open tasks carry over to your next 1-on-1."},
+                "confirm": {"type": "plain_text", "text": "Mark done"},
+                "deny": {"type": "plain_text", "text": "Not yet"}}),
+            block_id=f"1on1.module.{view.id}"))
+    blocks.append(context("Reply in this thread: replies are kept as this 1-on-1's conversation. "
+                          "Private notes are only in your own App Home."))
+    return within(blocks, MAX_MESSAGE_BLOCKS, more=context("…more in your App Home"))
+
+
+def pair_text(view: OneOnOneView) -> str:
+    """Notification fallback of the pair's message."""
+    return f"1-on-1: {view.requester_name} & {view.manager_name}"
+
+
+def note_modal(view: OneOnOneView, viewer: str) -> Block:
+    """Add a note: shared with the other participant, or private to its author (the default)."""
+    other = view.other(viewer)
+    blocks = [
+        section(f"A note on your 1-on-1 with {user(other)}."),
+        input_block("Note", "note", text_input("note", multiline=True, max_length=MAX_NOTE)),
+        input_block("Who can read it", "visibility", radio_buttons("visibility", [
+            option("Only me (private)", "private"),
+            option("Both of us (shared)", "shared"),
+        ], initial="private"), hint="Private notes are never shown to anyone else: not the other person, not "
+                                     "admins, not exports."),
+    ]
+    return modal("Add a note", blocks, callback_id=OneOnOneModal.NOTE, submit="Save note",
+                 private_metadata=metadata(id=view.id))
+
+
+def task_modal(view: OneOnOneView) -> Block:
+    """Add a task: text, assignee (either participant), optional due date."""
+    people = [option(view.requester_name, view.requester_id), option(view.manager_name, view.manager_id)]
+    blocks = [
+        input_block("Task", "task", text_input("task", max_length=MAX_TASK, placeholder="e.g. Draft the Q1 plan")),
+        input_block("Assignee", "assignee", static_select("assignee", people, initial=view.requester_id)),
+        input_block("Due date", "due", datepicker("due"), optional=True),
+    ]
+    return modal("Add a task", blocks, callback_id=OneOnOneModal.TASK, submit="Add task",
+                 private_metadata=metadata(id=view.id))
+
+
+def summary_modal(view: OneOnOneView, viewer: str) -> Block:
+    """One line summing up the 1-on-1 (optional; both participants may write one)."""
+    mine = view.requester_summary if viewer == view.requester_id else view.manager_summary
+    blocks = [input_block("Summary in one line", "summary", text_input(
+        "summary", initial=mine or None, max_length=MAX_SUMMARY, placeholder="e.g. Agreed to hire two engineers"))]
+    return modal("Sum up the 1-on-1", blocks, callback_id=OneOnOneModal.SUMMARY, submit="Save",
+                 private_metadata=metadata(id=view.id))
+
+
+def summary_request(view: OneOnOneView, viewer: str) -> list[Block]:
+    """The DM asking each participant, once, for a one-line summary."""
+    return [section(f":white_check_mark: Your 1-on-1 with {user(view.other(viewer))} is done. "
+                    "Would you sum it up in one line? (optional)",
+                    accessory=button("Write a summary", OneOnOneAction.WRITE_SUMMARY, str(view.id)))]
+
+
+def _note_line(note: NoteView) -> str:
+    badge = ":lock: private" if note.private else ":busts_in_silhouette: shared"
+    return f"{badge} · {user(note.author_id)}: {escape(truncate(note.text, 300))}"
+
+
+def _one_on_one_lines(view: OneOnOneView, viewer: str, *, done: bool = False) -> list[Block]:
+    topic = f" · {escape(truncate(view.topic, 150))}" if view.topic else ""
+    when = f"done {slack_date(view.done_at)}" if done and view.done_at else when_text(view.when, none="time to agree")
+    blocks: list[Block] = [section(f"*With {user(view.other(viewer))}* · {when}{topic}",
+                                   accessory=None if done else button("Add note", OneOnOneAction.ADD_NOTE,
+                                                                      str(view.id)))]
+    if view.notes:
+        shown = view.notes[-HOME_NOTES:]
+        more = [f"…and {len(view.notes) - HOME_NOTES} earlier notes"] if len(view.notes) > HOME_NOTES else []
+        blocks.append(context(*more, *[_note_line(n) for n in shown]))
+    return blocks
+
+
+def home_section(view: HomeView, max_blocks: int) -> list[Block]:
+    """The viewer's 1-on-1s for the App Home: answers due, waiting requests, upcoming and recent 1-on-1s
+    (with the notes the viewer may read), their open tasks with a checkbox; at most `max_blocks` blocks."""
+    me = view.viewer_id
+    blocks: list[Block] = [header("1-on-1s")]
+    for r in view.awaiting_answer[:HOME_ITEMS]:
+        topic = f": {escape(truncate(r.topic, 150))}" if r.topic else ""
+        value = str(r.id)
+        if r.state == "rescheduled":  # the viewer asked; their manager proposed another time
+            blocks.append(section(f":calendar: {user(r.manager_id)} proposed another time for your 1-on-1{topic}\n"
+                                  f"*{when_text(r.proposed_at)}*"))
+            buttons = [button("Accept this time", OneOnOneAction.ACCEPT_NEW_TIME, value, style="primary"),
+                       button("Can't make it", OneOnOneAction.REFUSE_NEW_TIME, value)]
+        else:
+            blocks.append(section(f":wave: {user(r.requester_id)} asks for a 1-on-1{topic}\n"
+                                  f"Proposed: {when_text(r.proposed_at)}"))
+            buttons = [button("Accept", OneOnOneAction.ACCEPT, value, style="primary"),
+                       button("Propose another time", OneOnOneAction.RESCHEDULE, value),
+                       button("Decline", OneOnOneAction.DECLINE, value)]
+        blocks.append(actions(*buttons, block_id=f"1on1.home.answer.{r.id}"))
+    if view.waiting:
+        blocks.append(context(*[f":hourglass_flowing_sand: Waiting for {user(w.other(me))}"
+                                f"{': ' + escape(truncate(w.topic, 80)) if w.topic else ''}"
+                                for w in view.waiting[:HOME_ITEMS]]))
+    for u in view.upcoming[:HOME_ITEMS]:
+        blocks += _one_on_one_lines(u, me)
+    for r in view.recent:
+        blocks += _one_on_one_lines(r, me, done=True)
+    if view.open_tasks:
+        blocks.append(section(f"*Your open tasks* · {len(view.open_tasks)}"))
+        blocks += [task_block(t, viewer=me) for t in view.open_tasks[:HOME_TASKS]]
+    if len(blocks) == 1:
+        blocks.append(section("No 1-on-1s yet. Ask your manager for one about your OKRs."))
+    blocks.append(actions(button("Request a 1-on-1", SharedAction.REQUEST_ONE_ON_ONE, view.manager_id or ""),
+                          block_id="1on1.home.request"))
+    if len(blocks) <= max_blocks:
+        return blocks
+    if max_blocks < 3:
+        return blocks[-max_blocks:] if max_blocks > 0 else []
+    # Keep the request button: cut the middle, not the end.
+    return [*within(blocks[:-1], max_blocks - 1, more=context("…more 1-on-1s than fit here")), blocks[-1]]
