@@ -11,12 +11,26 @@ ROOT = Path(__file__).resolve().parents[3]
 SLACK_CLIENTS = ("slack_sdk", "slack_bolt")
 
 
+def runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node except those under `if TYPE_CHECKING:` (type-only imports do not run)."""
+    nodes: list[ast.AST] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING":
+            stack.extend(node.orelse)
+            continue
+        nodes.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
 def imports_of(package: str) -> dict[str, set[str]]:
     """Every module under `package` with the modules it imports (top-level and inside functions)."""
     found: dict[str, set[str]] = {}
     for path in (ROOT / package.replace(".", "/")).rglob("*.py"):
         names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        for node in runtime_nodes(ast.parse(path.read_text(), filename=str(path))):
             if isinstance(node, ast.Import):
                 names.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
