@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.runtime import Runtime
 from bot.sandbox.fake_slack import FakeSlack
+from bot.services.cadence import Cadence
 from bot.services.okr_status import quarter_bounds, quarter_of
+from bot.services.okr_views import load_objectives, objective_rows
 from bot.services.ports import SlackUser
 from storage.models import (
     CheckIn,
@@ -107,11 +109,13 @@ def seed_database(runtime: Runtime, fake: FakeSlack) -> None:
     now = services.ctx.clock()
     quarter = quarter_of(now.date())
     start, _ = quarter_bounds(quarter)
-    began = datetime(start.year, start.month, start.day, 9, tzinfo=now.tzinfo)
+    began = datetime(start.year, start.month, start.day, 9, tzinfo=UTC)
+    # The history happens before this month's nudge, so "Jump to this month's nudge" finds all of it.
+    anchor = min(now, nudge_moment(runtime) - timedelta(hours=2))
 
     def ago(days: float) -> datetime:
-        """`days` before now, but never before the quarter began."""
-        return max(now - timedelta(days=days), began + timedelta(hours=days % 7))
+        """`days` before the anchor, but never before the quarter began."""
+        return max(anchor - timedelta(days=days), began + timedelta(hours=days % 7))
 
     with runtime.sessions.begin() as session:
         session.add(Workspace(team_id=TEAM_ID, name=TEAM_NAME, bot_user_id=BOT_USER_ID, installed_at=now))
@@ -125,11 +129,14 @@ def seed_database(runtime: Runtime, fake: FakeSlack) -> None:
                 session.get(Person, (TEAM_ID, p.user_id)).manager_id = p.manager  # type: ignore[union-attr]
         objectives = _okrs(session, quarter, now, ago)
         _kudos(session, now, ago)
-        _one_on_one(session, now, objectives["URAVI"])
+        _one_on_one(session, anchor, objectives["URAVI"])
         session.add(Feedback(team_id=TEAM_ID, giver_id="UPAT", receiver_id="URAVI", visibility="private",
                              text="Your onboarding demo was the clearest walkthrough I've seen this quarter. "
                                   "Next time, show the funnel numbers first: people asked for them straight away.",
                              created_at=ago(9)))
+        # Each objective's message in #okrs, queued in the outbox as okrbot does for a new objective.
+        for view in load_objectives(session, objective_rows(TEAM_ID).order_by(Objective.id, KeyResult.position), now):
+            services.okrs.post_message(session, view)
     for channel, user, text in CHANNEL_MESSAGES:
         fake.post_user_message(user, channel, text)
     log.info("sandbox: demo workspace %s seeded (%s)", TEAM_NAME, quarter)
@@ -246,19 +253,16 @@ def _one_on_one(session: Any, now: datetime, objective: Objective) -> None:
 
 
 def nudge_moment(runtime: Runtime, manager: str = "UMARIA") -> datetime:
-    """This month's nudge time for the demo manager: the nudge day at the nudge hour in her timezone."""
-    settings = runtime.settings
-    zone = ZoneInfo(BY_ID[manager].tz)
-    today = runtime.services.ctx.clock().astimezone(zone).date()
-    day = date(today.year, today.month, settings.nudge_day)
-    while day.weekday() >= 5:  # moved to the next business day
-        day += timedelta(days=1)
-    return datetime(day.year, day.month, day.day, settings.nudge_hour, tzinfo=zone)
+    """This month's nudge time for the demo manager (aware UTC), by okrbot's own nudge date rules."""
+    cadence = Cadence.of(runtime.settings)
+    tz = BY_ID[manager].tz
+    today = runtime.services.ctx.clock().astimezone(cadence.zone(tz)).date()
+    return cadence.window(today.year, today.month, tz).due_at
 
 
 def nudge_label(runtime: Runtime) -> str:
     """What the clock control says, e.g. "Mon 16 Nov 10:00 (Maria, Europe/Berlin)"."""
-    moment = nudge_moment(runtime)
+    moment = nudge_moment(runtime).astimezone(ZoneInfo(BY_ID["UMARIA"].tz))
     return f"{moment:%a %d %b %H:%M} ({BY_ID['UMARIA'].first_name}, {BY_ID['UMARIA'].tz})"
 
 
@@ -269,5 +273,6 @@ def run_nudge(runtime: Runtime) -> str:
     if scan is None:
         return "The mid-month nudge is not part of this build of okrbot yet."
     moment = nudge_moment(runtime)
-    result = scan(now=moment.astimezone(ZoneInfo("UTC")))
-    return f"Ran the mid-month nudge as of {moment:%a %d %b %H:%M} {BY_ID['UMARIA'].tz}: {result}"
+    result = scan(now=moment)
+    local = moment.astimezone(ZoneInfo(BY_ID["UMARIA"].tz))
+    return f"Ran the mid-month nudge as of {local:%a %d %b %H:%M} {BY_ID['UMARIA'].tz}: {result}"

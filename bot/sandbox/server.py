@@ -393,7 +393,8 @@ class Sandbox:
         """Everything the page renders: the stand-in's workspace plus the sandbox's own bits."""
         dms = {p.user_id: self.slack.dm_channel(p.user_id) for p in seed.PEOPLE}
         snapshot = self.slack.snapshot()
-        snapshot.update(version=self.page.version, instance=self.page.instance, dms=dms, notices=list(self.page.notices), calls=list(self.page.calls),
+        snapshot.update(version=self.page.version, instance=self.page.instance, dms=dms,
+                        notices=list(self.page.notices), calls=list(self.page.calls),
                         people=seed.page_people(snapshot["users"]), commands=self.manifest.get("commands", []),
                         shortcuts=self.manifest.get("shortcuts", []), app=self.manifest.get("app", {}),
                         reactions=list(self.runtime.settings.kudos_reactions),
