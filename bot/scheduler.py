@@ -37,6 +37,7 @@ def purge_processed_events(runtime: Runtime) -> int:
 JOBS: list[Job] = [
     Job("purge-processed-events", 60, purge_processed_events),
     Job("one-on-one-request-reminders", 60, lambda runtime: runtime.services.one_on_ones.send_reminders()),
+    Job("feedback-request-reminders", 30, lambda runtime: runtime.services.feedback.send_reminders()),
 ]
 
 

@@ -10,7 +10,6 @@ from bot.blocks.kit import (
     actions,
     button,
     context,
-    divider,
     escape,
     header,
     input_block,
@@ -25,7 +24,7 @@ from bot.blocks.kit import (
     user,
     within,
 )
-from bot.blocks.kudos import people, quote
+from bot.blocks.kudos import people, quote, rich
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
@@ -146,7 +145,7 @@ def request_answered(view: FeedbackRequestView) -> list[Block]:
 # ---- the form ----------------------------------------------------------------------------------------------
 def give_modal(form: FeedbackForm) -> Block:
     """The Give feedback form: for whom (fixed for a request), about what, the text, and who may read it."""
-    blocks: list[Block] = []
+    blocks: list[Block] = [section(f":warning: {rich(form.problem)}")] if form.problem else []
     if form.request is not None:
         blocks.append(section(f"{user(form.request.requester_id)} asked you for feedback"
                               f"{_about(form.request.about, form.request.objective_title)}."))
@@ -211,36 +210,42 @@ def feedback_dm(view: FeedbackView) -> list[Block]:
 
 
 # ---- App Home ------------------------------------------------------------------------------------------------
+MAX_HOME_REQUESTS = 3
+
+
+def _feedback_lines(items: tuple[FeedbackView, ...], *, for_whom: bool) -> str:
+    parts = []
+    for item in items:
+        who = f"For {user(item.receiver_id)}, from " if for_whom else "from "
+        about = f" · {escape(truncate(item.about, 80))}" if item.about else ""
+        parts.append(f"{quote(item.text, 400)}\n— {who}{user(item.giver_id)}{about} · "
+                     f"{slack_date(item.created_at, '{date_short}')}")
+    return "\n\n".join(parts)
+
+
 def home_section(view: FeedbackHomeView, max_blocks: int) -> list[Block]:
     """Feedback on the App Home: requests to answer, feedback received, feedback shared about one's reports."""
     if max_blocks <= 0:
         return []
-    blocks: list[Block] = [
-        header("Feedback"),
-        section("Ask with `/feedback request @name`, or write some now.",
-                accessory=button("Give feedback", SharedAction.GIVE_FEEDBACK)),
-    ]
-    if view.to_answer:
-        blocks.append(section(f"*Asked of you* ({view.to_answer_count})"))
-        for request in view.to_answer:
-            blocks.append(section(f"{user(request.requester_id)} asked on {_when(request)}"
-                                  f"{_about(request.about, request.objective_title)}",
-                                  accessory=button("Give feedback", SharedAction.GIVE_FEEDBACK, str(request.id))))
+    blocks: list[Block] = [header("Feedback")]
+    for request in view.to_answer[:MAX_HOME_REQUESTS]:
+        blocks.append(section(f"{user(request.requester_id)} asked you for feedback on {_when(request)}"
+                              f"{_about(request.about, request.objective_title)}",
+                              accessory=button("Give feedback", SharedAction.GIVE_FEEDBACK, str(request.id),
+                                               style="primary")))
+    if view.to_answer_count > MAX_HOME_REQUESTS:
+        blocks.append(context(f"…and {view.to_answer_count - MAX_HOME_REQUESTS} more requests waiting for you."))
     if view.received:
-        blocks.append(section(f"*For you* ({view.received_count})"))
-        for item in view.received:
-            about = f" · {escape(item.about)}" if item.about else ""
-            blocks.append(section(quote(item.text, 500)))
-            blocks.append(context(f"from {user(item.giver_id)}{about} · "
-                                  f"{slack_date(item.created_at, '{date_short}')}"))
+        more = view.received_count - len(view.received)
+        blocks.append(section(f"*Feedback for you* ({view.received_count})\n"
+                              + _feedback_lines(view.received, for_whom=False)
+                              + (f"\n_…and {more} earlier._" if more > 0 else "")))
     if view.about_reports:
-        blocks.append(section("*About your reports* (shared with you by whoever wrote it)"))
-        for item in view.about_reports:
-            blocks.append(section(f"For {user(item.receiver_id)}:\n{quote(item.text, 500)}"))
-            blocks.append(context(f"from {user(item.giver_id)} · {slack_date(item.created_at, '{date_short}')}"))
+        blocks.append(section("*About your reports* (shared with you by whoever wrote it)\n"
+                              + _feedback_lines(view.about_reports, for_whom=True)))
     if view.waiting_on:
-        blocks.append(context(f"Waiting for feedback from {people([r.giver_id for r in view.waiting_on])}."))
-    if not (view.to_answer or view.received or view.about_reports or view.waiting_on):
-        blocks.append(context("No feedback yet."))
-    blocks.append(divider())
+        blocks.append(context(f"You asked {people([r.giver_id for r in view.waiting_on])} for feedback; "
+                              "waiting for their answer."))
+    if len(blocks) == 1:
+        blocks.append(context("No feedback yet. Ask a colleague with `/feedback request @name`."))
     return within(blocks, max_blocks, context("…and more."))

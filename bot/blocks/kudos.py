@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 from bot.blocks.kit import (
     MAX_MESSAGE_BLOCKS,
     Block,
-    button,
     context,
-    divider,
     escape,
     header,
     input_block,
@@ -28,7 +26,6 @@ from bot.blocks.kit import (
     user,
     within,
 )
-from bot.ids import SharedAction
 
 if TYPE_CHECKING:
     from bot.services.kudos_views import (
@@ -279,13 +276,14 @@ def modal_done(view: KudosSent) -> Block:
 
 # ---- App Home --------------------------------------------------------------------------------------------
 def home_section(view: KudosHomeView, max_blocks: int) -> list[Block]:
-    """Kudos on the App Home: received this month (latest few), the month's leaderboard, a Give kudos button."""
+    """Kudos on the App Home: received this month (the latest few) and the month's leaderboard."""
     if max_blocks <= 0:
         return []
     blocks: list[Block] = [
         header(f"Kudos · {view.month_label}"),
-        section(f"You received *{view.received_count}* kudos this month and gave *{view.given_count}*.",
-                accessory=button("Give kudos", SharedAction.GIVE_KUDOS, style="primary")),
+        section(f"You received *{view.received_count}* kudos this month and gave *{view.given_count}*."
+                + ("" if view.received_count else " Thank someone with `/kudos @name for …` or a "
+                   f"{emoji('clap')} reaction.")),
     ]
     for kudos in view.received:
         what = f" {link(kudos.permalink, 'on this message')}" if kudos.permalink else ""
@@ -295,6 +293,4 @@ def home_section(view: KudosHomeView, max_blocks: int) -> list[Block]:
     if view.board.received:
         blocks.append(section(" ", fields=[f"*Most thanked this month*\n{_board_lines(view.board.received, '—')}",
                                            f"*Most thankful*\n{_board_lines(view.board.given, '—')}"]))
-    blocks.append(divider())
-    more = context(f"…and more: {view.received_count} kudos this month. `/kudos top` shows the leaderboard.")
-    return within(blocks, max_blocks, more)
+    return within(blocks, max_blocks, context("`/kudos top` shows the whole leaderboard."))

@@ -1,9 +1,89 @@
-"""Slack listeners for feedback."""
+"""Slack listeners for feedback: /feedback, the Give feedback button, and the Give feedback form."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks import feedback as blocks
+from bot.ids import SharedAction
+from bot.services import Services, UserFacingError
+from bot.services.feedback_views import FeedbackForm, FeedbackUsage
+
+Body = dict[str, Any]
+
+
+def _team(body: Body) -> str:
+    return (body.get("team") or {}).get("id") or body.get("team_id", "")
+
+
+def form_values(view: Body) -> dict[str, Any]:
+    """The Give feedback form's inputs as plain values (None for what the form did not show or was left empty)."""
+    state = (view.get("state") or {}).get("values") or {}
+
+    def element(block_id: str, action_id: str) -> Body:
+        return (state.get(block_id) or {}).get(action_id) or {}
+
+    return {
+        "receiver_id": element(blocks.BlockId.RECEIVER, blocks.FeedbackAction.RECEIVER).get("selected_user"),
+        "about": (element(blocks.BlockId.ABOUT, blocks.FeedbackAction.ABOUT).get("selected_option") or {}).get("value"),
+        "text": element(blocks.BlockId.TEXT, blocks.FeedbackAction.TEXT).get("value") or "",
+        "visibility": (element(blocks.BlockId.VISIBILITY, blocks.FeedbackAction.VISIBILITY).get("selected_option")
+                       or {}).get("value"),
+    }
+
+
+def handle_feedback_command(ack: Ack, command: Body, respond: Respond, client: WebClient,
+                            services: Services) -> None:
+    """/feedback request @person [about …] | give [@person] | help."""
+    ack()
+    outcome = services.feedback.command(team_id=command["team_id"], user_id=command["user_id"],
+                                        text=command.get("text", ""))
+    if isinstance(outcome, FeedbackForm):
+        client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(outcome))
+    elif isinstance(outcome, FeedbackUsage):
+        respond(text=blocks.usage_text(outcome), blocks=blocks.usage(outcome), response_type="ephemeral")
+    else:
+        respond(text=blocks.request_sent_text(outcome), blocks=blocks.request_sent(outcome), response_type="ephemeral")
+
+
+def handle_give_feedback_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """SharedAction.GIVE_FEEDBACK (value: a request id, or "" to choose the person): open the form."""
+    ack()
+    value = str(action.get("value") or "")
+    if value and not value.isdigit():
+        raise UserFacingError("That button is out of date; please use the latest message.")
+    form = services.feedback.form(team_id=_team(body), giver_id=body["user"]["id"],
+                                  request_id=int(value) if value else None)
+    view = blocks.give_modal(form)
+    if (body.get("view") or {}).get("type") == "modal":
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_receiver_chosen(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """A person chosen in the form: show their objectives and 1-on-1s (or why they can't receive feedback)."""
+    ack()
+    form = services.feedback.form_for_choice(team_id=_team(body), giver_id=body["user"]["id"],
+                                             receiver_id=action.get("selected_user"))
+    view = body.get("view") or {}
+    client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=blocks.give_modal(form))
+
+
+def handle_give_feedback_submitted(ack: Ack, body: Body, view: Body, services: Services) -> None:
+    """The Give feedback form: checked and delivered by the service first (errors under their field)."""
+    values = form_values(view)
+    given = services.feedback.give(team_id=_team(body), giver_id=body["user"]["id"], metadata=view.get(
+        "private_metadata", ""), submission_id=view.get("id", ""), **values)
+    ack(response_action="update", view=blocks.given_done(given))
 
 
 def register(app: App) -> None:
-    """Bind this feature's listeners."""
+    """Bind the feedback listeners."""
+    app.command("/feedback")(handle_feedback_command)
+    app.action(SharedAction.GIVE_FEEDBACK)(handle_give_feedback_open)
+    app.action(blocks.FeedbackAction.RECEIVER)(handle_receiver_chosen)
+    app.view(blocks.CALLBACK)(handle_give_feedback_submitted)

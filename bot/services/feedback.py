@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -141,6 +142,13 @@ class FeedbackService:
                             choices=tuple(choices), initial_about=initial if initial in {c.value for c in choices}
                             else None, text=text[:MAX_TEXT], metadata=metadata)
 
+    def form_for_choice(self, *, team_id: str, giver_id: str, receiver_id: str | None) -> FeedbackForm:
+        """The form again after a person was chosen in it: their objectives and 1-on-1s, or why not them."""
+        try:
+            return self.form(team_id=team_id, giver_id=giver_id, receiver_id=receiver_id)
+        except UserFacingError as error:
+            return replace(self.form(team_id=team_id, giver_id=giver_id), problem=error.message)
+
     def give(self, *, team_id: str, giver_id: str, receiver_id: str | None, text: str, about: str | None,
              visibility: str | None, metadata: str, submission_id: str) -> FeedbackGiven:
         """Deliver feedback by DM (once per form submission); errors name the form field they belong to."""
@@ -197,7 +205,7 @@ class FeedbackService:
                                  text=feedback_blocks.request_answered_text(view), blocks=done, update_of=ref)
 
     # ---- reading ---------------------------------------------------------------------------------------
-    def for_home(self, team_id: str, viewer_id: str, *, limit: int = 5) -> FeedbackHomeView:
+    def for_home(self, team_id: str, viewer_id: str, *, limit: int = 3) -> FeedbackHomeView:
         """The App Home's feedback section: requests to answer, feedback received, feedback shared about reports."""
         return self._queries.home(team_id, viewer_id, limit)
 

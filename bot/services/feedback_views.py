@@ -70,6 +70,7 @@ class FeedbackForm:
     initial_about: str | None
     text: str
     metadata: str
+    problem: str = ""  # shown at the top of the form (e.g. the person just chosen can't receive feedback)
 
 
 @dataclass(frozen=True)
