@@ -39,8 +39,9 @@ def create_app(settings: Settings, services: Services, *, client: WebClient | No
         "token_verification_enabled": token_verification,
     }
     if settings.slack_bot_token:
-        kwargs["token"] = settings.slack_bot_token.get_secret_value()
-        kwargs["client"] = client or WebClient(token=kwargs["token"], base_url=settings.slack_api_url, timeout=10)
+        token = settings.slack_bot_token.get_secret_value()
+        # Bolt takes the token from the client (its own `token` argument would only warn).
+        kwargs["client"] = client or WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
     elif settings.oauth_enabled:
         kwargs["client"] = client or WebClient(base_url=settings.slack_api_url, timeout=10)
         kwargs["oauth_settings"] = _oauth_settings(settings, oauth_engine)

@@ -21,6 +21,7 @@ log = logging.getLogger("okrbot.web")
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger before parsing
+MAX_DISCARD = 16_000_000  # beyond this a refused body is not even read; the connection just closes
 
 
 def create_wsgi_app(runtime: Runtime, extra: dict[str, WSGIApp] | None = None) -> WSGIApp:
@@ -35,6 +36,7 @@ def create_wsgi_app(runtime: Runtime, extra: dict[str, WSGIApp] | None = None) -
             return _health(runtime, start_response)
         if path.startswith("/slack/"):
             if method == "POST" and int(environ.get("CONTENT_LENGTH") or 0) > MAX_BODY:
+                _discard(environ, int(environ.get("CONTENT_LENGTH") or 0))
                 return _json(start_response, "413 Payload Too Large", {"error": "body too large"})
             return bolt(environ, start_response)
         for prefix, sub in routes.items():
@@ -43,6 +45,17 @@ def create_wsgi_app(runtime: Runtime, extra: dict[str, WSGIApp] | None = None) -
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return application
+
+
+def _discard(environ: dict[str, Any], length: int) -> None:
+    """Read and drop a refused body (up to MAX_DISCARD) so the client can read our answer."""
+    stream = environ["wsgi.input"]
+    left = min(length, MAX_DISCARD)
+    while left > 0:
+        chunk = stream.read(min(65536, left))
+        if not chunk:
+            return
+        left -= len(chunk)
 
 
 def _health(runtime: Runtime, start_response: StartResponse) -> Iterable[bytes]:
