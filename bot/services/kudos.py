@@ -180,7 +180,7 @@ class KudosService:
         zone = self._zone_of(team_id, viewer_id)
         return self._queries.leaderboard(team_id, viewer_id, period, self._ctx.clock(), zone, limit)
 
-    def for_home(self, team_id: str, viewer_id: str, *, recent: int = 5, board: int = 5) -> KudosHomeView:
+    def for_home(self, team_id: str, viewer_id: str, *, recent: int = 3, board: int = 5) -> KudosHomeView:
         """The App Home's kudos section: kudos the viewer received this month and the month's leaderboard."""
         zone = self._zone_of(team_id, viewer_id)
         now = self._ctx.clock()
@@ -244,7 +244,8 @@ class KudosService:
                 insert_ignore(session, Kudos, [{**prefix, "receiver_id": r, "message": message, "source": source,
                                                 "permalink": permalink, "objective_id": objective.id if objective
                                                 else None, "giver_local_day": day, "created_at": now} for r in new])
-                for kudos in session.scalars(select(Kudos).where(*_matches(prefix), Kudos.receiver_id.in_(new))):
+                for kudos in session.scalars(select(Kudos).where(*_matches(prefix), Kudos.receiver_id.in_(new))
+                                             .order_by(Kudos.id)):
                     self._notify_receiver(session, kudos)
                 self._refresh_post(session, team_id, channel_id, message_ts, create=True)
             return KudosSent(receivers=tuple(receivers), new_receivers=tuple(new), message=message,
