@@ -137,7 +137,7 @@ class UserResolver:
         for person in session.scalars(select(Person).where(Person.team_id == team_id)):
             self._stored[person.user_id] = person
             fresh = person.synced_at is not None and now - person.synced_at < STALE_AFTER
-            if fresh:
+            if fresh and not person.tz_override:  # with an override, the stored tz is not Slack's: ask again
                 known = SlackUser(user_id=person.user_id, name=person.name, tz=person.tz, email=person.email,
                                   is_bot=person.is_bot, deleted=not person.is_active, is_admin=person.is_admin)
                 self._cache[person.user_id] = known

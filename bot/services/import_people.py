@@ -64,10 +64,6 @@ def import_people(ctx: ServiceContext, *, team_id: str, text: str, dry_run: bool
             now = ctx.clock()
             counts: Counter[str] = Counter()
             for line in lines:
-                if line.manager is not None and upsert_person(session, team_id, line.manager, now,
-                                                              resolver.stored) == "created":
-                    counts["managers added"] += 1
-            for line in lines:
                 if progress:
                     progress(1)
                 outcome = upsert_person(session, team_id, line.user, now, resolver.stored)
@@ -82,6 +78,10 @@ def import_people(ctx: ServiceContext, *, team_id: str, text: str, dry_run: bool
                 if outcome == "unchanged" and changed:
                     outcome = "updated"
                 counts[outcome] += 1
+            for line in lines:
+                if line.manager is not None and upsert_person(session, team_id, line.manager, now,
+                                                              resolver.stored) == "created":
+                    counts["managers added"] += 1
             ordered = {key: counts[key] for key in ("created", "updated", "unchanged", "managers added")
                        if counts[key] or key != "managers added"}
             report = ImportReport(kind="people", rows=len(lines), counts=ordered, dry_run=dry_run)
