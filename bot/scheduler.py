@@ -38,6 +38,7 @@ JOBS: list[Job] = [
     Job("purge-processed-events", 60, purge_processed_events),
     Job("one-on-one-request-reminders", 60, lambda runtime: runtime.services.one_on_ones.send_reminders()),
     Job("feedback-request-reminders", 30, lambda runtime: runtime.services.feedback.send_reminders()),
+    Job("nudge-scan", 5, lambda runtime: runtime.services.nudges.scan()),
 ]
 
 

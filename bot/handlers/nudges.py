@@ -1,9 +1,50 @@
-"""Slack listeners for nudges."""
+"""Slack listeners for the mid-month nudge's own buttons: Open agenda (a modal) and Snooze a week.
+
+Schedule 1-on-1, Check in now and Request 1-on-1 are shared buttons handled by their own features.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.blocks.agenda import AGENDA_CALLBACK, NudgeAction, agenda_modal
+from bot.blocks.nudges import snoozed
+from bot.services import Services
+
+
+def _team(body: dict[str, Any]) -> str:
+    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+
+
+def handle_open_agenda_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                              services: Services) -> None:
+    """Open agenda: the pair's full, current agenda in a modal."""
+    ack()
+    agenda = services.nudges.agenda(team_id=_team(body), actor=body["user"]["id"], value=action.get("value", ""))
+    client.views_open(trigger_id=body["trigger_id"], view=agenda_modal(agenda))
+
+
+def handle_snooze_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                         services: Services) -> None:
+    """Snooze a week: the agenda's buttons become "Snoozed until …"; the agenda comes back once, then."""
+    ack()
+    result = services.nudges.snooze(team_id=_team(body), nudge_id=action.get("value", ""), actor=body["user"]["id"])
+    container, message = body.get("container") or {}, body.get("message") or {}
+    if container.get("channel_id") and container.get("message_ts") and message.get("blocks"):
+        client.chat_update(channel=container["channel_id"], ts=container["message_ts"], text=message.get("text", ""),
+                           blocks=snoozed(message["blocks"], result.block_id, result.until))
+
+
+def handle_agenda_closed(ack: Ack) -> None:
+    """The agenda modal has nothing to save."""
+    ack()
 
 
 def register(app: App) -> None:
     """Bind this feature's listeners."""
+    app.action(NudgeAction.OPEN_AGENDA.value)(handle_open_agenda_action)
+    app.action(NudgeAction.SNOOZE.value)(handle_snooze_action)
+    app.view_closed(AGENDA_CALLBACK)(handle_agenda_closed)
