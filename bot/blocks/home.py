@@ -7,11 +7,13 @@ within 100 blocks for any team size.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from bot.blocks import feedback as feedback_blocks
+from bot.blocks import kudos as kudos_blocks
+from bot.blocks import one_on_ones as one_on_one_blocks
 from bot.blocks.kit import (
     MAX_VIEW_BLOCKS,
     STATUS_EMOJI,
@@ -45,8 +47,9 @@ ITEMS_IN_A_LIST = 8
 SCHEDULE_BUTTONS = 5
 # Blocks each other feature may use (their home_section(view, max_blocks) must respect it).
 SECTION_BUDGETS = {"one_on_ones": 16, "kudos": 8, "feedback": 8}
-SECTION_MODULES = {"one_on_ones": "bot.blocks.one_on_ones", "kudos": "bot.blocks.kudos",
-                   "feedback": "bot.blocks.feedback"}
+SECTION_BUILDERS: dict[str, Callable[[Any, int], list[Block]]] = {
+    "one_on_ones": one_on_one_blocks.home_section, "kudos": kudos_blocks.home_section,
+    "feedback": feedback_blocks.home_section}
 
 
 class HomeAction(StrEnum):
@@ -81,7 +84,6 @@ def _top(view: HomeView) -> list[Block]:
     blocks.append(actions(
         button("Check in", SharedAction.CHECK_IN, "", style="primary"),
         button("New objective", OkrAction.NEW_OPEN),
-        button("Request a 1-on-1", SharedAction.REQUEST_ONE_ON_ONE, view.manager_id or ""),
         button("Give kudos", SharedAction.GIVE_KUDOS),
         button("Give feedback", SharedAction.GIVE_FEEDBACK),
         button("Refresh", HomeAction.REFRESH, view.state.encode()),
@@ -139,16 +141,8 @@ def _my_okrs(view: HomeView) -> list[Block]:
 
 # --------------------------------------------------------------------------- other features
 
-def _builder(name: str) -> Callable[[Any, int], list[Block]] | None:
-    try:
-        module = importlib.import_module(SECTION_MODULES[name])
-    except (KeyError, ModuleNotFoundError):
-        return None
-    return getattr(module, "home_section", None)
-
-
 def _other_section(name: str, section_view: Any, budget: int) -> list[Block]:
-    build = _builder(name)
+    build = SECTION_BUILDERS.get(name)
     if build is None or section_view is None:
         return []
     return [divider(), *within(list(build(section_view, budget - 1)), budget - 1)]
@@ -177,7 +171,8 @@ def _settings(view: HomeView) -> list[Block]:
 
 def _leader(view: HomeView, leader: LeaderView, budget: int) -> list[Block]:
     scope = "your whole reporting tree" if leader.tree else "your direct reports"
-    intro = section(f"*Your team* — {len(leader.people)} people in {scope}",
+    count = f"{len(leader.people)} {'person' if len(leader.people) == 1 else 'people'}"
+    intro = section(f"*Your team* — {count} in {scope}",
                     accessory=button("Direct reports only" if leader.tree else "Whole reporting tree",
                                      HomeAction.TREE, view.state.toggled().encode())
                     if leader.tree or leader.has_sub_managers else None, block_id="home.team")
