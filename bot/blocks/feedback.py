@@ -224,28 +224,31 @@ def _feedback_lines(items: tuple[FeedbackView, ...], *, for_whom: bool) -> str:
 
 
 def home_section(view: FeedbackHomeView, max_blocks: int) -> list[Block]:
-    """Feedback on the App Home: requests to answer, feedback received, feedback shared about one's reports."""
+    """Feedback on the App Home: requests to answer, feedback received, feedback shared about one's reports.
+
+    Requests to answer get the room the other parts leave (at most three, each with its button).
+    """
     if max_blocks <= 0:
         return []
-    blocks: list[Block] = [header("Feedback")]
-    for request in view.to_answer[:MAX_HOME_REQUESTS]:
-        blocks.append(section(f"{user(request.requester_id)} asked you for feedback on {_when(request)}"
-                              f"{_about(request.about, request.objective_title)}",
-                              accessory=button("Give feedback", SharedAction.GIVE_FEEDBACK, str(request.id),
-                                               style="primary")))
-    if view.to_answer_count > MAX_HOME_REQUESTS:
-        blocks.append(context(f"…and {view.to_answer_count - MAX_HOME_REQUESTS} more requests waiting for you."))
+    tail: list[Block] = []
     if view.received:
         more = view.received_count - len(view.received)
-        blocks.append(section(f"*Feedback for you* ({view.received_count})\n"
-                              + _feedback_lines(view.received, for_whom=False)
-                              + (f"\n_…and {more} earlier._" if more > 0 else "")))
+        tail.append(section(f"*Feedback for you* ({view.received_count})\n"
+                            + _feedback_lines(view.received, for_whom=False)
+                            + (f"\n_…and {more} earlier._" if more > 0 else "")))
     if view.about_reports:
-        blocks.append(section("*About your reports* (shared with you by whoever wrote it)\n"
-                              + _feedback_lines(view.about_reports, for_whom=True)))
+        tail.append(section("*About your reports* (shared with you by whoever wrote it)\n"
+                            + _feedback_lines(view.about_reports, for_whom=True)))
     if view.waiting_on:
-        blocks.append(context(f"You asked {people([r.giver_id for r in view.waiting_on])} for feedback; "
-                              "waiting for their answer."))
+        tail.append(context(f"You asked {people([r.giver_id for r in view.waiting_on])} for feedback; "
+                            "waiting for their answer."))
+    waiting = f" · {view.to_answer_count} asked of you" if view.to_answer_count else ""
+    room = max(1, min(MAX_HOME_REQUESTS, max_blocks - 1 - len(tail)))
+    requests = [section(f"{user(r.requester_id)} asked you for feedback on {_when(r)}"
+                        f"{_about(r.about, r.objective_title)}",
+                        accessory=button("Give feedback", SharedAction.GIVE_FEEDBACK, str(r.id), style="primary"))
+                for r in view.to_answer[:room]]
+    blocks = [header(f"Feedback{waiting}"), *requests, *tail]
     if len(blocks) == 1:
         blocks.append(context("No feedback yet. Ask a colleague with `/feedback request @name`."))
     return within(blocks, max_blocks, context("…and more."))

@@ -216,7 +216,7 @@ def public_post(view: KudosPostView) -> list[Block]:
     if len(view.notes) > MAX_NOTES:
         blocks.append(context(f"…and {len(view.notes) - MAX_NOTES} more messages"))
     details = [f":dart: {escape(title)}" for title in view.objective_titles[:3]]
-    if view.count > 1:
+    if view.count > 1 and view.reactions:
         details.append(f"{view.count} kudos " + " ".join(emoji(r) for r in view.reactions[:5]))
     if details:
         blocks.append(context(" · ".join(details)))
@@ -237,8 +237,9 @@ def leaderboard(view: Leaderboard) -> list[Block]:
                 section("No kudos yet this " + view.period + ". Be the first: `/kudos @someone for …`")]
     return [
         header(f"Kudos · {view.label}"),
-        section(" ", fields=[f"*Most thanked*\n{_board_lines(view.received, '—')}",
-                             f"*Most thankful*\n{_board_lines(view.given, '—')}"]),
+        section(f"Who received and gave the most kudos in {view.label}:",
+                fields=[f"*Most thanked*\n{_board_lines(view.received, '—')}",
+                        f"*Most thankful*\n{_board_lines(view.given, '—')}"]),
         context(f"You received {view.viewer_received} and gave {view.viewer_given} kudos this {view.period}. "
                 f"{'`/kudos top quarter` for the quarter.' if view.period == 'month' else ''}".strip()),
     ]
@@ -288,9 +289,10 @@ def home_section(view: KudosHomeView, max_blocks: int) -> list[Block]:
     for kudos in view.received:
         what = f" {link(kudos.permalink, 'on this message')}" if kudos.permalink else ""
         message = f": “{rich(truncate(kudos.message, 200))}”" if kudos.message else ""
-        blocks.append(context(f"{emoji(kudos.reaction)} {user(kudos.giver_id)}{what}{message} · "
+        blocks.append(context(f"{emoji(kudos.reaction)} from {user(kudos.giver_id)}{what}{message} · "
                               f"{slack_date(kudos.created_at, '{date_short}')}"))
     if view.board.received:
-        blocks.append(section(" ", fields=[f"*Most thanked this month*\n{_board_lines(view.board.received, '—')}",
-                                           f"*Most thankful*\n{_board_lines(view.board.given, '—')}"]))
+        blocks.append(section("*This month's leaderboard*",
+                              fields=[f"*Most thanked*\n{_board_lines(view.board.received, '—')}",
+                                      f"*Most thankful*\n{_board_lines(view.board.given, '—')}"]))
     return within(blocks, max_blocks, context("`/kudos top` shows the whole leaderboard."))
