@@ -9,12 +9,12 @@ from bot.cli import friendly
 
 @click.command()
 @click.option("--reset", is_flag=True, help="Forget the sandbox's data and seed the demo workspace afresh.")
-@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True,
-              help="Port of the page on 127.0.0.1.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port of the page on 127.0.0.1  [default: $PORT, else 3000]")
 @click.option("--db", "db_path", default="okrbot-sandbox.db", show_default=True, type=click.Path(dir_okay=False),
               help="SQLite file that keeps the sandbox's data between runs.")
 @friendly
-def sandbox(reset: bool, port: int, db_path: str) -> None:
+def sandbox(reset: bool, port: int | None, db_path: str) -> None:
     """Run okrbot with a demo workspace and a Slack-like page at http://127.0.0.1:3000/ (Ctrl-C stops it)."""
     from bot.sandbox.server import main
 

@@ -16,6 +16,7 @@ import contextlib
 import errno
 import json
 import logging
+import os
 import re
 import secrets
 import signal
@@ -285,7 +286,7 @@ class Sandbox:
             raise SandboxError(f"{name!r} is not an emoji name.")
         try:
             message = (self.slack.add_reaction if add else self.slack.remove_reaction)(user_id, channel["id"], ts, name)
-        except LookupError as error:
+        except (LookupError, ValueError) as error:
             if str(error) in ("already_reacted", "no_reaction"):
                 return {"ok": True, "changed": False}
             raise SandboxError(f"Could not react: {error}.") from error
@@ -304,9 +305,9 @@ class Sandbox:
         if view_id:
             view = self._view(user_id, view_id)
             element = _element(view.get("blocks") or [], action_id, block_id)
-            built = block_actions(self.team_id, user_id, [_action(element, action_id, block_id, value)], view=view,
-                                  values=_known_values(view, values), trigger_id=trigger,
-                                  user_name=self._handle(user_id))
+            built = _build(block_actions, self.team_id, user_id, [_action(element, action_id, block_id, value)],
+                           view=view, values=_known_values(view, values), trigger_id=trigger,
+                           user_name=self._handle(user_id))
             self._post(built, what="click", user_id=user_id)
             return {"ok": True}
         if not channel_id or not ts:
@@ -315,10 +316,10 @@ class Sandbox:
         message, ephemeral = self._message_or_ephemeral(user_id, channel["id"], ts)
         element = _element(message.get("blocks") or [], action_id, block_id)
         response_url = self.slack.new_response_url(channel=channel["id"], user=user_id, message_ts=ts)
-        built = block_actions(self.team_id, user_id, [_action(element, action_id, block_id, value)],
-                              channel_id=channel["id"], message=message, response_url=response_url,
-                              trigger_id=trigger, ephemeral=ephemeral, user_name=self._handle(user_id),
-                              channel_name=_channel_name(channel))
+        built = _build(block_actions, self.team_id, user_id, [_action(element, action_id, block_id, value)],
+                       channel_id=channel["id"], message=message, response_url=response_url,
+                       trigger_id=trigger, ephemeral=ephemeral, user_name=self._handle(user_id),
+                       channel_name=_channel_name(channel))
         self._post(built, what="click", user_id=user_id, channel_id=channel["id"])
         return {"ok": True}
 
@@ -329,8 +330,8 @@ class Sandbox:
         if not stack or stack[-1]["id"] != view_id:
             raise SandboxError("That modal is not open any more.")
         view = stack[-1]
-        built = view_submission(self.team_id, user_id, view, _known_values(view, values),
-                                trigger_id=self.slack.new_trigger_id(user_id), user_name=self._handle(user_id))
+        built = _build(view_submission, self.team_id, user_id, view, _known_values(view, values),
+                       trigger_id=self.slack.new_trigger_id(user_id), user_name=self._handle(user_id))
         answer = self._post(built, what="submit", user_id=user_id)
         if answer is None or answer.status != 200:
             return {"ok": False, "error": "okrbot did not accept the form; see the message in the conversation."}
@@ -456,6 +457,14 @@ class Sandbox:
                 pass
         except OSError as error:
             log.warning("could not show the command's answer: %s", error)
+
+
+def _build(builder: Callable[..., tuple[str, bytes]], *args: Any, **kwargs: Any) -> tuple[str, bytes]:
+    """A payload builder's result; a value the view cannot hold (an unknown option) is the person's error."""
+    try:
+        return builder(*args, **kwargs)
+    except ValueError as error:
+        raise SandboxError(f"That form cannot hold this value: {error}") from error
 
 
 def _json_body(answer: Response) -> Any:
@@ -606,11 +615,12 @@ def page_app(sandbox_ref: Callable[[], Sandbox]) -> Callable[..., Iterable[bytes
                 return _reply(start_response, "413 Payload Too Large", {"ok": False, "error": "request too large"})
             try:
                 body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            except ValueError:  # UnicodeDecodeError is one
+                return _reply(start_response, "400 Bad Request", {"ok": False, "error": "invalid JSON"})
+            try:
                 if not isinstance(body, dict):
                     raise SandboxError("Send a JSON object.")
                 return _reply(start_response, "200 OK", handler(sandbox_ref(), body))
-            except (ValueError, UnicodeDecodeError):
-                return _reply(start_response, "400 Bad Request", {"ok": False, "error": "invalid JSON"})
             except SandboxError as error:
                 return _reply(start_response, "400 Bad Request", {"ok": False, "error": str(error)})
         return _reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
@@ -748,10 +758,18 @@ def start(db_path: str | Path = "okrbot-sandbox.db", *, port: int = 0, reset: bo
     return sandbox
 
 
-def main(reset: bool = False, port: int = 3000, db_path: str = "okrbot-sandbox.db") -> None:
-    """`okrbot sandbox`: run until Ctrl-C, then stop everything (the SQLite file keeps the data)."""
+def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sandbox.db") -> None:
+    """`okrbot sandbox`: run until Ctrl-C, then stop everything (the SQLite file keeps the data).
+
+    The page listens on 127.0.0.1:`port` (default $PORT, else 3000).
+    """
     import click
 
+    if port is None:
+        raw = os.environ.get("PORT") or "3000"
+        if not raw.isdigit() or not 0 < int(raw) < 65536:
+            raise ConfigError(f"PORT is invalid: {raw!r} is not a port number.")
+        port = int(raw)
     sandbox = start(db_path, port=port, reset=reset)
     done = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: done.set()) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -1,0 +1,28 @@
+"""A running sandbox per test: the stand-in, okrbot and the page server, on ephemeral ports and a temp SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.server import Sandbox, start
+from tests.e2e.sandbox.client import PageClient
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """A seeded sandbox (its scheduler off, so nothing runs behind the test's back); objective messages posted."""
+    running = start(tmp_path / "sandbox.db", port=0, scheduler=False)
+    try:
+        running.runtime.sender().drain(10)
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def page(sandbox: Sandbox) -> PageClient:
+    """The page's JSON API of the running sandbox."""
+    return PageClient(sandbox)
