@@ -22,9 +22,10 @@ class PageClient:
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         """One raw request; HTTP errors come back as (status, headers, body), never as exceptions."""
-        request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
+        # Always http://127.0.0.1:PORT (the sandbox's own server).
+        request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
                 return answer.status, dict(answer.headers), answer.read()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read()

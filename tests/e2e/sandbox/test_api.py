@@ -26,7 +26,8 @@ def dm(page: PageClient, user: str) -> str:
 
 def general_message(page: PageClient, user: str, starting: str) -> dict[str, Any]:
     """A person's message in #general."""
-    return next(m for m in page.state()["messages"][seed.GENERAL] if m["user"] == user and m["text"].startswith(starting))
+    return next(m for m in page.state()["messages"][seed.GENERAL]
+                if m["user"] == user and m["text"].startswith(starting))
 
 
 def open_new_objective(page: PageClient, user: str) -> dict[str, Any]:
@@ -224,10 +225,10 @@ def test_ephemeral_reply_buttons_can_be_clicked(page: PageClient) -> None:
     """Buttons in an ephemeral reply (the /okr list) send block_actions with is_ephemeral, like Slack."""
     page.ok("command", user="UPAT", channel=dm(page, "UPAT"), text="/okr")
     reply = page.wait_for(lambda s: [e for e in s["ephemerals"] if e["user"] == "UPAT"])[-1]
-    button = next(e for b in reply["blocks"] for e in (b.get("elements") or [b.get("accessory") or {}])
-                  if e.get("type") == "button")
+    block, button = next((b, e) for b in reply["blocks"] for e in (b.get("elements") or [b.get("accessory") or {}])
+                         if e.get("type") == "button")
     page.ok("action", user="UPAT", channel=reply["channel"], ts=reply["ts"], action_id=button["action_id"],
-            block_id=next(b["block_id"] for b in reply["blocks"] if button in (b.get("elements") or [b.get("accessory")])))
+            block_id=block["block_id"])
     assert page.wait_for(lambda s: s["views"].get("UPAT"))
 
 
