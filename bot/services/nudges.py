@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("okrbot.nudges")
 REFRESH_PER_SCAN = 50  # users.info calls a scan may make to refresh stale timezones (Tier 4: 100+/minute)
 LOOKAHEAD = timedelta(hours=36)  # refresh someone's timezone when their nudge is this close
-LINK_TTL = timedelta(hours=24)
+LINK_TTL = timedelta(hours=24)  # how long a workspace's permalink base is reused
+LINK_RETRY = timedelta(minutes=10)  # after chat.getPermalink failed, agendas go without links this long
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class NudgeService:
         """A permalink to a reply, built from the workspace's permalink base (one chat.getPermalink a day)."""
         now = self._ctx.clock()
         cached = self._links.get(team_id)
-        if cached is None or now - cached[1] > LINK_TTL:
+        if cached is None or now - cached[1] > (LINK_TTL if cached[0] else LINK_RETRY):
             base = None
             try:
                 permalink = self._ctx.directory.permalink(team_id, channel, thread_ts or ts)

@@ -101,7 +101,8 @@ class Env:
                   channel: str = "COKRS") -> Objective:
         """An objective with key results given as (title, start, target, current, explicit status or None)."""
         at = utc(2026, 10, 1)
-        ts = f"1790000000.{next(self._ts):06d}"
+        ts = (self.slack.post_user_message("UBOT", channel, title)["ts"] if channel.startswith("C")
+              else f"1790000000.{next(self._ts):06d}")
         [objective] = self.add(Objective(team_id=self.team, owner_id=owner, quarter=quarter, title=title,
                                          channel_id=channel, message_ts=ts, created_at=at, updated_at=at))
         self.add(*(KeyResult(team_id=self.team, objective_id=objective.id, title=t, position=n, start_value=s,
@@ -164,7 +165,6 @@ def make_env(db_url: str, **env: str) -> Env:
     """A runtime on `db_url` with the loopback Slack; Maria's three reports set up; clock on 14 Dec 2026."""
     fake = FakeSlack(team_id=TEAM, bot_token=BOT_TOKEN).start()
     populate(fake)
-    fake.post_user_message("UPAT", "COKRS", "seed")  # so chat.getPermalink has a message to link
     settings = Settings(_env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake.base_url,  # type: ignore[call-arg]
                         DATABASE_URL=db_url, **env)
     clock = MovableClock()
