@@ -44,7 +44,7 @@ PEOPLE_PAGE = 30
 OBSTACLES_PAGE = 6
 NAMES_IN_A_LINE = 15
 ITEMS_IN_A_LIST = 8
-SCHEDULE_BUTTONS = 5
+SCHEDULE_BUTTONS = 3
 # Blocks each other feature may use (their home_section(view, max_blocks) must respect it).
 SECTION_BUDGETS = {"one_on_ones": 16, "kudos": 8, "feedback": 8}
 SECTION_BUILDERS: dict[str, Callable[[Any, int], list[Block]]] = {
@@ -55,7 +55,8 @@ SECTION_BUILDERS: dict[str, Callable[[Any, int], list[Block]]] = {
 class HomeAction(StrEnum):
     """Buttons and selects of the Home tab."""
 
-    MORE = "home.more"  # value: the HomeState to show (another page)
+    MORE = "home.more"  # value: the HomeState to show (next page)
+    TOP = "home.top"  # value: the HomeState to show (first page)
     TREE = "home.tree"  # value: the HomeState to show (tree toggled)
     MANAGER = "home.manager"  # users_select: "my manager"
     AWAY = "home.away"  # datepicker: away until
@@ -102,7 +103,7 @@ def _pager(view: HomeView, name: str, total: int, page_size: int) -> list[Block]
         buttons.append(button(f"Show more ({total - shown_to} left)", HomeAction.MORE,
                               view.state.with_page(name, page + 1).encode()))
     if page:
-        buttons.append(button("Back to the top", HomeAction.MORE, view.state.with_page(name, 0).encode()))
+        buttons.append(button("Back to the top", HomeAction.TOP, view.state.with_page(name, 0).encode()))
     return [context(f"{page * page_size + 1}–{shown_to} of {total}"), actions(*buttons, block_id=f"home.pager.{name}")]
 
 
@@ -246,15 +247,16 @@ def _next(view: HomeView, leader: LeaderView) -> list[Block]:
     me = view.viewer.user_id
     blocks: list[Block] = [section("*What should I do next?*", block_id="home.next")]
     if leader.overdue:
-        items = [f"{user(o.user_id)} ({_last(o.last_at)})" for o in leader.overdue[:NAMES_IN_A_LINE]]
-        more = len(leader.overdue) - len(items)
-        blocks.append(section(f":calendar: *No 1-on-1 in 30 days* ({len(leader.overdue)}): " + ", ".join(items)
-                              + (f" and {more} more" if more > 0 else "")))
-        direct = [o.user_id for o in leader.overdue if o.manager_id == me][:SCHEDULE_BUTTONS]
-        if direct:
-            blocks.append(actions(*(button(f"Schedule with {truncate(_name(leader, u), 40)}",
-                                           SharedAction.SCHEDULE_ONE_ON_ONE, u) for u in direct),
-                                  block_id="home.schedule"))
+        direct = [o for o in leader.overdue if o.manager_id == me][:SCHEDULE_BUTTONS]
+        blocks.append(section(f":calendar: *No 1-on-1 in 30 days* ({len(leader.overdue)})"))
+        blocks += [section(f"{user(o.user_id)} ({_last(o.last_at)})",
+                           accessory=button("Schedule", SharedAction.SCHEDULE_ONE_ON_ONE, o.user_id)) for o in direct]
+        rest = [o for o in leader.overdue if o not in direct]
+        if rest:
+            items = [f"{user(o.user_id)} ({_last(o.last_at)})" for o in rest[:NAMES_IN_A_LINE]]
+            more = len(rest) - len(items)
+            blocks.append(context(("Also: " if direct else "") + ", ".join(items)
+                                  + (f" and {more} more" if more > 0 else "")))
     if leader.requests:
         lines = [f"{user(r.requester_id)} asked {'you' if r.manager_id == me else user(r.manager_id)} "
                  f"{slack_date(r.requested_at, '{date_short_pretty}')}" for r in leader.requests[:ITEMS_IN_A_LIST]]
@@ -270,7 +272,3 @@ def _next(view: HomeView, leader: LeaderView) -> list[Block]:
     if len(blocks) == 1:
         blocks.append(context(":white_check_mark: Nothing needs you right now."))
     return blocks
-
-
-def _name(leader: LeaderView, user_id: str) -> str:
-    return next((p.name for p in leader.people if p.user_id == user_id), user_id)

@@ -91,7 +91,18 @@ def amount(value: float, unit: str) -> str:
     unit = escape(unit)
     if not unit:
         return number(value)
-    return f"{number(value)}{unit}" if unit in ("%", "pp") or len(unit) == 1 else f"{number(value)} {unit}"
+    return f"{number(value)}{unit}" if _symbol(unit) else f"{number(value)} {unit}"
+
+
+def _symbol(unit: str) -> bool:
+    return unit in ("%", "pp") or len(unit) == 1
+
+
+def span(first: float, second: float, unit: str, joiner: str) -> str:
+    """`20 of 40 teams`, `20% of 40%`, `20 → 24 teams`: a word unit is written once, at the end."""
+    if unit and not _symbol(unit):
+        return f"{number(first)}{joiner}{amount(second, unit)}"
+    return f"{amount(first, unit)}{joiner}{amount(second, unit)}"
 
 
 def status_text(status: str, *, derived: bool = False) -> str:
@@ -104,7 +115,7 @@ def kr_line(kr: KeyResultView, *, show_auto: bool = True) -> str:
     """`*Title*` then bar, percentage, value of target, status."""
     percent = round(kr.progress * 100)
     return (f"*{escape(truncate(kr.title, 200))}*\n`{progress_bar(kr.progress)}` {percent}%  ·  "
-            f"{amount(kr.current, kr.unit)} of {amount(kr.target, kr.unit)}  ·  "
+            f"{span(kr.current, kr.target, kr.unit, ' of ')}  ·  "
             f"{status_text(kr.status, derived=show_auto and kr.explicit_status is None)}")
 
 
@@ -146,7 +157,7 @@ def checkin_summary(result: CheckInResult) -> list[Block]:
     blocks: list[Block] = [section(f"{user(result.objective.owner_id)} checked in on "
                                    f"*{escape(truncate(result.objective.title, 200))}*")]
     for change in result.changes:
-        moved = (f"{amount(change.old_value, change.unit)} → {amount(change.new_value, change.unit)}"
+        moved = (span(change.old_value, change.new_value, change.unit, " → ")
                  if change.old_value != change.new_value else amount(change.new_value, change.unit))
         lines = [f"*{escape(truncate(change.title, 200))}*: {moved}  ·  "
                  f"{status_text(change.new_status, derived=change.explicit_status is None)}"]

@@ -84,7 +84,7 @@ def handle_back(ack: Ack, body: dict[str, Any], client: WebClient, services: Ser
 def register(app: App) -> None:
     """Bind the Home tab's listeners."""
     app.event("app_home_opened")(handle_app_home_opened)
-    for action_id in (HomeAction.MORE, HomeAction.TREE, HomeAction.REFRESH):
+    for action_id in (HomeAction.MORE, HomeAction.TOP, HomeAction.TREE, HomeAction.REFRESH):
         app.action(action_id)(handle_home_page)
     app.action(SharedAction.OPEN_HOME)(handle_open_home)
     app.action(HomeAction.MANAGER)(handle_manager_selected)
