@@ -99,10 +99,11 @@ class ScanReport:
         outcomes: dict[str, int] = defaultdict(int)
         for o in self.outcomes:
             outcomes[o.outcome] += 1
-        sent = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "no DM"
-        rest = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))
+        sent = f"{len(self.messages)} DMs (" + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items())) + ")" \
+            if self.messages else "no DM"
+        rest = ", ".join(f"{k}: {n}" for k, n in sorted(outcomes.items()))
         return (f"{'would send' if self.dry_run else 'queued'} {sent}; {self.decided} pairs decided"
-                + (f"; {rest}" if rest else ""))
+                + (f"; pairs not nudged: {rest}" if rest else ""))
 
 
 @dataclass
