@@ -10,14 +10,16 @@ with notes and an open task.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import utcnow
 from bot.runtime import Runtime
 from bot.sandbox.fake_slack import FakeSlack
 from bot.services.cadence import Cadence
+from bot.services.nudges import NudgeService
 from bot.services.okr_status import quarter_bounds, quarter_of
 from bot.services.okr_views import load_objectives, objective_rows
 from bot.services.ports import SlackUser
@@ -267,12 +269,18 @@ def nudge_label(runtime: Runtime) -> str:
 
 
 def run_nudge(runtime: Runtime) -> str:
-    """Run the nudge scan as if it were this month's nudge time; a sentence saying what happened."""
-    nudges = runtime.services.nudges
-    scan = getattr(nudges, "scan", None)
-    if scan is None:
-        return "The mid-month nudge is not part of this build of okrbot yet."
+    """Run the nudge scan as if it were this month's nudge time; a sentence saying what happened.
+
+    Like `okrbot nudge --at`: okrbot's own NudgeService over a clock that starts at the nudge time and runs
+    on. Everything else (the outbox, the sender, the other services) keeps the real clock, so the DMs the
+    scan queues are delivered at once.
+    """
     moment = nudge_moment(runtime)
-    result = scan(now=moment)
+    started = utcnow()
+    ctx = replace(runtime.services.ctx, clock=lambda: moment + (utcnow() - started))
+    report = NudgeService(ctx, runtime.services).scan()
     local = moment.astimezone(ZoneInfo(BY_ID["UMARIA"].tz))
-    return f"Ran the mid-month nudge as of {local:%a %d %b %H:%M} {BY_ID['UMARIA'].tz}: {result}"
+    said = f"Ran the mid-month nudge as of {local:%a %d %b %H:%M} ({BY_ID['UMARIA'].tz}): {report}."
+    if not report.messages:
+        said += " Each pair is nudged once a month: `okrbot sandbox --reset` starts the demo afresh."
+    return said

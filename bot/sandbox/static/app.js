@@ -16,6 +16,7 @@
     instance: null,
     me: localStorage.getItem("okrbot-sandbox-me") || "UMARIA",
     where: { kind: "channel", id: "CGENERAL" },
+    places: {},
     thread: null,
     seen: {},
     dismissed: new Set(),
@@ -251,8 +252,11 @@
     $("composer-input").focus();
   }
 
+  // Each person has their own screen: switching comes back to where they were (#general at first).
   function switchTo(id) {
+    app.places[app.me] = app.where;
     app.me = id;
+    app.where = app.places[id] || { kind: "channel", id: "CGENERAL" };
     localStorage.setItem("okrbot-sandbox-me", id);
     app.thread = null;
     app.sig = {};
@@ -539,7 +543,8 @@
           options.forEach((o, i) => o.classList.toggle("active", i === index));
           return;
         }
-        if ((event.key === "Tab" || event.key === "Enter") && current) {
+        const complete = (app.state.commands || []).some((c) => c.command === input.value.trim());
+        if ((event.key === "Tab" || (event.key === "Enter" && !complete)) && current) {
           event.preventDefault();
           current.click();
           return;

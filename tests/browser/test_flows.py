@@ -1,0 +1,166 @@
+"""The whole product through a real browser: the sandbox page driving okrbot as people would in Slack."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SlackPage
+
+pytestmark = pytest.mark.browser
+
+RAVIS_LAUNCH = "Onboarding v2 is live"
+
+
+def request_one_on_one(slack: SlackPage, topic: str = "Onboarding metrics and the analytics blocker") -> None:
+    """Ravi types /request-1on1 @maria <topic> in his conversation with okrbot."""
+    slack.act_as("URAVI")
+    slack.open_app("Messages")
+    slack.send(f"/request-1on1 @maria {topic}")
+
+
+def test_ravi_requests_a_one_on_one_with_maria(slack: SlackPage) -> None:
+    """Ravi's /request-1on1 is confirmed to him only, with Maria's name."""
+    request_one_on_one(slack)
+    confirmation = slack.page.locator("#messages .message.ephemeral")
+    expect(confirmation).to_contain_text("I asked @Maria for a 1-on-1")
+    expect(confirmation).to_contain_text("Only visible to you")
+
+
+def test_maria_sees_the_request_with_a_badge_and_accepts_it(slack: SlackPage) -> None:
+    """Maria sees okrbot unread, opens the request, clicks Accept; the message turns into the outcome in place."""
+    request_one_on_one(slack)
+    expect(slack.page.locator("#messages .message.ephemeral")).to_contain_text("I asked @Maria")
+    slack.act_as("UMARIA")
+    expect(slack.page.locator(".sidebar [data-app='okrbot'] .badge")).to_have_text("1")
+    slack.open_app("Messages")
+    request = slack.message("asks you for a 1-on-1")
+    expect(request).to_contain_text("Onboarding metrics and the analytics blocker")
+    request.get_by_role("button", name="Accept").click()
+    expect(request).to_contain_text("Accepted")
+    expect(request.get_by_role("button", name="Accept")).to_have_count(0)
+    expect(slack.message("asks you for a 1-on-1")).to_have_count(1)
+
+
+def test_ravi_hears_that_maria_accepted(slack: SlackPage) -> None:
+    """After Maria accepts, Ravi's conversation with okrbot says so."""
+    request_one_on_one(slack)
+    expect(slack.page.locator("#messages .message.ephemeral")).to_contain_text("I asked @Maria")
+    slack.act_as("UMARIA")
+    slack.open_app("Messages")
+    slack.message("asks you for a 1-on-1").get_by_role("button", name="Accept").click()
+    expect(slack.message("asks you for a 1-on-1")).to_contain_text("Accepted")
+    slack.act_as("URAVI")
+    slack.open_app("Messages")
+    expect(slack.message("accepted your 1-on-1")).to_contain_text("@Maria")
+
+
+def test_pat_claps_ravis_message_and_sees_the_kudos_post(slack: SlackPage) -> None:
+    """Pat reacts :clap: to Ravi's message in #general; the kudos post for Ravi appears in #kudos."""
+    slack.act_as("UPAT")
+    slack.open_channel("general")
+    launch = slack.message(RAVIS_LAUNCH)
+    launch.hover()
+    launch.get_by_role("button", name="React with clap").click()
+    expect(launch.locator(".reaction.mine")).to_contain_text("1")
+    slack.open_channel("kudos")
+    post = slack.messages().filter(has_text="Ravi")
+    expect(post.first).to_be_visible()
+    expect(post.first).to_contain_text("Pat")
+
+
+def test_reaction_picker_adds_and_removes_a_reaction(slack: SlackPage) -> None:
+    """Any emoji can be added from the picker and taken back by clicking it again."""
+    slack.act_as("UTOM")
+    slack.open_channel("general")
+    message = slack.message("Billing retries")
+    message.hover()
+    message.get_by_role("button", name="Add reaction").click()
+    message.get_by_role("button", name="eyes").click()
+    pill = message.locator(".reaction")
+    expect(pill).to_contain_text("1")
+    pill.click()
+    expect(message.locator(".reaction")).to_have_count(0)
+
+
+def test_jump_to_the_nudge_brings_marias_agenda_with_ravis_off_track_result(slack: SlackPage) -> None:
+    """"Jump to this month's nudge" runs the scan; Maria's DM has Ravi's agenda with his off-track key result."""
+    slack.act_as("UMARIA")
+    slack.page.get_by_role("button", name="Jump to this month's nudge").click()
+    expect(slack.page.locator(".sidebar [data-app='okrbot'] .badge")).to_be_visible()
+    slack.open_app("Messages")
+    agenda = slack.message("1-on-1 agendas")
+    expect(agenda).to_contain_text("It's mid-month: time for a 1-on-1 with each of your reports")
+    expect(agenda).to_contain_text("🔴 Raise week-1 activation from 30% to 45%")
+    expect(agenda).to_contain_text("Blocked on the analytics events from the data team")
+
+
+def test_home_tab_shows_maria_the_leader_view(slack: SlackPage) -> None:
+    """Maria's Home tab answers where the team is, where the obstacles are and what to do next."""
+    slack.act_as("UMARIA")
+    slack.open_app("Home")
+    home = slack.page.locator("#home")
+    expect(home).to_contain_text("Where are we")
+    expect(home).to_contain_text("obstacles")
+    expect(home).to_contain_text("analytics")
+
+
+def test_missing_required_field_shows_the_error_under_it(slack: SlackPage) -> None:
+    """Submitting the 1-on-1 request form without a topic shows Slack's error under Topic; the form stays."""
+    slack.act_as("URAVI")
+    slack.open_app("Messages")
+    slack.send("/request-1on1")
+    modal = slack.modal()
+    expect(modal).to_contain_text("Request a 1-on-1")
+    modal.get_by_role("button", name="Send request").click()
+    topic = modal.locator(".bk-input").filter(has_text="Topic")
+    expect(topic.locator(".bk-error")).to_have_text("Please complete this required field.")
+    expect(modal).to_be_visible()
+
+
+def test_okrbots_own_field_error_shows_under_the_field(slack: SlackPage) -> None:
+    """An error okrbot answers with (response_action: errors) shows under its field, as Slack shows it."""
+    slack.act_as("UPAT")
+    slack.open_app("Messages")
+    slack.send("/okr new")
+    modal = slack.modal()
+    modal.get_by_label("Objective").fill("One design system across web and mobile")
+    modal.locator(".bk-input").filter(has_text="Key result").first.locator("input").fill("Adopted by 3 teams")
+    modal.locator(".bk-input").filter(has_text="Target value").first.locator("input").fill("3")
+    modal.get_by_role("button", name="Create").click()
+    title = modal.locator(".bk-input").filter(has_text="Objective").first
+    expect(title.locator(".bk-error")).to_contain_text("already have an objective called that")
+    expect(modal.get_by_label("Objective")).to_have_value("One design system across web and mobile")
+
+
+def test_thread_reply_on_an_objective(slack: SlackPage) -> None:
+    """Replying in an objective's thread in #okrs shows the reply in the thread pane."""
+    slack.act_as("UMARIA")
+    slack.open_channel("okrs")
+    objective = slack.message("Make onboarding effortless")
+    objective.hover()
+    objective.get_by_role("button", name="Reply in thread").click()
+    box = slack.page.locator("#thread-input")
+    box.fill("Can the data team help with the events, @ravi?")
+    box.press("Enter")
+    thread = slack.page.locator("#thread-messages")
+    expect(thread).to_contain_text("Can the data team help with the events, @Ravi?")
+    expect(objective).to_contain_text("1 reply")
+
+
+def test_commands_are_suggested_while_typing(slack: SlackPage) -> None:
+    """Typing / lists okrbot's commands with their usage, like Slack's composer."""
+    slack.page.locator("#composer-input").fill("/ku")
+    suggestion = slack.page.locator("#suggestions .suggestion")
+    expect(suggestion).to_have_count(1)
+    expect(suggestion).to_contain_text("/kudos")
+    expect(suggestion).to_contain_text("Thank colleagues publicly")
+
+
+def test_unknown_command_is_answered_by_slackbot(slack: SlackPage) -> None:
+    """A command okrbot does not have gets Slack's answer, visible only to its author."""
+    slack.act_as("UTOM")
+    slack.send("/weather berlin")
+    notice = slack.page.locator("#messages .message.ephemeral")
+    expect(notice).to_contain_text("Slackbot")
+    expect(notice).to_contain_text("/weather is not a valid command")
