@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete
 
 from bot.blocks.okrs import checkin_field
 from bot.services.errors import NotFound, UserFacingError
+from storage.models import OutboundMessage
 from tests.service.okrs.conftest import Env
 
 TWO_KRS = (("Weekly active teams", 0, 40), ("NPS", 10, 50))
@@ -45,7 +47,8 @@ def test_checkin_queues_the_update_and_the_thread_reply(env: Env) -> None:
     view = env.create()
     env.deliver()
     env.check_in(view, kr0={"value": "30"}, batch="VIEW1")
-    assert env.keys() == [f"okr:{view.id}:message", f"okr:{view.id}:checkin:VIEW1", f"okr:{view.id}:update:VIEW1"]
+    assert env.outbox_keys() == [f"okr:{view.id}:message", f"okr:{view.id}:checkin:VIEW1",
+                                 f"okr:{view.id}:update:VIEW1"]
 
 
 def test_delivered_checkin_updates_the_message_and_replies_in_its_thread(env: Env) -> None:
@@ -67,13 +70,9 @@ def test_first_checkin_of_an_objective_without_message_posts_it(env: Env) -> Non
     """An objective whose message was never queued (e.g. imported with --no-messages) gets it now, no update."""
     view = env.create()
     with env.sessions.begin() as session:
-        from sqlalchemy import delete
-
-        from storage.models import OutboundMessage
-
         session.execute(delete(OutboundMessage))
     env.check_in(view, kr0={"value": "5"}, batch="V9")
-    assert env.keys() == [f"okr:{view.id}:message", f"okr:{view.id}:checkin:V9"]
+    assert env.outbox_keys() == [f"okr:{view.id}:message", f"okr:{view.id}:checkin:V9"]
 
 
 def test_same_submission_twice_stores_and_posts_nothing_more(env: Env) -> None:
@@ -84,7 +83,7 @@ def test_same_submission_twice_stores_and_posts_nothing_more(env: Env) -> None:
     assert again.duplicate and again.changes == ()
     assert [c.value for c in env.check_ins()] == [30]
     assert env.key_results()[0].current_value == 30
-    assert len(env.keys()) == 3
+    assert len(env.outbox_keys()) == 3
 
 
 def test_nothing_changed_is_refused_under_the_first_value(env: Env) -> None:

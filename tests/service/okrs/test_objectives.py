@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
 from bot.blocks.okrs import new_field
@@ -21,7 +23,7 @@ def test_new_objective_is_stored_with_its_key_results(env: Env) -> None:
 def test_new_objective_queues_its_message_in_the_owners_dm(env: Env) -> None:
     """Without OKRBOT_OKR_CHANNEL the message goes to the owner's DM, and its channel and ts are remembered."""
     view = env.create()
-    assert env.keys() == [f"okr:{view.id}:message"]
+    assert env.outbox_keys() == [f"okr:{view.id}:message"]
     env.deliver()
     [objective] = env.objectives()
     assert objective.channel_id == env.slack.dm_channel("URAVI")
@@ -56,7 +58,7 @@ def test_bad_new_objective_names_the_field(env: Env, values: dict, field: str, m
     with pytest.raises(UserFacingError, match=message) as refused:
         env.okrs.create(team_id=env.team, owner_id="URAVI", values=base | values)
     assert refused.value.field == field
-    assert env.objectives() == [] and env.keys() == []
+    assert env.objectives() == [] and env.outbox_keys() == []
 
 
 def test_two_key_results_with_one_title_are_refused(env: Env) -> None:
@@ -110,8 +112,6 @@ def test_list_never_shows_another_workspaces_objectives(env: Env) -> None:
 
 def test_current_quarter_follows_the_persons_timezone(env: Env) -> None:
     """At 20:00 UTC on 31 December it is already 2027-Q1 in Kolkata but still 2026-Q4 in New York."""
-    from datetime import UTC, datetime
-
     env.clock.travel_to(datetime(2026, 12, 31, 20, 0, tzinfo=UTC))
     assert env.okrs.list_mine(team_id=env.team, user_id="URAVI").quarter == "2027-Q1"
     assert env.okrs.list_mine(team_id=env.team, user_id="ULENA").quarter == "2026-Q4"
@@ -135,8 +135,6 @@ def test_export_has_one_row_per_key_result(env: Env) -> None:
 
 def test_export_since_leaves_out_older_changes(env: Env) -> None:
     """--since keeps key results changed on or after that day."""
-    from datetime import date
-
     env.create()
     assert env.okrs.export(since=date(2026, 11, 17)) == []
     assert len(env.okrs.export(since=date(2026, 11, 16))) == 1
