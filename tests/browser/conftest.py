@@ -12,17 +12,10 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.screenshots import CHROMIUM, launch_chromium
 from bot.sandbox.server import Sandbox, start
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 15_000
-
-
-def launch_chromium(playwright: Any) -> Any:
-    """Debian's Chromium, headless, with the flags a container needs."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
 
 
 @pytest.fixture(scope="session")
