@@ -74,12 +74,20 @@ def shots(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
     }
 
 
-def render(out: Path = OUTPUT) -> list[Path]:
-    """Write the PNGs into `out`; returns their paths."""
-    from playwright.sync_api import sync_playwright
+def render(out: Path = OUTPUT, browser: Any = None) -> list[Path]:
+    """Write the PNGs into `out` (with `browser`, else a Chromium of its own); returns their paths."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
 
-    if not CHROMIUM.exists():
-        raise SystemExit("make screenshots needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
+        if not CHROMIUM.exists():
+            raise SystemExit("make screenshots needs Debian's Chromium at /usr/bin/chromium "
+                             "(apt-get install chromium)")
+        with sync_playwright() as playwright:
+            own = launch_chromium(playwright)
+            try:
+                return render(out, own)
+            finally:
+                own.close()
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,18 +95,14 @@ def render(out: Path = OUTPUT) -> list[Path]:
         try:
             sandbox.runtime.sender().drain(10)
             specs = shots(sandbox)
-            with sync_playwright() as playwright:
-                browser = launch_chromium(playwright)
-                try:
-                    page = browser.new_page(viewport={"width": 1000, "height": 800}, device_scale_factor=2)
-                    page.goto(sandbox.url + "sandbox/static/render.html")
-                    for name, spec in specs.items():
-                        page.evaluate("spec => window.renderShot(spec)", spec)
-                        page.locator("#shot").screenshot(path=str(out / name))
-                        written.append(out / name)
-                    written.append(_whole_page(browser, sandbox, out / "sandbox.png"))
-                finally:
-                    browser.close()
+            page = browser.new_page(viewport={"width": 1000, "height": 800}, device_scale_factor=2)
+            page.goto(sandbox.url + "sandbox/static/render.html")
+            for name, spec in specs.items():
+                page.evaluate("spec => window.renderShot(spec)", spec)
+                page.locator("#shot").screenshot(path=str(out / name))
+                written.append(out / name)
+            page.close()
+            written.append(_whole_page(browser, sandbox, out / "sandbox.png"))
         finally:
             sandbox.stop()
     return written

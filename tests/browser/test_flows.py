@@ -164,3 +164,41 @@ def test_unknown_command_is_answered_by_slackbot(slack: SlackPage) -> None:
     notice = slack.page.locator("#messages .message.ephemeral")
     expect(notice).to_contain_text("Slackbot")
     expect(notice).to_contain_text("/weather is not a valid command")
+
+
+def test_give_kudos_shortcut_opens_the_form_and_it_turns_into_the_receipt(slack: SlackPage) -> None:
+    """"Give kudos" from a message's menu opens okrbot's form; sending it updates the modal in place."""
+    slack.act_as("UPAT")
+    slack.open_channel("general")
+    launch = slack.message(RAVIS_LAUNCH)
+    launch.hover()
+    launch.get_by_role("button", name="More actions").click()
+    launch.get_by_role("menuitem", name="Give kudos").click()
+    modal = slack.modal()
+    expect(modal).to_contain_text("Give kudos")
+    expect(modal.get_by_label("People")).to_have_values(["URAVI"])
+    modal.get_by_label("What for?").fill("for shipping onboarding v2 on time")
+    modal.get_by_role("button", name="Send kudos").click()
+    expect(modal).not_to_contain_text("What for?")
+    expect(modal).to_contain_text("Ravi")
+    modal.get_by_role("button", name="Done").click()
+    expect(modal).to_be_hidden()
+
+
+def test_pushed_modal_stacks_and_clear_closes_everything(slack: SlackPage) -> None:
+    """Ada, with no objective, checks in: "New objective" pushes a second modal; creating it clears the stack."""
+    slack.act_as("UADA")
+    slack.open_app("Messages")
+    slack.send("/okr checkin")
+    modal = slack.modal()
+    expect(modal).to_contain_text("You have no objectives")
+    modal.get_by_role("button", name="New objective").click()
+    expect(slack.page.locator("#modal-title")).to_have_text("New objective")
+    expect(slack.page.get_by_role("button", name="Back")).to_be_visible()
+    modal.get_by_label("Objective").fill("Keep okrbot running smoothly")
+    modal.locator(".bk-input").filter(has_text="Key result").first.locator("input").fill("Uptime")
+    modal.locator(".bk-input").filter(has_text="Target value").first.locator("input").fill("99.9")
+    modal.get_by_role("button", name="Create").click()
+    expect(modal).to_be_hidden()
+    slack.open_channel("okrs")
+    expect(slack.message("Keep okrbot running smoothly")).to_be_visible()

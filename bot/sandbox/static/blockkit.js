@@ -318,7 +318,7 @@
     const select = el("select", {
       class: "bk-select bk-control", multiple: multi || undefined, "data-action-id": element.action_id,
       "data-block-id": block.block_id, "data-type": element.type,
-      "aria-label": plainText(element.placeholder) || plainText(block.label) || "Choose",
+      "aria-label": input ? undefined : plainText(element.placeholder) || "Choose",
     });
     if (!multi) {
       select.appendChild(el("option", { value: "", text: plainText(element.placeholder) || "Select an item",
@@ -391,7 +391,7 @@
     }
     const field = el("input", { type: types[element.type], class: "bk-text-input bk-control", value: initial || undefined,
       "data-action-id": element.action_id, "data-block-id": block.block_id, "data-type": element.type,
-      "aria-label": plainText(element.placeholder) || plainText(block.label) || element.type });
+      "aria-label": input ? undefined : plainText(element.placeholder) || element.type });
     if (!input || block.dispatch_action) {
       field.addEventListener("change", () => field.value && fire(ctx, block, element, field.value));
     }
@@ -403,7 +403,7 @@
     const attrs = {
       class: "bk-text-input bk-control", "data-action-id": element.action_id, "data-block-id": block.block_id,
       "data-type": element.type, placeholder: plainText(element.placeholder) || undefined,
-      maxlength: element.max_length || undefined, "aria-label": plainText(block.label) || "text",
+      maxlength: element.max_length || undefined, "aria-label": block.type === "input" ? undefined : "text",
     };
     let field;
     if (multiline) {
