@@ -1,0 +1,390 @@
+"""App Home for a manager at scale: time to build the Home view and SQL statements, batched vs. naive.
+
+The data set (one workspace per team size, all in the same database): a manager with N direct reports
+(N = 10, 50, 200), each report with 2 objectives of 5 key results this quarter (2,000 key results for 200
+reports; a third off track, with obstacles), 2 check-ins per key result, a past 1-on-1 with the manager
+(half of them over 30 days ago), some unanswered 1-on-1 requests, stale feedback requests, kudos; the
+manager with objectives, 1-on-1s, tasks, kudos and feedback of her own. Also a manager of managers
+(20 leads × 9 reports = 200 people) viewed with the whole-tree toggle.
+
+Measured, for each size: `HomeService.build` + `blocks.home.home_view` (what `app_home_opened` does before
+`views.publish`), p50/p95 over repeated runs, and the SQL statements it sends (counted with a
+`before_cursor_execute` listener). "naive" is the same Home with the leader view computed the obvious way,
+a few queries per person and per key result (written below, checked to give the same answer).
+
+Run: `python -m bench home` (`--quick`: fewer runs) or `python -m bench.home`. Writes bench/results/home.md.
+PostgreSQL too when TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import random
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from bench.common import (
+    BOT_TOKEN,
+    count_statements,
+    databases,
+    ms,
+    percentile,
+    scratch_directory,
+    start_fake_slack,
+    table,
+    write_result,
+)
+
+NAME = "home"
+NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # half-way through 2026-Q4
+QUARTER = "2026-Q4"
+SIZES = (10, 50, 200)
+OBJECTIVES_PER_PERSON = 2
+KRS_PER_OBJECTIVE = 5
+LEADS, PER_LEAD = 20, 9  # the manager of managers: 20 leads with 9 reports each = 200 people
+TARGET_MS = 150.0
+
+
+# --------------------------------------------------------------------------- the data set
+
+
+def _team(size: int) -> str:
+    return f"TH{size:04d}"
+
+
+def seed(sessions: Any, team_id: str, manager: str, reports: dict[str, str | None], rng: random.Random) -> None:
+    """People (`reports`: user → manager), OKRs, check-ins, 1-on-1s, requests, feedback and kudos, in bulk."""
+    from storage.models import (
+        CheckIn,
+        Feedback,
+        FeedbackRequest,
+        KeyResult,
+        Kudos,
+        Note,
+        Objective,
+        OneOnOne,
+        Person,
+        Task,
+    )
+
+    everyone = [manager, *reports]
+    with sessions.begin() as session:
+        session.execute(insert(Person), [
+            {"team_id": team_id, "user_id": u, "name": u.lower(), "tz": "Europe/Berlin", "manager_id": reports.get(u),
+             "is_active": True, "is_bot": False, "is_admin": False, "synced_at": NOW} for u in everyone])
+        session.execute(insert(Objective), [
+            {"team_id": team_id, "owner_id": u, "quarter": QUARTER, "title": f"Objective {n} of {u}",
+             "created_at": NOW - timedelta(days=40), "updated_at": NOW} for u in everyone
+            for n in range(OBJECTIVES_PER_PERSON)])
+        objective_ids = list(session.scalars(select(Objective.id).where(Objective.team_id == team_id)))
+        krs = []
+        for objective_id in objective_ids:
+            for position in range(KRS_PER_OBJECTIVE):
+                kind = rng.random()
+                current = rng.uniform(65, 100) if kind < 0.33 else rng.uniform(38, 60) if kind < 0.66 \
+                    else rng.uniform(0, 30)
+                explicit = rng.choice((None, None, None, "on_track", "off_track"))
+                krs.append({"team_id": team_id, "objective_id": objective_id, "title": f"Key result {position}",
+                            "position": position, "start_value": 0.0, "target_value": 100.0,
+                            "current_value": round(current, 1), "unit": "%", "status": explicit,
+                            "updated_at": NOW - timedelta(days=rng.randint(1, 40))})
+        session.execute(insert(KeyResult), krs)
+        kr_rows = session.execute(select(KeyResult.id, KeyResult.current_value, Objective.owner_id)
+                                  .join(Objective, Objective.id == KeyResult.objective_id)
+                                  .where(KeyResult.team_id == team_id)).all()
+        session.execute(insert(CheckIn), [
+            {"team_id": team_id, "key_result_id": kr_id, "author_id": owner, "value": current, "status": None,
+             "obstacles": (f"Blocked by {rng.choice(('legal', 'hiring', 'budget', 'a vendor'))}" if current < 30
+                           else ""), "next_steps": "Keep going", "created_at": NOW - timedelta(days=days)}
+            for kr_id, current, owner in kr_rows for days in (rng.randint(20, 40), rng.randint(1, 19))])
+        one_on_ones = []
+        for index, (user, boss) in enumerate(reports.items()):
+            days = 10 if index % 2 else 45
+            one_on_ones.append({"team_id": team_id, "requester_id": user, "manager_id": boss or manager, "topic": "",
+                                "state": "done", "requested_at": NOW - timedelta(days=days + 2),
+                                "agreed_at": NOW - timedelta(days=days), "done_at": NOW - timedelta(days=days)})
+            if index % 7 == 0:
+                one_on_ones.append({"team_id": team_id, "requester_id": user, "manager_id": boss or manager,
+                                    "topic": "OKRs", "state": "requested", "requested_at": NOW - timedelta(days=3)})
+        session.execute(insert(OneOnOne), one_on_ones)
+        mine = list(session.scalars(select(OneOnOne.id).where(OneOnOne.team_id == team_id,
+                                                              OneOnOne.manager_id == manager).limit(5)))
+        session.execute(insert(Note), [{"team_id": team_id, "one_on_one_id": i, "author_id": manager,
+                                        "text": "Talked about hiring", "private": bool(i % 2), "created_at": NOW}
+                                       for i in mine])
+        session.execute(insert(Task), [{"team_id": team_id, "one_on_one_id": i, "assignee_id": manager,
+                                        "author_id": manager, "text": "Follow up", "done": False,
+                                        "carried_count": 0, "created_at": NOW} for i in mine])
+        people = list(reports)
+        session.execute(insert(FeedbackRequest), [
+            {"team_id": team_id, "requester_id": people[i], "giver_id": people[(i + 1) % len(people)],
+             "about": "", "state": "pending", "created_at": NOW - timedelta(days=3 + i % 12)}
+            for i in range(0, len(people), 3)] + [
+            {"team_id": team_id, "requester_id": people[0], "giver_id": manager, "about": "", "state": "pending",
+             "created_at": NOW - timedelta(days=2)}])
+        session.execute(insert(Feedback), [{"team_id": team_id, "giver_id": people[i], "receiver_id": manager,
+                                            "text": "Thanks for the support", "visibility": "private",
+                                            "created_at": NOW - timedelta(days=i)} for i in range(min(5, len(people)))])
+        session.execute(insert(Kudos), [
+            {"team_id": team_id, "giver_id": people[(i + 1) % len(people)], "receiver_id": people[i],
+             "message": "Great work", "source": "command", "channel_id": "", "message_ts": f"k{i}", "reaction": "",
+             "giver_local_day": (NOW - timedelta(days=i % 40)).date(), "created_at": NOW - timedelta(days=i % 40)}
+            for i in range(len(people))] + [
+            {"team_id": team_id, "giver_id": people[0], "receiver_id": manager, "message": "Thanks!",
+             "source": "command", "channel_id": "", "message_ts": "kmgr", "reaction": "",
+             "giver_local_day": NOW.date(), "created_at": NOW - timedelta(days=1)}])
+
+
+def seed_all(sessions: Any) -> dict[str, tuple[str, str, bool, int]]:
+    """Every scenario: label → (team, manager, whole tree?, people)."""
+    rng = random.Random(42)
+    scenarios: dict[str, tuple[str, str, bool, int]] = {}
+    for size in SIZES:
+        team_id, manager = _team(size), "UMGR"
+        seed(sessions, team_id, manager, {f"UR{n:04d}": manager for n in range(size)}, rng)
+        scenarios[f"{size} direct reports"] = (team_id, manager, False, size)
+    tree: dict[str, str | None] = {}
+    for lead in range(LEADS):
+        tree[f"UL{lead:03d}"] = "UTOP"
+        for n in range(PER_LEAD):
+            tree[f"UR{lead:03d}{n}"] = f"UL{lead:03d}"
+    seed(sessions, "THTREE", "UTOP", tree, rng)
+    scenarios[f"{LEADS} leads × {PER_LEAD} (whole tree)"] = ("THTREE", "UTOP", True, len(tree))
+    return scenarios
+
+
+# --------------------------------------------------------------------------- the naive leader view
+
+
+def naive_leader(session: Session, team_id: str, manager_id: str, quarter: str, now: datetime, *,
+                 tree: bool) -> Any:
+    """The leader view the obvious way: walk the team person by person, key result by key result."""
+    from bot.services.leader import (
+        FEEDBACK_STALE,
+        KUDOS_WINDOW,
+        ONE_ON_ONE_DUE,
+        LeaderView,
+        Obstacle,
+        OpenRequest,
+        OverdueOneOnOne,
+        PersonStatus,
+        StaleFeedback,
+    )
+    from bot.services.okr_status import effective_status, progress
+    from bot.services.okr_views import aware
+    from storage.models import CheckIn, FeedbackRequest, Kudos, Objective, OneOnOne, Person
+
+    def reports_of(user_id: str) -> list[Person]:
+        return list(session.scalars(select(Person).where(Person.team_id == team_id, Person.manager_id == user_id,
+                                                         Person.is_active.is_(True))))
+
+    members: list[tuple[Person, int]] = []
+    queue = [(p, 1) for p in reports_of(manager_id)]
+    seen: set[str] = set()
+    while queue:
+        person, depth = queue.pop(0)
+        if person.user_id in seen or person.user_id == manager_id:
+            continue
+        seen.add(person.user_id)
+        members.append((person, depth))
+        if tree:
+            queue += [(p, depth + 1) for p in reports_of(person.user_id)]
+    if not members:
+        return None
+    people, obstacles, overdue, stale, no_kudos = [], [], [], {}, []
+    for person, depth in members:
+        counts: Counter[str] = Counter()
+        for objective in session.scalars(select(Objective).where(Objective.team_id == team_id, Objective.quarter ==
+                                                                 quarter, Objective.owner_id == person.user_id)):
+            for kr in objective.key_results:
+                status = effective_status(kr.status, kr.start_value, kr.target_value, kr.current_value, quarter, now)
+                counts[status] += 1
+                if status == "off_track":
+                    latest = session.scalars(select(CheckIn).where(CheckIn.key_result_id == kr.id,
+                                                                   CheckIn.obstacles != "")
+                                             .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(1)).first()
+                    obstacles.append(Obstacle(
+                        owner_id=person.user_id, objective_id=objective.id, objective_title=objective.title,
+                        key_result_id=kr.id, key_result_title=kr.title,
+                        progress=progress(kr.start_value, kr.target_value, kr.current_value),
+                        obstacle=latest.obstacles if latest else "",
+                        since=aware(latest.created_at if latest else kr.updated_at) or now))
+        manages = bool(session.scalar(select(func.count()).select_from(Person).where(
+            Person.team_id == team_id, Person.manager_id == person.user_id, Person.is_active.is_(True))))
+        people.append(PersonStatus(user_id=person.user_id, name=person.name or person.user_id,
+                                   manager_id=person.manager_id, depth=depth, is_manager=manages,
+                                   ahead=counts["ahead"], on_track=counts["on_track"], off_track=counts["off_track"]))
+        last = aware(session.scalar(select(func.max(func.coalesce(OneOnOne.done_at, OneOnOne.agreed_at))).where(
+            OneOnOne.team_id == team_id, OneOnOne.requester_id == person.user_id,
+            OneOnOne.manager_id == (person.manager_id or ""), OneOnOne.state.in_(("accepted", "done")))))
+        if last is None or last < now - ONE_ON_ONE_DUE:
+            overdue.append(OverdueOneOnOne(user_id=person.user_id, manager_id=person.manager_id, last_at=last))
+        for request in session.scalars(select(FeedbackRequest).where(
+                FeedbackRequest.team_id == team_id, FeedbackRequest.state == "pending",
+                FeedbackRequest.created_at < now - FEEDBACK_STALE,
+                (FeedbackRequest.giver_id == person.user_id) | (FeedbackRequest.requester_id == person.user_id))):
+            stale[request.id] = StaleFeedback(request.id, request.requester_id, request.giver_id, request.created_at)
+        if not session.scalar(select(func.count()).select_from(Kudos).where(
+                Kudos.team_id == team_id, Kudos.receiver_id == person.user_id,
+                Kudos.created_at >= now - KUDOS_WINDOW)):
+            no_kudos.append(person)
+    for request in session.scalars(select(FeedbackRequest).where(
+            FeedbackRequest.team_id == team_id, FeedbackRequest.state == "pending",
+            FeedbackRequest.created_at < now - FEEDBACK_STALE, FeedbackRequest.giver_id == manager_id)):
+        stale[request.id] = StaleFeedback(request.id, request.requester_id, request.giver_id, request.created_at)
+    people.sort(key=lambda p: (-p.off_track, p.depth, p.name.lower(), p.user_id))
+    managers = [manager_id, *(p.user_id for p in people if p.is_manager)] if tree else [manager_id]
+    requests = []
+    for boss in managers:
+        requests += [OpenRequest(r.id, r.requester_id, r.manager_id, r.requested_at) for r in session.scalars(
+            select(OneOnOne).where(OneOnOne.team_id == team_id, OneOnOne.state == "requested",
+                                   OneOnOne.manager_id == boss))]
+    obstacles.sort(key=lambda o: (o.since, o.key_result_id))
+    overdue.sort(key=lambda o: (o.last_at is not None, o.last_at or now, o.user_id))
+    return LeaderView(
+        tree=tree, has_sub_managers=any(p.is_manager for p in people), people=tuple(people),
+        obstacles=tuple(obstacles), overdue=tuple(overdue),
+        requests=tuple(sorted(requests, key=lambda r: (r.requested_at, r.one_on_one_id))),
+        stale_feedback=tuple(sorted(stale.values(), key=lambda s: (s.created_at, s.request_id))),
+        no_kudos=tuple(p.user_id for p in sorted(no_kudos, key=lambda p: (p.name.lower(), p.user_id))))
+
+
+@contextlib.contextmanager
+def naive(services: Any) -> Iterator[None]:
+    """HomeService with the naive leader view swapped in (bench only)."""
+    import bot.services.home as home_module
+
+    original = home_module.leader_view
+    home_module.leader_view = naive_leader
+    try:
+        yield
+    finally:
+        home_module.leader_view = original
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def measure(runtime: Any, team_id: str, manager: str, tree: bool, runs: int) -> dict[str, Any]:
+    """Build + lay out the Home `runs` times: timings, statements of one build (and of the other features'
+    sections alone), blocks, the view-model."""
+    from bot.blocks.home import home_view
+    from bot.services.home import SECTIONS, HomeState
+
+    state = HomeState(tree=tree)
+
+    def once() -> tuple[Any, dict[str, Any]]:
+        built = runtime.services.home.build(team_id=team_id, user_id=manager, state=state)
+        return built, home_view(built)
+
+    once()  # warm caches (compiled statements, the connection pool)
+    with count_statements(runtime.engine) as counted:
+        built, view = once()
+    sections = {}
+    for name in SECTIONS:
+        with count_statements(runtime.engine) as section:
+            getattr(runtime.services, name).for_home(team_id, manager)
+        sections[name] = section.count
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        once()
+        timings.append(time.perf_counter() - started)
+    return {"p50": percentile(timings, 50), "p95": percentile(timings, 95), "statements": counted.count,
+            "sections": sections, "blocks": len(view["blocks"]), "view": built}
+
+
+def run_database(label: str, url: str, runs: int, naive_runs: int) -> list[list[Any]]:
+    """Seed one database and measure every scenario, batched and naive; table rows."""
+    from bot.runtime import build_runtime
+    from bot.settings import Settings
+
+    fake = start_fake_slack()
+    try:
+        settings = Settings(_env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake.base_url,  # type: ignore
+                            DATABASE_URL=url)
+        runtime = build_runtime(settings, clock=lambda: NOW, migrate="check")
+        try:
+            scenarios = seed_all(runtime.sessions)
+            rows = []
+            for scenario, (team_id, manager, tree, people) in scenarios.items():
+                fast = measure(runtime, team_id, manager, tree, runs)
+                with naive(runtime.services):
+                    slow = measure(runtime, team_id, manager, tree, naive_runs)
+                same = "✅" if fast["view"].leader == slow["view"].leader else "❌"
+                krs = people * OBJECTIVES_PER_PERSON * KRS_PER_OBJECTIVE
+                for version, result in (("batched", fast), ("naive", slow)):
+                    others = sum(result["sections"].values())
+                    detail = " + ".join(f"{n} {c}" for n, c in result["sections"].items())
+                    rows.append([label, scenario, f"{krs:,}", version, result["statements"] - others,
+                                 f"{others} ({detail})", result["statements"], ms(result["p50"]), ms(result["p95"]),
+                                 result["blocks"], same])
+                print(f"  {label} {scenario}: batched {fast['statements']} statements {ms(fast['p50'])} ms, "
+                      f"naive {slow['statements']} statements {ms(slow['p50'])} ms", flush=True)
+            return rows
+        finally:
+            runtime.close()
+    finally:
+        fake.stop()
+
+
+def verdicts(rows: list[list[Any]]) -> list[str]:
+    """Did the batched Home meet the targets (under 150 ms; statements flat across team sizes)?"""
+    lines = []
+    for label in dict.fromkeys(r[0] for r in rows):
+        batched = [r for r in rows if r[0] == label and r[3] == "batched"]
+        worst = max(float(r[7]) for r in batched)
+        own = sorted({r[4] for r in batched})
+        everything = sorted({r[6] for r in batched})
+        lines.append(f"- {label}: batched p50 at most {worst:.1f} ms {'✅' if worst < TARGET_MS else '❌'} "
+                     f"(target under {TARGET_MS:.0f} ms); OKR + leader-view statements "
+                     f"{own[0] if len(own) == 1 else own} for every team size {'✅' if len(own) == 1 else '❌'}; "
+                     f"whole Home {everything[0] if len(everything) == 1 else everything} "
+                     f"{'✅' if len(everything) == 1 else '(grows with the other sections, see below)'}")
+    return lines
+
+
+def main(quick: bool = False) -> None:
+    """Measure on SQLite (and PostgreSQL when TEST_DATABASE_URL is set); write bench/results/home.md."""
+    runs, naive_runs = (10, 3) if quick else (50, 10)
+    rows: list[list[Any]] = []
+    with scratch_directory("okrbot-bench-home-") as directory, databases(directory) as found:
+        for label, url in found:
+            rows += run_database(label, url, runs, naive_runs)
+    headers = ["database", "team", "key results", "version", "statements: OKRs + leader view",
+               "statements: other sections", "statements: all", "p50 ms", "p95 ms", "blocks", "same answer"]
+    markdown = "\n".join([
+        "## App Home for a manager (`bench/home.py`)", "",
+        "What `app_home_opened` does before `views.publish`: `HomeService.build` (the viewer's OKRs, their "
+        "1-on-1s, kudos and feedback sections, and the leader view) plus `blocks.home.home_view` (≤ 100 blocks). "
+        "Each report has 2 objectives × 5 key results this quarter with 2 check-ins each; a third of the key "
+        "results are off track with obstacles. *naive* computes the leader view person by person and key result "
+        "by key result; *same answer* checks it gives the batched view-model exactly. "
+        f"p50/p95 over {runs} runs (naive: {naive_runs}) after one warm-up; statements counted with a "
+        "`before_cursor_execute` listener for one build.", "",
+        table(headers, rows, "llrlrlrrrrl"), "",
+        "Targets: under 150 ms to build the view for 200 reports and 2,000 key results; a number of statements "
+        "that does not grow with the team.", "",
+        *verdicts(rows), "",
+        "The other features' sections (`for_home` of 1-on-1s, kudos, feedback) are measured inside the build and "
+        "counted separately: their statements depend on the viewer's own items (e.g. one lookup per open 1-on-1 "
+        "request to the manager), not on the leader view."])
+    path = write_result(NAME, markdown)
+    print(f"wrote {path}")
+
+
+def _cli(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.home", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs")
+    main(quick=parser.parse_args(argv).quick)
+
+
+if __name__ == "__main__":
+    _cli()
