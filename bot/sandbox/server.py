@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import signal
+import sqlite3
 import threading
 import time
 import urllib.request
@@ -168,14 +169,8 @@ class Sandbox:
         self.slack.stop()
 
     def save(self) -> None:
-        """Write the stand-in's workspace state next to the database (atomically)."""
-        if not hasattr(self.slack, "restore"):
-            return
-        state = self.slack.snapshot()
-        target = self.slack_state_path
-        temporary = target.with_suffix(target.suffix + ".tmp")
-        temporary.write_text(json.dumps(state))
-        temporary.replace(target)
+        """Keep the stand-in's workspace (messages, reactions, Home tabs) in its SQLite file beside okrbot's."""
+        save_slack_state(self.slack_state_path, self.slack.snapshot())
 
     def _autosave(self) -> None:
         seen = self.page.version
@@ -673,8 +668,30 @@ def _static(start_response: StartResponse, name: str) -> Iterable[bytes]:
 
 
 def slack_state_path(db_path: Path) -> Path:
-    """`okrbot-sandbox.db` → `okrbot-sandbox.slack.json` (the stand-in's messages between runs)."""
-    return db_path.with_name(db_path.stem + ".slack.json")
+    """`okrbot-sandbox.db` → `okrbot-sandbox.slack.db`: the stand-in's conversations between runs."""
+    return db_path.with_name(db_path.stem + ".slack.db")
+
+
+def save_slack_state(path: Path, state: dict[str, Any]) -> None:
+    """Store a FakeSlack snapshot (one row, replaced in one transaction: a crash leaves the previous one)."""
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("CREATE TABLE IF NOT EXISTS slack_state (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                           "saved_at REAL NOT NULL, snapshot TEXT NOT NULL)")
+        connection.execute("INSERT OR REPLACE INTO slack_state (id, saved_at, snapshot) VALUES (1, ?, ?)",
+                           (time.time(), json.dumps(state)))
+
+
+def load_slack_state(path: Path) -> dict[str, Any] | None:
+    """The stored FakeSlack snapshot, or None when there is none (or it cannot be read)."""
+    if not path.exists():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            row = connection.execute("SELECT snapshot FROM slack_state WHERE id = 1").fetchone()
+        return json.loads(row[0]) if row else None
+    except (sqlite3.Error, ValueError):
+        log.warning("could not read %s; the conversations start empty", path)
+        return None
 
 
 def read_manifest() -> dict[str, Any]:
@@ -711,12 +728,12 @@ def start(db_path: str | Path = "okrbot-sandbox.db", *, port: int = 0, reset: bo
                      bot_token=token).start()
     try:
         seed.populate_slack(fake)
-        state_file = slack_state_path(db_path)
-        if not fresh and state_file.exists() and hasattr(fake, "restore"):
+        saved = None if fresh else load_slack_state(slack_state_path(db_path))
+        if saved is not None:
             try:
-                fake.restore(json.loads(state_file.read_text()))
-            except (OSError, ValueError, KeyError, TypeError):
-                log.warning("could not read %s; starting with empty conversations", state_file)
+                fake.restore(saved)
+            except (KeyError, TypeError, ValueError):
+                log.warning("the saved conversations do not fit this version; they start empty")
         values = {**seed.SETTINGS, **(env or {}), "SLACK_API_URL": fake.base_url, "SLACK_BOT_TOKEN": token,
                   "SLACK_SIGNING_SECRET": signing_secret, "DATABASE_URL": f"sqlite:///{db_path}"}
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -770,9 +787,14 @@ def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sa
         if not raw.isdigit() or not 0 < int(raw) < 65536:
             raise ConfigError(f"PORT is invalid: {raw!r} is not a port number.")
         port = int(raw)
-    sandbox = start(db_path, port=port, reset=reset)
-    done = threading.Event()
+    done = threading.Event()  # Ctrl-C from here on stops cleanly, even while still starting
     previous = {sig: signal.signal(sig, lambda *_: done.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        sandbox = start(db_path, port=port, reset=reset)
+    except BaseException:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        raise
     click.echo(f"okrbot sandbox: open {sandbox.url}  (demo workspace \"{seed.TEAM_NAME}\", data in "
                f"{sandbox.db_path.name}; `okrbot sandbox --reset` starts afresh; Ctrl-C stops)")
     try:

@@ -291,7 +291,9 @@
           el("span", { class: "app-badge", text: "APP" })]));
         header.appendChild(el("div", { class: "pane-subtitle", text: (app.state.app || {}).description || "" }));
       } else if (channel) {
-        header.appendChild(el("div", { class: "pane-title", text: channel.is_mpim ? "Group conversation" : `# ${channel.name}` }));
+        const names = users();
+        const group = () => mpimMembers(channel).filter((id) => id !== app.me).map((id) => (names[id] || {}).name || id).join(", ");
+        header.appendChild(el("div", { class: "pane-title", text: channel.is_mpim ? group() : `# ${channel.name}` }));
         header.appendChild(el("div", { class: "pane-subtitle", text: (channel.purpose || {}).value || "" }));
       }
     }

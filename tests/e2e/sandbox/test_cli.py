@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.commands import register_all
 from bot.sandbox import seed
-from bot.sandbox.server import slack_state_path, start
+from bot.sandbox.server import load_slack_state, slack_state_path, start
 
 OKRBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
 
@@ -91,7 +91,8 @@ def test_ctrl_c_stops_everything_and_keeps_the_data(tmp_path: Path, process: lis
     assert proc.returncode == 0, output
     assert "Traceback" not in output
     assert (tmp_path / "okrbot-sandbox.db").stat().st_size > 0
-    saved = json.loads(slack_state_path(tmp_path / "okrbot-sandbox.db").read_text())
+    saved = load_slack_state(slack_state_path(tmp_path / "okrbot-sandbox.db"))
+    assert saved is not None
     assert any(m["user"] == "URAVI" for m in saved["messages"][seed.GENERAL])
 
 
