@@ -29,8 +29,8 @@ from bot.services.import_csv import (
     upsert_person,
     with_progress,
 )
+from bot.services.okr_input import normalise_status, parse_number
 from bot.services.okr_views import MAX_KEY_RESULTS, MAX_TITLE, MAX_UNIT, load_objectives, objective_rows
-from bot.services.okrs import normalise_status, parse_number
 from bot.services.ports import SlackUser
 from storage.db import insert_ignore
 from storage.models import KeyResult, Objective

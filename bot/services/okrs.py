@@ -8,9 +8,7 @@ submission arriving twice stores and posts nothing the second time.
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,16 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks import okrs as okr_blocks
-from bot.blocks.kit import escape, user
-from bot.blocks.okrs import AUTO_STATUS, checkin_field, new_field
+from bot.blocks.kit import user
+from bot.blocks.okrs import new_field
 from bot.services.context import ServiceContext
 from bot.services.errors import NotFound, UserFacingError
-from bot.services.okr_status import STATUSES, next_quarter, quarter_of
+from bot.services.okr_input import new_key_results, normalise_tag, parse_away, plan_checkin
+from bot.services.okr_status import next_quarter, quarter_of
 from bot.services.okr_threads import OkrConversation
 from bot.services.okr_views import (
-    MAX_KEY_RESULTS,
     MAX_TITLE,
-    MAX_UNIT,
     AwayView,
     CheckinChoiceView,
     CheckInResult,
@@ -46,9 +43,7 @@ from storage.models import CheckIn, KeyResult, Objective, OutboundMessage, Perso
 if TYPE_CHECKING:
     from bot.services import Services
 
-TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_AWAY_DAYS = 366
-MAX_NOTE = 1000
 MAX_MESSAGE_TEXT = 40_000  # Slack's limit on a message's text
 
 
@@ -64,52 +59,6 @@ def remember_message(session: Session, row: OutboundMessage, answer: dict[str, A
     if objective is not None and row.result:
         objective.channel_id = row.result["channel"]
         objective.message_ts = row.result["ts"]
-
-
-def parse_number(raw: Any) -> float | None:
-    """A finite number from what a person typed (`1,200`, ` 3.5 `, `40%`), else None."""
-    if raw is None:
-        return None
-    if isinstance(raw, int | float):
-        value = float(raw)
-    else:
-        text = str(raw).strip().replace(",", "").removesuffix("%").strip()
-        if not text:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            return None
-    return value if math.isfinite(value) else None
-
-
-def normalise_status(raw: str | None) -> str | None:
-    """`On track`, `on-track`, `ON_TRACK` → `on_track`; blank or `auto` → None; unknown → raises ValueError."""
-    text = (raw or "").strip().lower().replace("-", "_").replace(" ", "_")
-    if text in ("", AUTO_STATUS):
-        return None
-    if text in STATUSES:
-        return text
-    raise ValueError(raw)
-
-
-def normalise_tag(raw: str | None) -> str | None:
-    """`#Onboarding` → `onboarding`; blank → None; raises ValueError when not a tag."""
-    text = (raw or "").strip().lstrip("#").lower()
-    if not text:
-        return None
-    if not TAG.match(text):
-        raise ValueError(raw)
-    return text
-
-
-@dataclass(frozen=True)
-class _Planned:
-    kr: KeyResult
-    value: float
-    status: str | None
-    obstacles: str
-    next_steps: str
 
 
 class _Duplicate(Exception):
@@ -192,7 +141,7 @@ class OkrService:
         except ValueError:
             raise UserFacingError("A tag is one word of letters, digits, - or _ (e.g. onboarding).",
                                   field=new_field("tag")) from None
-        key_results = self._new_key_results(values)
+        key_results = new_key_results(values)
         self._services.people.ensure(team_id, owner_id)
         now = self._ctx.clock()
         with self._ctx.sessions.begin() as session:
@@ -213,37 +162,6 @@ class OkrService:
             view = self._view(session, team_id, objective_id)
             self.post_message(session, view)
             return view
-
-    @staticmethod
-    def _new_key_results(values: dict[str, Any]) -> list[tuple[str, float, float, str]]:
-        found: list[tuple[str, float, float, str]] = []
-        titles: set[str] = set()
-        for position in range(1, MAX_KEY_RESULTS + 1):
-            kr_title = str(values.get(new_field("title", position)) or "").strip()
-            raw_start, raw_target = values.get(new_field("start", position)), values.get(new_field("target", position))
-            unit = str(values.get(new_field("unit", position)) or "").strip()
-            if not kr_title:
-                if str(raw_target or "").strip():
-                    raise UserFacingError("Give this key result a title (or clear its target).",
-                                          field=new_field("title", position))
-                continue
-            if len(kr_title) > MAX_TITLE:
-                raise UserFacingError(f"Keep it under {MAX_TITLE} characters.", field=new_field("title", position))
-            if kr_title.lower() in titles:
-                raise UserFacingError("Two key results have this title.", field=new_field("title", position))
-            titles.add(kr_title.lower())
-            start = parse_number(raw_start) if str(raw_start or "").strip() else 0.0
-            if start is None:
-                raise UserFacingError("The start value must be a number.", field=new_field("start", position))
-            target = parse_number(raw_target)
-            if target is None:
-                raise UserFacingError("The target must be a number.", field=new_field("target", position))
-            if len(unit) > MAX_UNIT:
-                raise UserFacingError(f"Keep the unit under {MAX_UNIT} characters.", field=new_field("unit", position))
-            found.append((kr_title, start, target, unit))
-        if not found:
-            raise UserFacingError("Add at least one key result.", field=new_field("title", 1))
-        return found
 
     def post_message(self, session: Session, view: ObjectiveView) -> bool:
         """Queue the objective's one message (no-op when queued before); True when queued now."""
@@ -294,7 +212,7 @@ class OkrService:
                 if objective.owner_id != user_id:
                     raise UserFacingError(f"Only {user(objective.owner_id)} can check in on it.")
                 before = {kr.id: kr for kr in self._view(session, team_id, objective_id).key_results}
-                planned = self._plan(objective, values)
+                planned = plan_checkin(objective, values)
                 for plan in planned:
                     session.add(CheckIn(team_id=team_id, key_result_id=plan.kr.id, author_id=user_id,
                                         value=plan.value, status=plan.status, obstacles=plan.obstacles,
@@ -326,48 +244,10 @@ class OkrService:
             return CheckInResult(objective=self.objective(team_id=team_id, objective_id=objective_id), changes=(),
                                  duplicate=True)
 
-    @staticmethod
-    def _plan(objective: Objective, values: dict[str, Any]) -> list[_Planned]:
-        planned: list[_Planned] = []
-        for kr in objective.key_results:
-            raw = values.get(checkin_field(kr.id, "value"))
-            value = kr.current_value if raw is None or str(raw).strip() == "" else parse_number(raw)
-            if value is None:
-                raise UserFacingError("Enter a number, e.g. 42 or 3.5.", field=checkin_field(kr.id, "value"))
-            try:
-                status = normalise_status(values.get(checkin_field(kr.id, "status")))
-            except ValueError:
-                raise UserFacingError("Pick ahead, on track, off track or automatic.",
-                                      field=checkin_field(kr.id, "status")) from None
-            obstacles = str(values.get(checkin_field(kr.id, "obstacles")) or "").strip()
-            next_steps = str(values.get(checkin_field(kr.id, "next_steps")) or "").strip()
-            for name, text in (("obstacles", obstacles), ("next_steps", next_steps)):
-                if len(text) > MAX_NOTE:
-                    raise UserFacingError(f"Keep it under {MAX_NOTE} characters.", field=checkin_field(kr.id, name))
-            if value != kr.current_value or status != kr.status or obstacles or next_steps:
-                planned.append(_Planned(kr, value, status, obstacles, next_steps))
-        if not planned:
-            first = objective.key_results[0].id if objective.key_results else 0
-            raise UserFacingError("Nothing changed: update a value or a status, or add obstacles or next steps.",
-                                  field=checkin_field(first, "value"))
-        return planned
-
     # --- away ----------------------------------------------------------------------------------------
     def away(self, *, team_id: str, user_id: str, text: str) -> AwayView:
         """`/okr away until YYYY-MM-DD` / `/okr away YYYY-MM-DD` / `/okr away off`."""
-        words = (text or "").strip().lower().split()
-        if words in (["off"], ["back"], ["none"]):
-            return self.set_away(team_id=team_id, user_id=user_id, until=None)
-        if words and words[0] == "until":
-            words = words[1:]
-        if len(words) != 1:
-            raise UserFacingError("Usage: `/okr away until 2026-12-24` or `/okr away off`.")
-        try:
-            until = date.fromisoformat(words[0])
-        except ValueError:
-            raise UserFacingError(f"`{escape(words[0][:40])}` is not a date: use YYYY-MM-DD, "
-                                  "e.g. `/okr away until 2026-12-24`.") from None
-        return self.set_away(team_id=team_id, user_id=user_id, until=until)
+        return self.set_away(team_id=team_id, user_id=user_id, until=parse_away(text))
 
     def set_away(self, *, team_id: str, user_id: str, until: date | None) -> AwayView:
         """Mark the person away until `until` (inclusive), or back (None); refuses past and far dates."""
