@@ -267,3 +267,14 @@ def test_replies_in_the_owners_dm_thread_are_captured_too(okr_stack: Stack) -> N
     thread_reply(okr_stack, "URAVI", dm(okr_stack, "URAVI"), root["ts"], "Note to self: call Acme")
     eventually(lambda: comments(okr_stack))
     assert [c.text for c in comments(okr_stack)] == ["Note to self: call Acme"]
+
+
+def test_a_rate_limited_post_is_delivered_once_and_its_thread_still_works(okr_stack: Stack) -> None:
+    """Slack answers 429 to the objective's first post: okrbot waits, posts it once, and remembers its thread."""
+    okr_stack.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    view = create(okr_stack)
+    message = objective_message(okr_stack, view.id)
+    posts = [c for c in okr_stack.slack.calls_to("chat.postMessage") if c.ok]
+    assert len(posts) == 1 and len(okr_stack.slack.calls_to("chat.postMessage")) == 2
+    thread_reply(okr_stack, "URAVI", dm(okr_stack, "URAVI"), message["ts"], "Started on it")
+    eventually(lambda: comments(okr_stack))
