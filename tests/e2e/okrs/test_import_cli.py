@@ -129,3 +129,14 @@ def test_a_progress_bar_is_shown_on_a_terminal(env: Env, tmp_path: Path) -> None
     text = output.decode(errors="replace")
     assert process.returncode == 0, text
     assert "Importing people" in text and "100%" in text and "imported 2 people rows" in text
+
+
+def test_imported_okrs_come_back_out_of_export(env: Env, tmp_path: Path) -> None:
+    """`okrbot export okrs` gives one CSV row per key result, with its derived status."""
+    assert okrbot(env, "import", "okrs", write(tmp_path, "okrs.csv", OKRS), "--no-messages")[0] == 0
+    code, output = okrbot(env, "export", "okrs")
+    assert code == 0, output
+    header, row = [line for line in output.splitlines() if line.startswith(("team_id", "T0001"))]
+    assert header.startswith("team_id,owner_id,owner_name,quarter,objective,tag,key_result,start,target,current")
+    assert row.startswith("T0001,URAVI,ravi,2026-Q4,Delight our first customers,,Weekly active teams,0.0,40.0,12.0")
+    assert ",off_track,derived," in row  # 30% half-way through the quarter
