@@ -105,6 +105,12 @@ def page_people(users: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- the database
 
 
+def is_seeded(runtime: Runtime) -> bool:
+    """Whether the database already holds the demo workspace (seeding happens once, in one transaction)."""
+    with runtime.sessions() as session:
+        return session.get(Workspace, TEAM_ID) is not None
+
+
 def seed_database(runtime: Runtime, fake: FakeSlack) -> None:
     """Write the demo history in one transaction, and post the people's first messages in the stand-in."""
     services = runtime.services

@@ -714,28 +714,25 @@ def read_manifest() -> dict[str, Any]:
 
 
 def start(db_path: str | Path = "okrbot-sandbox.db", *, port: int = 0, reset: bool = False,
-          scheduler: bool = True, env: dict[str, str] | None = None) -> Sandbox:
-    """Start the stand-in, okrbot and the page; seed the demo workspace when the database is new."""
+          scheduler: bool = True, env: dict[str, str] | None = None, database_url: str | None = None) -> Sandbox:
+    """Start the stand-in, okrbot and the page; seed the demo workspace when the database has none.
+
+    `db_path` is the SQLite file (the stand-in's conversations go beside it); tests may give another
+    `database_url` (PostgreSQL), which `reset` does not empty.
+    """
     db_path = Path(db_path).resolve()
     if reset:
         for path in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm"),
                      slack_state_path(db_path)):
             path.unlink(missing_ok=True)
-    fresh = not db_path.exists()
     token = "xoxb-sandbox-" + secrets.token_hex(12)
     signing_secret = secrets.token_hex(16)  # new every run: only this process can sign requests
     fake = FakeSlack(team_id=seed.TEAM_ID, team_name=seed.TEAM_NAME, bot_user_id=seed.BOT_USER_ID,
                      bot_token=token).start()
     try:
         seed.populate_slack(fake)
-        saved = None if fresh else load_slack_state(slack_state_path(db_path))
-        if saved is not None:
-            try:
-                fake.restore(saved)
-            except (KeyError, TypeError, ValueError):
-                log.warning("the saved conversations do not fit this version; they start empty")
         values = {**seed.SETTINGS, **(env or {}), "SLACK_API_URL": fake.base_url, "SLACK_BOT_TOKEN": token,
-                  "SLACK_SIGNING_SECRET": signing_secret, "DATABASE_URL": f"sqlite:///{db_path}"}
+                  "SLACK_SIGNING_SECRET": signing_secret, "DATABASE_URL": database_url or f"sqlite:///{db_path}"}
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         runtime = build_runtime(settings, migrate="auto", per_channel_interval=0.05, backoff=0.2, max_backoff=5.0,
                                 idle_poll=0.2)
@@ -745,8 +742,7 @@ def start(db_path: str | Path = "okrbot-sandbox.db", *, port: int = 0, reset: bo
     page = PageState()
     holder: list[Sandbox] = []
     try:
-        if fresh:
-            seed.seed_database(runtime, fake)
+        # Bind the port before seeding, so a busy port fails at once with nothing seeded.
         server = LocalServer(create_wsgi_app(runtime, extra={"/": page_app(lambda: holder[0])}), port=port)
     except OSError as error:
         runtime.close()
@@ -755,6 +751,16 @@ def start(db_path: str | Path = "okrbot-sandbox.db", *, port: int = 0, reset: bo
             raise ConfigError(f"port {port} is already in use: stop what runs there, or pass --port") from None
         raise
     except Exception:
+        runtime.close()
+        fake.stop()
+        raise
+    try:
+        if seed.is_seeded(runtime):
+            _restore_conversations(fake, slack_state_path(db_path))
+        else:
+            seed.seed_database(runtime, fake)
+    except Exception:
+        server.start().stop()  # LocalServer.stop() waits for a serving loop, so give it one to end
         runtime.close()
         fake.stop()
         raise
@@ -773,6 +779,16 @@ def start(db_path: str | Path = "okrbot-sandbox.db", *, port: int = 0, reset: bo
     sandbox._saver = threading.Thread(target=sandbox._autosave, name="sandbox-save", daemon=True)
     sandbox._saver.start()
     return sandbox
+
+
+def _restore_conversations(fake: FakeSlack, path: Path) -> None:
+    saved = load_slack_state(path)
+    if saved is None:
+        return
+    try:
+        fake.restore(saved)
+    except (KeyError, TypeError, ValueError):
+        log.warning("the saved conversations do not fit this version of the sandbox; they start empty")
 
 
 def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sandbox.db") -> None:

@@ -1,4 +1,8 @@
-"""A running sandbox per test: the stand-in, okrbot and the page server, on ephemeral ports and a temp SQLite file."""
+"""A running sandbox per test: the stand-in, okrbot and the page server on ephemeral ports.
+
+The sandbox's own database is a SQLite file; these tests also run it on PostgreSQL (`db_url`), so the seed
+and every flow are checked on both.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ from tests.e2e.sandbox.client import PageClient
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+def sandbox(tmp_path: Path, db_url: str) -> Iterator[Sandbox]:
     """A seeded sandbox (its scheduler off, so nothing runs behind the test's back); objective messages posted."""
-    running = start(tmp_path / "sandbox.db", port=0, scheduler=False)
+    running = start(tmp_path / "sandbox.db", port=0, scheduler=False, database_url=db_url)
     try:
         running.runtime.sender().drain(10)
         yield running
