@@ -54,6 +54,7 @@
           app.seen = {};
           app.sig = {};
         }
+        if (!app.state) (state.notices || []).forEach((n) => app.toasted.add(n.id));  // old news on a reload
         if (state.version !== app.version || !app.state) {
           app.version = state.version;
           app.state = state;
@@ -318,6 +319,9 @@
     const region = threadTs ? "thread" : "pane";
     if (!changed(region, [channelId, threadTs, app.me, list, app.state.users.length])) return;
     const atBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 60;
+    const shown = `${app.me}:${channelId}:${threadTs || ""}`;
+    const moved = container.getAttribute("data-shown") !== shown;
+    container.setAttribute("data-shown", shown);
     container.innerHTML = "";
     if (!list.length) {
       container.appendChild(el("div", { class: "empty", text: threadTs ? "" : "No messages yet." }));
@@ -331,7 +335,8 @@
       }
       container.appendChild(messageEl(item, channelId, threadTs, index === 0 && threadTs));
     });
-    if (atBottom || region === "pane") container.scrollTop = container.scrollHeight;
+    // Follow new messages when you were at the bottom (or just arrived); stay put while reading older ones.
+    if (atBottom || moved) container.scrollTop = container.scrollHeight;
   }
 
   function avatar(userId, bot) {
