@@ -202,3 +202,18 @@ def test_pushed_modal_stacks_and_clear_closes_everything(slack: SlackPage) -> No
     expect(modal).to_be_hidden()
     slack.open_channel("okrs")
     expect(slack.message("Keep okrbot running smoothly")).to_be_visible()
+
+
+def test_choosing_a_person_updates_the_feedback_form_and_keeps_what_was_typed(slack: SlackPage) -> None:
+    """Picking whom feedback is for sends block_actions; okrbot's views.update redraws the form, the text stays."""
+    slack.act_as("UPAT")
+    slack.open_app("Messages")
+    slack.send("/feedback give")
+    modal = slack.modal()
+    expect(modal).to_contain_text("Give feedback")
+    modal.get_by_label("Feedback").fill("The onboarding demo was crisp.")
+    modal.get_by_label("For").select_option("URAVI")
+    expect(modal).to_contain_text("Ravi and their manager (Maria)")
+    expect(modal.get_by_label("Feedback")).to_have_value("The onboarding demo was crisp.")
+    modal.get_by_role("button", name="Send").click()
+    expect(modal).to_contain_text("Feedback sent to @Ravi")
