@@ -31,6 +31,7 @@ from bot.sandbox.payloads import (
 )
 
 log = logging.getLogger("okrbot.sandbox")
+ACK_DEADLINE = 3.0  # seconds Slack waits for the HTTP answer to a command, click or submission
 
 
 class Acting:
@@ -274,6 +275,12 @@ class Acting:
             log.warning("okrbot answered %s with HTTP %s: %s", what, answer.status, answer.text[:200])
             self.page.notice(user=user_id, channel=channel_id,
                              text=f"{what} failed with the error \"dispatch_failed\" (HTTP {answer.status}).")
+        elif answer.elapsed > ACK_DEADLINE:
+            # Slack gives up after 3 s; the sandbox still applies the answer, but says what Slack would have done.
+            log.warning("okrbot took %.1f s to answer %s", answer.elapsed, what)
+            self.page.notice(user=user_id, channel=channel_id,
+                             text=f"okrbot took {answer.elapsed:.1f} s to answer {what}: Slack waits 3 s, then "
+                                  f"shows `operation_timeout` instead.")
         return answer
 
     def _apply_immediate(self, answer: Response, channel_id: str, user_id: str) -> None:
