@@ -158,17 +158,42 @@ def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
 @cli.command()
 @friendly
 def socket() -> None:
-    """Run the same app over Socket Mode (SLACK_APP_TOKEN), with the outbox sender."""
+    """Run the same app over Socket Mode (SLACK_APP_TOKEN), with the outbox sender; SIGTERM stops it cleanly."""
+    import threading
+
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
 
     from bot.runtime import build_runtime
 
     settings = load_settings()
     settings.require_socket()
-    runtime = build_runtime(settings)
-    runtime.sender().start()
     assert settings.slack_app_token is not None
-    SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value()).start()
+    runtime = build_runtime(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    handler = None
+    try:
+        # Building the app checks SLACK_BOT_TOKEN (auth.test); connect() calls apps.connections.open, then
+        # opens the WebSocket (slack_sdk reconnects by itself afterwards).
+        handler = SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value())
+        runtime.sender().start()
+        handler.connect()
+        stop.wait()
+    except BoltError as error:
+        raise ConfigError(f"Slack refused SLACK_BOT_TOKEN: {error}") from error
+    except SlackApiError as error:
+        raise ConfigError(f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}): it must be the app-level "
+                          "token (xapp-…) with connections:write, and Socket Mode must be on in the app's settings."
+                          ) from error
+    except OSError as error:
+        raise ConfigError(f"cannot reach Slack at {settings.slack_api_url}: {error}") from error
+    finally:
+        if handler is not None:
+            handler.close()  # waits for envelopes being handled; their replies finish before the process exits
+        runtime.close()
 
 
 @cli.command()

@@ -68,6 +68,7 @@ TEXT_TYPES = frozenset({"plain_text", "mrkdwn"})
 
 # Required arguments as in slack-reference/methods/*.json, minus `token` (it comes in the header).
 REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
+    "apps.connections.open": (),
     "auth.test": (),
     "users.info": ("user",),
     "users.list": (),
@@ -376,7 +377,10 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._last_ts = 0
         self._created = int(time.time())
+        # What apps.connections.open answers for an xapp- token (a FakeSocketMode's `url`); None: Socket Mode off.
+        self.socket_mode_url: str | None = None
         self._methods: dict[str, Callable[[dict], dict]] = {
+            "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
             "users.info": self._users_info,
             "users.list": self._users_list,
@@ -780,7 +784,9 @@ class FakeSlack:
         token = bearer[7:].strip() if bearer.lower().startswith("bearer ") else token
         if not token:
             raise _SlackError("not_authed")
-        if token != self.bot_token:
+        if (method == "apps.connections.open") != str(token).startswith("xapp-"):
+            raise _SlackError("not_allowed_token_type")  # app-level tokens open sockets and do nothing else
+        if method != "apps.connections.open" and token != self.bot_token:
             raise _SlackError("invalid_auth")
         for name in REQUIRED_ARGS[method]:
             if args.get(name) in (None, ""):
@@ -1076,6 +1082,11 @@ class FakeSlack:
         return trigger_user(str(trigger))
 
     # ----------------------------------------------------------------------- Web API methods
+
+    def _apps_connections_open(self, args: dict) -> dict:
+        if not self.socket_mode_url:
+            raise _SlackError("socket_mode_not_enabled")  # the fake's name for "no FakeSocketMode attached"
+        return {"url": self.socket_mode_url}
 
     def _auth_test(self, args: dict) -> dict:
         return {"url": f"https://{self.domain}.slack.com/", "team": self.team_name, "user": "okrbot",
