@@ -44,7 +44,7 @@ class Env:
         """Send everything the outbox holds to the fake Slack."""
         self.runtime.sender().drain(10)
 
-    def keys(self) -> list[str]:
+    def queued(self) -> list[str]:
         """Dedupe keys of every queued notification, in order."""
         with self.sessions() as session:
             return list(session.scalars(select(OutboundMessage.dedupe_key).order_by(OutboundMessage.id)))

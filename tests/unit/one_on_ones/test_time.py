@@ -1,0 +1,74 @@
+"""Business days for the request reminder, and reading date/time pickers in a person's timezone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from freezegun import freeze_time
+
+from bot.services.errors import UserFacingError
+from bot.services.one_on_ones_time import add_business_days, picked_day, picked_time, reminder_due
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.mark.parametrize(("start", "days", "expected"), [
+    (datetime(2026, 11, 16, 10, 0), 3, datetime(2026, 11, 19, 10, 0)),  # Monday → Thursday
+    (datetime(2026, 11, 20, 10, 0), 3, datetime(2026, 11, 25, 10, 0)),  # Friday → Wednesday
+    (datetime(2026, 11, 21, 15, 0), 3, datetime(2026, 11, 26, 0, 0)),  # Saturday → from Monday 00:00
+    (datetime(2026, 11, 22, 15, 0), 1, datetime(2026, 11, 24, 0, 0)),  # Sunday, one day
+    (datetime(2026, 11, 16, 10, 0), 5, datetime(2026, 11, 23, 10, 0)),  # a whole week
+])
+def test_add_business_days(start: datetime, days: int, expected: datetime) -> None:
+    """Mon–Fri count; weekends are skipped; the wall-clock time is kept."""
+    assert add_business_days(start.replace(tzinfo=BERLIN), days) == expected.replace(tzinfo=BERLIN)
+
+
+def test_the_wall_clock_time_survives_a_dst_change() -> None:
+    """Friday 23 October 10:00 Berlin (+02:00) + 3 business days is Wednesday 10:00 (+01:00)."""
+    due = reminder_due(datetime(2026, 10, 23, 8, 0, tzinfo=UTC), 3, BERLIN)
+    assert due == datetime(2026, 10, 28, 9, 0, tzinfo=UTC)
+
+
+def test_the_managers_zone_decides_the_weekend() -> None:
+    """Friday 23:30 UTC is already Saturday in Tokyo: three business days end Thursday 00:00 there."""
+    due = reminder_due(datetime(2026, 11, 20, 23, 30, tzinfo=UTC), 3, ZoneInfo("Asia/Tokyo"))
+    assert due == datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+
+
+def test_picked_time_is_read_in_the_given_zone() -> None:
+    """10:00 on a date picker in Berlin in November is 09:00 UTC."""
+    assert picked_time("2026-11-18", "10:00", BERLIN, NOW) == datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+
+
+def test_nothing_picked_is_no_time() -> None:
+    """Both pickers empty: no proposed time (optional)."""
+    assert picked_time(None, None, BERLIN, NOW) is None
+
+
+@pytest.mark.parametrize(("day", "clock", "field", "message"), [
+    (None, None, "date", "Pick a date"),
+    ("2026-11-18", None, "time", "Pick a time"),
+    (None, "10:00", "date", "Pick a date"),
+    ("18/11/2026", "10:00", "date", "not a date"),
+    ("2026-11-18", "10h", "time", "not a time"),
+    ("2026-02-30", "10:00", "date", "not a valid"),
+    ("2026-11-16", "09:59", "date", "in the past"),
+])
+def test_picked_time_errors_name_their_field(day: str | None, clock: str | None, field: str, message: str) -> None:
+    """Half a time, malformed values and past times are clear errors under the right field."""
+    with pytest.raises(UserFacingError, match=message) as error:
+        picked_time(day, clock, BERLIN, NOW, required=True)
+    assert error.value.field == field
+
+
+@freeze_time("2026-11-16 23:30:00")
+def test_today_depends_on_the_zone() -> None:
+    """At 23:30 UTC it is already 17 November in Berlin: a due date of the 16th is in the past there."""
+    now = datetime.now(UTC)
+    assert picked_day("2026-11-16", ZoneInfo("America/New_York"), now) == date(2026, 11, 16)
+    with pytest.raises(UserFacingError, match="in the past"):
+        picked_day("2026-11-16", BERLIN, now)
