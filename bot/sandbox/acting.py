@@ -376,15 +376,20 @@ def _action(element: dict[str, Any], action_id: str, block_id: str | None, value
     action: dict[str, Any] = {"action_id": action_id, "type": kind}
     if block_id:
         action["block_id"] = block_id
+    many = kind in ("multi_static_select", "checkboxes", "multi_users_select")
+    if many and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise SandboxError("This choice takes a list of values.")
+    if not many and kind != "button" and value is not None and not isinstance(value, str):
+        raise SandboxError("This choice takes one value.")
     if kind in ("static_select", "overflow", "radio_buttons", "external_select"):
         action["selected_option"] = _option(element, value) if kind != "external_select" else \
             {"text": {"type": "plain_text", "text": str(value)}, "value": str(value)}
     elif kind in ("multi_static_select", "checkboxes"):
-        action["selected_options"] = [_option(element, v) for v in (value or [])]
+        action["selected_options"] = [_option(element, v) for v in value]
     elif kind == "users_select":
         action["selected_user"] = value
     elif kind == "multi_users_select":
-        action["selected_users"] = list(value or [])
+        action["selected_users"] = list(value)
     elif kind in ("conversations_select", "channels_select"):
         action["selected_conversation" if kind == "conversations_select" else "selected_channel"] = value
     elif kind == "datepicker":

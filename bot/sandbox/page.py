@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import threading
 import time
@@ -19,6 +20,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from bot.web import StartResponse
+
+log = logging.getLogger("okrbot.sandbox")
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_API_BODY = 200_000
@@ -85,17 +88,19 @@ def page_app(sandbox_ref: Callable[[], Any]) -> Callable[..., Iterable[bytes]]:
     """WSGI app for `/` (the page), `/sandbox/static/…` and `/sandbox/api/…`."""
 
     posts: dict[str, Callable[[Any, dict[str, Any]], dict[str, Any]]] = {
-        "command": lambda s, b: s.command(b.get("user"), b.get("channel"), _text(b, "text")),
-        "message": lambda s, b: s.message(b.get("user"), b.get("channel"), _text(b, "text"), b.get("thread_ts")),
-        "reaction": lambda s, b: s.react(b.get("user"), b.get("channel"), str(b.get("ts")), _text(b, "name"),
+        "command": lambda s, b: s.command(_text(b, "user"), _text(b, "channel"), _text(b, "text")),
+        "message": lambda s, b: s.message(_text(b, "user"), _text(b, "channel"), _text(b, "text"),
+                                          _optional(b, "thread_ts")),
+        "reaction": lambda s, b: s.react(_text(b, "user"), _text(b, "channel"), _text(b, "ts"), _text(b, "name"),
                                          add=bool(b.get("add", True))),
-        "action": lambda s, b: s.click(b.get("user"), action_id=_text(b, "action_id"), block_id=b.get("block_id"),
-                                       value=b.get("value"), channel_id=b.get("channel"), ts=b.get("ts"),
-                                       view_id=b.get("view_id"), values=b.get("values")),
-        "submit": lambda s, b: s.submit(b.get("user"), _text(b, "view_id"), b.get("values")),
-        "close": lambda s, b: s.close(b.get("user"), _text(b, "view_id"), clear=bool(b.get("all"))),
-        "open": lambda s, b: s.open_app(b.get("user"), _text(b, "tab")),
-        "shortcut": lambda s, b: s.shortcut(b.get("user"), b.get("channel"), str(b.get("ts")),
+        "action": lambda s, b: s.click(_text(b, "user"), action_id=_text(b, "action_id"),
+                                       block_id=_optional(b, "block_id"), value=b.get("value"),
+                                       channel_id=_optional(b, "channel"), ts=_optional(b, "ts"),
+                                       view_id=_optional(b, "view_id"), values=b.get("values")),
+        "submit": lambda s, b: s.submit(_text(b, "user"), _text(b, "view_id"), b.get("values")),
+        "close": lambda s, b: s.close(_text(b, "user"), _text(b, "view_id"), clear=bool(b.get("all"))),
+        "open": lambda s, b: s.open_app(_text(b, "user"), _text(b, "tab")),
+        "shortcut": lambda s, b: s.shortcut(_text(b, "user"), _text(b, "channel"), _text(b, "ts"),
                                             _text(b, "callback_id")),
         "nudge": lambda s, b: s.jump_to_nudge(),
     }
@@ -141,9 +146,17 @@ def page_app(sandbox_ref: Callable[[], Any]) -> Callable[..., Iterable[bytes]]:
                 return _reply(start_response, "200 OK", handler(sandbox_ref(), body))
             except SandboxError as error:
                 return _reply(start_response, "400 Bad Request", {"ok": False, "error": str(error)})
+            except Exception:  # a bug of the sandbox: logged with its traceback, a sentence for the page
+                log.exception("sandbox API %s failed", name)
+                return _reply(start_response, "500 Internal Server Error",
+                              {"ok": False, "error": "The sandbox failed on this; its log says why."})
         return _reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
 
     return application
+
+
+def _optional(body: dict[str, Any], key: str) -> str | None:
+    return None if body.get(key) in (None, "") else _text(body, key)
 
 
 def _text(body: dict[str, Any], key: str) -> str:

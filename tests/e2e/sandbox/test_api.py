@@ -296,3 +296,18 @@ def test_oversized_body_is_a_413(page: PageClient) -> None:
     status, _, _ = page.request("POST", "/sandbox/api/message", b"{" + b" " * 300_000 + b"}",
                                 {"Content-Type": "application/json"})
     assert status == 413
+
+
+def test_thread_ts_of_the_wrong_type_is_refused(page: PageClient) -> None:
+    """A thread_ts that is not a string is a 400 with a sentence."""
+    status, answer = page.post("message", user="UTOM", channel=seed.GENERAL, text="hi", thread_ts=["1.2"])
+    assert status == 400 and "`thread_ts` must be a string" in answer["error"]
+
+
+def test_choice_of_the_wrong_shape_is_refused(page: PageClient) -> None:
+    """A list sent to a single-choice menu (the Home tab's "my manager") is a 400, and okrbot gets nothing."""
+    page.ok("open", user="UADA", tab="home")
+    home = page.wait_for(lambda s: s["homes"].get("UADA"))
+    status, answer = page.post("action", user="UADA", view_id=home["id"], action_id="home.manager",
+                               value=["UMARIA", "URAVI"])
+    assert status == 400 and "takes one value" in answer["error"]
