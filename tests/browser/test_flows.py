@@ -217,3 +217,18 @@ def test_choosing_a_person_updates_the_feedback_form_and_keeps_what_was_typed(sl
     expect(modal.get_by_label("Feedback")).to_have_value("The onboarding demo was crisp.")
     modal.get_by_role("button", name="Send").click()
     expect(modal).to_contain_text("Feedback sent to @Ravi")
+
+
+def test_ticking_a_task_in_the_one_on_one_updates_it(slack: SlackPage) -> None:
+    """In Ravi and Maria's group conversation, ticking the carried-over task sends the checkbox action."""
+    request_one_on_one(slack, "Q4 goals")
+    expect(slack.page.locator("#messages .message.ephemeral")).to_contain_text("I asked @Maria")
+    slack.act_as("UMARIA")
+    slack.open_app("Messages")
+    slack.message("asks you for a 1-on-1").get_by_role("button", name="Accept").click()
+    slack.page.locator("#dm-list button").filter(has_text="Ravi").click()
+    agenda = slack.message("1-on-1: Ravi & Maria")
+    expect(agenda).to_contain_text("1 open")
+    agenda.get_by_role("checkbox", name="Done").check()
+    expect(agenda).to_contain_text("0 open")
+    expect(agenda).to_contain_text("(edited)")

@@ -312,6 +312,15 @@
     }
     if (tab === "home") renderHome();
     if (tab === "about") renderAbout();
+    // What is not shown is not kept either (no stale buttons for screen readers, tests or a later click).
+    if (!conversation) clearRegion(messages, "pane");
+    if (tab !== "home") clearRegion(home, "home");
+    if (tab !== "about") clearRegion(about, "about");
+  }
+
+  function clearRegion(container, region) {
+    if (container.firstChild) container.innerHTML = "";
+    app.sig[region] = null;
   }
 
   function renderConversation(container, channelId, threadTs) {
@@ -505,7 +514,10 @@
     const thread = app.thread;
     const root = thread && (app.state.messages[thread.channel] || []).find((m) => m.ts === thread.ts);
     pane.hidden = !root;
-    if (!root) return;
+    if (!root) {
+      clearRegion($("thread-messages"), "thread");
+      return;
+    }
     const channel = channelsById()[thread.channel];
     $("thread-channel").textContent = channel && channel.name ? `#${channel.name}` : "okrbot";
     renderConversation($("thread-messages"), thread.channel, thread.ts);
