@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/okrbot run
 
-## test: lint, then the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+## test: lint, then the whole suite on every core (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+PYTEST_ARGS ?= -n auto
 test: $(STAMP)
 	$(BIN)/ruff check bot storage tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
