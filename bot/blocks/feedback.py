@@ -174,6 +174,12 @@ def give_modal(form: FeedbackForm) -> Block:
     return modal("Give feedback", blocks, callback_id=CALLBACK, submit="Send", private_metadata=form.metadata)
 
 
+def notice(message: str) -> Block:
+    """A modal that only explains why the form could not open (e.g. a request already answered)."""
+    return modal("Give feedback", [section(rich(message))], callback_id=CALLBACK + ".notice", submit=None,
+                 close="OK")
+
+
 def given_text(view: FeedbackGiven) -> str:
     """What the giver reads once feedback is sent."""
     readers = (f"{user(view.receiver_id)} and their manager {user(view.manager_id)} can read it"

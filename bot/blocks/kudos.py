@@ -270,6 +270,11 @@ def give_modal(form: KudosForm) -> Block:
     return modal("Give kudos", blocks, callback_id=CALLBACK, submit="Send kudos", private_metadata=form.metadata)
 
 
+def notice(message: str, title: str = "Give kudos") -> Block:
+    """A modal that only explains why the form could not open (e.g. the shortcut on an unknown message)."""
+    return modal(title, [section(rich(message))], callback_id=CALLBACK + ".notice", submit=None, close="OK")
+
+
 def modal_done(view: KudosSent) -> Block:
     """What the form turns into once sent."""
     return modal("Give kudos", sent(view), callback_id=CALLBACK + ".done", submit=None, close="Done")

@@ -1,4 +1,8 @@
-"""Slack listeners for feedback: /feedback, the Give feedback button, and the Give feedback form."""
+"""Slack listeners for feedback: /feedback, the Give feedback button, and the Give feedback form.
+
+Listeners that ack() first answer a UserFacingError themselves (an ephemeral, or a notice modal): see
+bot.handlers.kudos for why (slack_bolt resets the ack when a listener raises right after ack()).
+"""
 
 from __future__ import annotations
 
@@ -39,8 +43,12 @@ def handle_feedback_command(ack: Ack, command: Body, respond: Respond, client: W
                             services: Services) -> None:
     """/feedback request @person [about …] | give [@person] | help."""
     ack()
-    outcome = services.feedback.command(team_id=command["team_id"], user_id=command["user_id"],
-                                        text=command.get("text", ""))
+    try:
+        outcome = services.feedback.command(team_id=command["team_id"], user_id=command["user_id"],
+                                            text=command.get("text", ""))
+    except UserFacingError as error:
+        respond(text=error.message, response_type="ephemeral")
+        return
     if isinstance(outcome, FeedbackForm):
         client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(outcome))
     elif isinstance(outcome, FeedbackUsage):
@@ -53,11 +61,11 @@ def handle_give_feedback_open(ack: Ack, body: Body, action: Body, client: WebCli
     """SharedAction.GIVE_FEEDBACK (value: a request id, or "" to choose the person): open the form."""
     ack()
     value = str(action.get("value") or "")
-    if value and not value.isdigit():
-        raise UserFacingError("That button is out of date; please use the latest message.")
-    form = services.feedback.form(team_id=_team(body), giver_id=body["user"]["id"],
-                                  request_id=int(value) if value else None)
-    view = blocks.give_modal(form)
+    try:
+        view = blocks.give_modal(services.feedback.form(team_id=_team(body), giver_id=body["user"]["id"],
+                                                        request_id=int(value) if value.isdigit() else None))
+    except UserFacingError as error:
+        view = blocks.notice(error.message)
     if (body.get("view") or {}).get("type") == "modal":
         client.views_push(trigger_id=body["trigger_id"], view=view)
     else:

@@ -1,6 +1,10 @@
 """Slack listeners for kudos: /kudos, the Give kudos button and message shortcut, and the Give kudos form.
 
 Kudos by reaction arrive through bot.handlers.events (the one listener of reaction events).
+
+Listeners that ack() first answer a UserFacingError themselves (an ephemeral, or a notice modal) instead
+of letting it reach @app.error: slack_bolt 1.30 resets the ack when a listener raises right after ack(),
+so the HTTP answer to Slack could become a 404 after 3 s ("didn't call ack()").
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import kudos as blocks
 from bot.ids import SharedAction
-from bot.services import Services
+from bot.services import Services, UserFacingError
 from bot.services.kudos_views import KudosForm, KudosUsage, Leaderboard
 
 Body = dict[str, Any]
@@ -43,9 +47,13 @@ def form_values(view: Body) -> dict[str, Any]:
 def handle_kudos_command(ack: Ack, command: Body, respond: Respond, client: WebClient, services: Services) -> None:
     """/kudos @person… message [#tag] | top [month|quarter] | help; alone, it opens the form."""
     ack()
-    outcome = services.kudos.command(team_id=command["team_id"], user_id=command["user_id"],
-                                     channel_id=command.get("channel_id", ""), text=command.get("text", ""),
-                                     trigger_id=command.get("trigger_id", ""))
+    try:
+        outcome = services.kudos.command(team_id=command["team_id"], user_id=command["user_id"],
+                                         channel_id=command.get("channel_id", ""), text=command.get("text", ""),
+                                         trigger_id=command.get("trigger_id", ""))
+    except UserFacingError as error:
+        respond(text=error.message, response_type="ephemeral")
+        return
     if isinstance(outcome, KudosForm):
         client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(outcome))
     elif isinstance(outcome, Leaderboard):
@@ -60,21 +68,26 @@ def handle_kudos_command(ack: Ack, command: Body, respond: Respond, client: WebC
 def handle_give_kudos_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """SharedAction.GIVE_KUDOS (Home, nudges; value: receiver id or ""): open the form."""
     ack()
-    form = services.kudos.form(team_id=_team(body), giver_id=body["user"]["id"],
-                               channel_id=(body.get("channel") or {}).get("id", ""),
-                               invocation=body.get("trigger_id", ""), receiver=action.get("value") or None)
-    _open(client, body, blocks.give_modal(form))
+    try:
+        view = blocks.give_modal(services.kudos.form(
+            team_id=_team(body), giver_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id", ""),
+            invocation=body.get("trigger_id", ""), receiver=action.get("value") or None))
+    except UserFacingError as error:
+        view = blocks.notice(error.message)
+    _open(client, body, view)
 
 
 def handle_give_kudos_shortcut(ack: Ack, body: Body, client: WebClient, services: Services) -> None:
     """The Give kudos message shortcut: the form, pre-filled with the message's author and a link to it."""
     ack()
     message = body.get("message") or {}
-    form = services.kudos.form_for_message(team_id=_team(body), giver_id=body["user"]["id"],
-                                           channel_id=(body.get("channel") or {}).get("id", ""),
-                                           message_ts=message.get("ts") or body.get("message_ts", ""),
-                                           author=message.get("user"))
-    client.views_open(trigger_id=body["trigger_id"], view=blocks.give_modal(form))
+    try:
+        view = blocks.give_modal(services.kudos.form_for_message(
+            team_id=_team(body), giver_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id", ""),
+            message_ts=message.get("ts") or body.get("message_ts", ""), author=message.get("user")))
+    except UserFacingError as error:
+        view = blocks.notice(error.message)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def handle_give_kudos_submitted(ack: Ack, body: Body, view: Body, services: Services) -> None:
