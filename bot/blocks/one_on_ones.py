@@ -71,7 +71,7 @@ def usage() -> list[Block]:
     return [section(USAGE)]
 
 
-def request_modal(form: RequestForm, *, response_url: str = "", channel: str = "") -> Block:
+def request_modal(form: RequestForm, *, response_url: str = "", channel: str = "", home: bool = False) -> Block:
     """The request form: manager, OKRs, topic, proposed date and time (requester's timezone), urgency."""
     blocks: list[Block] = [
         input_block("Your manager" if not form.remember_offered else "Who would you like to meet?", "manager",
@@ -99,7 +99,7 @@ def request_modal(form: RequestForm, *, response_url: str = "", channel: str = "
             initial="this_month")),
     ]
     return modal("Request a 1-on-1", blocks, callback_id=OneOnOneModal.REQUEST, submit="Send request",
-                 private_metadata=metadata(response_url=response_url, channel=channel))
+                 private_metadata=metadata(response_url=response_url, channel=channel, home=int(home) or None))
 
 
 def schedule_modal(form: ScheduleForm) -> Block:
@@ -235,7 +235,7 @@ def scheduled_message(view: OneOnOneView) -> list[Block]:
             context(f"The agenda is in your group DM with {user(view.manager_id)}.")]
 
 
-def reschedule_modal(view: OneOnOneView) -> Block:
+def reschedule_modal(view: OneOnOneView, *, home: bool = False) -> Block:
     """The manager proposes another date and time, with a note."""
     blocks = [
         section(f"Propose another time to {user(view.requester_id)} for their 1-on-1"
@@ -246,10 +246,10 @@ def reschedule_modal(view: OneOnOneView) -> Block:
                                                placeholder="e.g. I'm travelling that week"), optional=True),
     ]
     return modal("Propose another time", blocks, callback_id=OneOnOneModal.RESCHEDULE, submit="Propose",
-                 private_metadata=metadata(id=view.id))
+                 private_metadata=metadata(id=view.id, home=int(home) or None))
 
 
-def decline_modal(view: OneOnOneView) -> Block:
+def decline_modal(view: OneOnOneView, *, home: bool = False) -> Block:
     """The manager declines, with an optional reason the requester reads."""
     blocks = [
         section(f"Decline {user(view.requester_id)}'s 1-on-1 request? They will get a DM."),
@@ -257,4 +257,4 @@ def decline_modal(view: OneOnOneView) -> Block:
                     optional=True),
     ]
     return modal("Decline 1-on-1", blocks, callback_id=OneOnOneModal.DECLINE, submit="Decline",
-                 private_metadata=metadata(id=view.id))
+                 private_metadata=metadata(id=view.id, home=int(home) or None))

@@ -107,7 +107,7 @@ def pair_text(view: OneOnOneView) -> str:
     return f"1-on-1: {view.requester_name} & {view.manager_name}"
 
 
-def note_modal(view: OneOnOneView, viewer: str) -> Block:
+def note_modal(view: OneOnOneView, viewer: str, *, home: bool = False) -> Block:
     """Add a note: shared with the other participant, or private to its author (the default)."""
     other = view.other(viewer)
     blocks = [
@@ -120,7 +120,7 @@ def note_modal(view: OneOnOneView, viewer: str) -> Block:
                                      "admins, not exports."),
     ]
     return modal("Add a note", blocks, callback_id=OneOnOneModal.NOTE, submit="Save note",
-                 private_metadata=metadata(id=view.id))
+                 private_metadata=metadata(id=view.id, home=int(home) or None))
 
 
 def task_modal(view: OneOnOneView) -> Block:

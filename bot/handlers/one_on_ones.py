@@ -27,6 +27,7 @@ from bot.blocks.one_on_ones import (
     usage,
 )
 from bot.blocks.one_on_ones_parts import TASK_BLOCK_PREFIX
+from bot.handlers.home import publish_home, state_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
 
@@ -72,6 +73,16 @@ def _user(body: Body) -> str:
     return (body.get("user") or {}).get("id", "")
 
 
+def _in_home(body: Body) -> bool:
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def _refresh_home(client: WebClient, services: Services, body: Body, *, after_modal: bool = False) -> None:
+    """After a change made from the App Home, show the clicker their Home as it now is."""
+    if after_modal or _in_home(body):
+        publish_home(client, services, _team(body), _user(body), None if after_modal else state_of(body))
+
+
 def _confirm(client: WebClient, meta: dict[str, Any], user_id: str, blocks: list[dict], text: str) -> None:
     """Tell the person who submitted a modal, privately: where they started, else in their DM with okrbot."""
     if meta.get("response_url"):
@@ -104,7 +115,8 @@ def handle_request_open(ack: Ack, body: Body, action: Body, client: WebClient, s
     form = services.one_on_ones.request_form(team_id=_team(body), requester=_user(body),
                                              manager_id=action.get("value") or None)
     client.views_open(trigger_id=body["trigger_id"], view=request_modal(
-        form, response_url=body.get("response_url", ""), channel=(body.get("channel") or {}).get("id", "")))
+        form, response_url=body.get("response_url", ""), channel=(body.get("channel") or {}).get("id", ""),
+        home=_in_home(body)))
 
 
 def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
@@ -115,14 +127,17 @@ def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClien
         objective_ids=values.get("objectives") or [], day=values.get("date"), clock=values.get("time"),
         urgency=values.get("urgency") or "this_month", remember="yes" in (values.get("remember") or []))
     ack()
-    _confirm(client, _metadata(view), user_id, request_sent(request), "1-on-1 request sent")
+    meta = _metadata(view)
+    _confirm(client, meta, user_id, request_sent(request), "1-on-1 request sent")
+    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
 
 # ---- the manager's answer -------------------------------------------------------------------------
-def handle_accept(ack: Ack, body: Body, action: Body, services: Services) -> None:
+def handle_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Accept: the DM updates in place, the requester is told, the pair gets the 1-on-1 message."""
     ack()
     services.one_on_ones.accept(team_id=_team(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
+    _refresh_home(client, services, body)
 
 
 def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
@@ -130,16 +145,16 @@ def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient
     ack()
     request = services.one_on_ones.answer_form(team_id=_team(body), one_on_one_id=_id(action.get("value")),
                                                actor=_user(body))
-    client.views_open(trigger_id=body["trigger_id"], view=reschedule_modal(request))
+    client.views_open(trigger_id=body["trigger_id"], view=reschedule_modal(request, home=_in_home(body)))
 
 
-def handle_reschedule_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
+def handle_reschedule_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The proposed time (manager's timezone) and note."""
-    values = form_values(view)
-    services.one_on_ones.reschedule(team_id=_team(body), one_on_one_id=_id(_metadata(view).get("id")),
-                                    actor=_user(body), day=values.get("date"), clock=values.get("time"),
-                                    note=values.get("note") or "")
+    values, meta = form_values(view), _metadata(view)
+    services.one_on_ones.reschedule(team_id=_team(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
+                                    day=values.get("date"), clock=values.get("time"), note=values.get("note") or "")
     ack()
+    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
 
 def handle_decline_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
@@ -147,28 +162,32 @@ def handle_decline_open(ack: Ack, body: Body, action: Body, client: WebClient, s
     ack()
     request = services.one_on_ones.answer_form(team_id=_team(body), one_on_one_id=_id(action.get("value")),
                                                actor=_user(body))
-    client.views_open(trigger_id=body["trigger_id"], view=decline_modal(request))
+    client.views_open(trigger_id=body["trigger_id"], view=decline_modal(request, home=_in_home(body)))
 
 
-def handle_decline_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
+def handle_decline_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The decline, with its optional reason."""
-    services.one_on_ones.decline(team_id=_team(body), one_on_one_id=_id(_metadata(view).get("id")),
-                                 actor=_user(body), reason=form_values(view).get("reason") or "")
+    meta = _metadata(view)
+    services.one_on_ones.decline(team_id=_team(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
+                                 reason=form_values(view).get("reason") or "")
     ack()
+    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
 
-def handle_new_time_accept(ack: Ack, body: Body, action: Body, services: Services) -> None:
+def handle_new_time_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """The requester accepts the time their manager proposed."""
     ack()
     services.one_on_ones.answer_new_time(team_id=_team(body), one_on_one_id=_id(action.get("value")),
                                          actor=_user(body), accept=True)
+    _refresh_home(client, services, body)
 
 
-def handle_new_time_refuse(ack: Ack, body: Body, action: Body, services: Services) -> None:
+def handle_new_time_refuse(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """The requester can't make the proposed time: the request closes."""
     ack()
     services.one_on_ones.answer_new_time(team_id=_team(body), one_on_one_id=_id(action.get("value")),
                                          actor=_user(body), accept=False)
+    _refresh_home(client, services, body)
 
 
 def handle_schedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
@@ -194,16 +213,16 @@ def handle_note_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
     ack()
     one_on_one = services.one_on_ones.participant_view(team_id=_team(body), one_on_one_id=_id(action.get("value")),
                                                        actor=_user(body))
-    client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, _user(body)))
+    client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, _user(body), home=_in_home(body)))
 
 
-def handle_note_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
+def handle_note_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """Save the note, shared or private."""
-    values = form_values(view)
-    services.one_on_ones.add_note(team_id=_team(body), one_on_one_id=_id(_metadata(view).get("id")),
-                                  actor=_user(body), text=values.get("note") or "",
-                                  private=values.get("visibility") != "shared")
+    values, meta = form_values(view), _metadata(view)
+    services.one_on_ones.add_note(team_id=_team(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
+                                  text=values.get("note") or "", private=values.get("visibility") != "shared")
     ack()
+    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
 
 def handle_task_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
@@ -223,13 +242,14 @@ def handle_task_submission(ack: Ack, body: Body, view: Body, services: Services)
     ack()
 
 
-def handle_task_toggle(ack: Ack, body: Body, action: Body, services: Services) -> None:
+def handle_task_toggle(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """A task's checkbox: ticked marks it done, unticked opens it again."""
     ack()
     block_id = str(action.get("block_id", ""))
     task_id = block_id[len(TASK_BLOCK_PREFIX):] if block_id.startswith(TASK_BLOCK_PREFIX) else ""
     services.one_on_ones.set_task_done(team_id=_team(body), task_id=_id(task_id), actor=_user(body),
                                        done=bool(action.get("selected_options")))
+    _refresh_home(client, services, body)
 
 
 def handle_mark_done(ack: Ack, body: Body, action: Body, services: Services) -> None:

@@ -1,16 +1,16 @@
-"""Use-cases for 1-on-1 requests and answers, the Home section and the conversation capture (issue 3).
+"""Use-cases for 1-on-1 requests and answers, and a manager scheduling one with a report (issue 3).
 
 States: requested → accepted | declined | rescheduled; rescheduled → accepted | cancelled (the requester
-answers the new time); accepted → done. Notes, tasks, Mark done and summaries are in
-`one_on_ones_module`; reminders and exports in `one_on_ones_jobs`.
+answers the new time); accepted → done. Notes, tasks, Mark done, summaries and the conversation capture
+are in `one_on_ones_module`; the Home section in `one_on_ones_home`; reminders and exports in
+`one_on_ones_jobs`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.blocks.one_on_ones import (
     answer_message,
@@ -23,30 +23,25 @@ from bot.blocks.one_on_ones import (
 from bot.services.errors import UserFacingError
 from bot.services.okr_status import quarter_of
 from bot.services.one_on_ones_base import pair_key, request_key
+from bot.services.one_on_ones_home import OneOnOneHome
 from bot.services.one_on_ones_jobs import OneOnOneJobs
 from bot.services.one_on_ones_module import OneOnOneModule
 from bot.services.one_on_ones_time import picked_time
 from bot.services.one_on_ones_views import (
-    OPEN_STATES,
     CommandOutcome,
-    HomeView,
     ObjectiveOption,
     OneOnOneView,
     Outcome,
     RequestForm,
     ScheduleForm,
-    task_view,
 )
 from bot.services.parsing import USER_MENTION, first_word
-from storage.db import insert_ignore
-from storage.models import ConversationMessage, Objective, OneOnOne, Task
-from storage.privacy import notes_visible_to
+from storage.models import Objective, OneOnOne
 
 MAX_TOPIC = 2000
 MAX_NOTE = 2000
 URGENCIES = ("this_week", "this_month")
 HELP_WORDS = ("help", "-h", "--help", "?", "usage")
-RECENT_DONE = 3
 
 
 def _unescape(text: str) -> str:
@@ -62,7 +57,7 @@ def _check_topic(topic: str, field: str | None = "topic") -> str:
     return topic
 
 
-class OneOnOneService(OneOnOneModule, OneOnOneJobs):
+class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
     """1-on-1 requests, answers, notes, tasks, conversation, reminders and exports (issue 3)."""
 
     # ---- requesting ----------------------------------------------------------------------------
@@ -294,78 +289,6 @@ class OneOnOneService(OneOnOneModule, OneOnOneJobs):
                                  blocks=scheduled_message(view))
             self._post_pair_message(session, row)
             return view
-
-    # ---- the App Home ---------------------------------------------------------------------------
-    def for_home(self, team_id: str, viewer_id: str) -> HomeView:
-        """The viewer's 1-on-1s for the App Home, with only the notes the viewer may read."""
-        now = self._now()
-        with self._ctx.sessions() as session:
-            mine = self._either(viewer_id)
-            rows = list(session.scalars(select(OneOnOne).where(OneOnOne.team_id == team_id, mine,
-                                                               OneOnOne.state.in_(OPEN_STATES))
-                                        .order_by(OneOnOne.requested_at, OneOnOne.id)))
-            recent = list(session.scalars(select(OneOnOne).where(OneOnOne.team_id == team_id, mine,
-                                                                 OneOnOne.state == "done")
-                                          .order_by(OneOnOne.done_at.desc(), OneOnOne.id.desc()).limit(RECENT_DONE)))
-            with_notes = [r.id for r in rows if r.state == "accepted"] + [r.id for r in recent]
-            notes: dict[int, list] = {}
-            for note in session.scalars(notes_visible_to(team_id, viewer_id, with_notes)):
-                notes.setdefault(note.one_on_one_id, []).append(note)
-
-            def view(row: OneOnOne) -> OneOnOneView:
-                return self._view(session, row, notes=notes.get(row.id, ()), details=False)
-
-            awaiting = [view(r) for r in rows if (r.state == "requested" and r.manager_id == viewer_id)
-                        or (r.state == "rescheduled" and r.requester_id == viewer_id)]
-            waiting = [view(r) for r in rows if (r.state == "requested" and r.requester_id == viewer_id)
-                       or (r.state == "rescheduled" and r.manager_id == viewer_id)]
-            far = datetime.max.replace(tzinfo=UTC)
-            upcoming = sorted((view(r) for r in rows if r.state == "accepted"), key=lambda v: (v.when or far, v.id))
-            task_rows = session.execute(
-                select(Task, OneOnOne).join(OneOnOne, OneOnOne.id == Task.one_on_one_id)
-                .where(Task.team_id == team_id, Task.assignee_id == viewer_id, Task.done.is_(False),
-                       OneOnOne.team_id == team_id, OneOnOne.state.in_(("accepted", "done")), mine)
-                .order_by(Task.due_on.is_(None), Task.due_on, Task.id)).all()
-            me = self._services.people.view(session, team_id, viewer_id)
-            return HomeView(viewer_id=viewer_id, awaiting_answer=tuple(awaiting), waiting=tuple(waiting),
-                            upcoming=tuple(upcoming), recent=tuple(view(r) for r in recent),
-                            open_tasks=tuple(task_view(t, o) for t, o in task_rows),
-                            manager_id=me.manager_id if me else None, now=now)
-
-    # ---- conversation capture, called by bot.handlers.events for every thread message ----------
-    def record_reply(self, *, team_id: str, channel: str, thread_ts: str, ts: str, user_id: str, text: str) -> bool:
-        """Store a reply in the thread of a 1-on-1 message as its conversation; False when it is not ours."""
-        with self._ctx.sessions.begin() as session:
-            one_on_one_id = session.scalar(select(OneOnOne.id).where(
-                OneOnOne.team_id == team_id, OneOnOne.thread_channel == channel, OneOnOne.thread_ts == thread_ts))
-            if one_on_one_id is None:
-                return False
-            try:
-                at = datetime.fromtimestamp(float(ts), UTC)
-            except ValueError:
-                at = self._now()
-            insert_ignore(session, ConversationMessage, {
-                "team_id": team_id, "one_on_one_id": one_on_one_id, "user_id": user_id, "channel_id": channel,
-                "message_ts": ts, "text": text, "created_at": at})
-            return True
-
-    def record_edit(self, *, team_id: str, channel: str, ts: str, text: str) -> bool:
-        """Reflect an edit of a stored reply; False when it is not ours."""
-        with self._ctx.sessions.begin() as session:
-            result = session.execute(update(ConversationMessage).where(
-                ConversationMessage.team_id == team_id, ConversationMessage.channel_id == channel,
-                ConversationMessage.message_ts == ts, ConversationMessage.deleted_at.is_(None))
-                .values(text=text, edited_at=self._now()).execution_options(synchronize_session=False))
-            return bool(result.rowcount)
-
-    def record_delete(self, *, team_id: str, channel: str, ts: str) -> bool:
-        """Reflect the deletion of a stored reply (its text is dropped too); False when it is not ours."""
-        with self._ctx.sessions.begin() as session:
-            result = session.execute(update(ConversationMessage).where(
-                ConversationMessage.team_id == team_id, ConversationMessage.channel_id == channel,
-                ConversationMessage.message_ts == ts, ConversationMessage.deleted_at.is_(None))
-                .values(text="", deleted_at=self._now()).execution_options(synchronize_session=False))
-            return bool(result.rowcount)
 
 
 __all__ = ["OneOnOneService", "pair_key", "request_key"]

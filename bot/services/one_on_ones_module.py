@@ -1,6 +1,9 @@
-"""The conversation module of a 1-on-1: Notes (shared or private), Tasks, Mark done and summaries."""
+"""The conversation module of a 1-on-1: Notes (shared or private), Tasks, Mark done, summaries, and the
+Conversation (replies in the thread of the pair's message)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
@@ -9,12 +12,13 @@ from bot.services.errors import NotFound, UserFacingError
 from bot.services.one_on_ones_base import OneOnOneBase
 from bot.services.one_on_ones_time import picked_day
 from bot.services.one_on_ones_views import NoteView, OneOnOneView, Outcome, TaskView, note_view, task_view
-from storage.models import Note, OneOnOne, Task
+from storage.db import insert_ignore
+from storage.models import ConversationMessage, Note, OneOnOne, Task
 from storage.privacy import notes_visible_to
 
 
 class OneOnOneModule(OneOnOneBase):
-    """Notes, tasks, Mark done and summaries; only the two participants may touch them."""
+    """Notes, tasks, Mark done and summaries (only the two participants may touch them), and the conversation."""
 
     def participant_view(self, *, team_id: str, one_on_one_id: int, actor: str) -> OneOnOneView:
         """The 1-on-1 with the notes `actor` may read, if they take part in it (for the note and task modals)."""
@@ -129,3 +133,38 @@ class OneOnOneModule(OneOnOneBase):
                             .values({column: text}).execution_options(synchronize_session=False))
             self._refresh_pair_message(session, row.id)
             return self._view(session, self._row(session, team_id, row.id), details=False)
+
+    # ---- conversation capture, called by bot.handlers.events for every thread message ----------
+    def record_reply(self, *, team_id: str, channel: str, thread_ts: str, ts: str, user_id: str, text: str) -> bool:
+        """Store a reply in the thread of a 1-on-1 message as its conversation; False when it is not ours."""
+        with self._ctx.sessions.begin() as session:
+            one_on_one_id = session.scalar(select(OneOnOne.id).where(
+                OneOnOne.team_id == team_id, OneOnOne.thread_channel == channel, OneOnOne.thread_ts == thread_ts))
+            if one_on_one_id is None:
+                return False
+            try:
+                at = datetime.fromtimestamp(float(ts), UTC)
+            except ValueError:
+                at = self._now()
+            insert_ignore(session, ConversationMessage, {
+                "team_id": team_id, "one_on_one_id": one_on_one_id, "user_id": user_id, "channel_id": channel,
+                "message_ts": ts, "text": text, "created_at": at})
+            return True
+
+    def record_edit(self, *, team_id: str, channel: str, ts: str, text: str) -> bool:
+        """Reflect an edit of a stored reply; False when it is not ours."""
+        with self._ctx.sessions.begin() as session:
+            result = session.execute(update(ConversationMessage).where(
+                ConversationMessage.team_id == team_id, ConversationMessage.channel_id == channel,
+                ConversationMessage.message_ts == ts, ConversationMessage.deleted_at.is_(None))
+                .values(text=text, edited_at=self._now()).execution_options(synchronize_session=False))
+            return bool(result.rowcount)
+
+    def record_delete(self, *, team_id: str, channel: str, ts: str) -> bool:
+        """Reflect the deletion of a stored reply (its text is dropped too); False when it is not ours."""
+        with self._ctx.sessions.begin() as session:
+            result = session.execute(update(ConversationMessage).where(
+                ConversationMessage.team_id == team_id, ConversationMessage.channel_id == channel,
+                ConversationMessage.message_ts == ts, ConversationMessage.deleted_at.is_(None))
+                .values(text="", deleted_at=self._now()).execution_options(synchronize_session=False))
+            return bool(result.rowcount)

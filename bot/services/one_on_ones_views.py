@@ -252,7 +252,9 @@ def one_on_one_view(session: Session, row: OneOnOne, now: datetime, *, default_t
         proposed_at=row.proposed_at, agreed_at=row.agreed_at, answered_at=row.answered_at, done_at=row.done_at,
         answer_note=row.answer_note, requester_summary=row.requester_summary, manager_summary=row.manager_summary,
         objectives=objectives, tasks=tasks, notes=tuple(note_view(n) for n in notes),
-        conversation_count=conversation, manager_away_until=manager.away_until if manager else None,
+        conversation_count=conversation,
+        manager_away_until=(manager.away_until if manager and manager.away_until
+                            and manager.away_until >= now.date() else None),
         requester_tz=(requester.tz if requester and requester.tz else default_tz),
         manager_tz=(manager.tz if manager and manager.tz else default_tz),
     )

@@ -179,3 +179,21 @@ def test_thread_replies_edits_and_deletions_are_the_conversation(stack: Stack) -
     eventually(lambda: stored()[0].deleted_at is not None)
     assert stored()[0].text == "" and len(stored()) == 1
     assert ephemeral_texts(stack, "URAVI")[-1]  # the request confirmation is all Ravi was told
+
+
+def test_ticking_a_task_in_the_app_home_refreshes_it(stack: Stack) -> None:
+    """Ravi ticks his open task in the App Home: it is done, his Home is republished without it, the pair's
+    message shows it struck through."""
+    _, group, ts = request_and_accept(stack)
+    add_task(stack, "UMARIA", group, ts, "Draft the hiring plan", "URAVI")
+    assert "Draft the hiring plan" in home_text(stack, "URAVI")
+    home = stack.slack.home_view("URAVI")
+    [block] = [b for b in home["blocks"] if str(b.get("block_id", "")).startswith("1on1.task.")]
+    task_id = block["block_id"].removeprefix("1on1.task.")
+    published = len([c for c in stack.slack.calls_to("views.publish") if c.args["user_id"] == "URAVI"])
+    stack.send.action(TEAM, "URAVI", [{"action_id": OneOnOneAction.TOGGLE_TASK, "block_id": block["block_id"],
+                                       "selected_options": [{"text": {"type": "plain_text", "text": "Done"},
+                                                             "value": task_id}]}], view=home)
+    stack.slack.wait_for("views.publish", lambda c: c.args["user_id"] == "URAVI", count=published + 1)
+    assert "Draft the hiring plan" not in text_of(stack.slack.home_view("URAVI"))
+    eventually(lambda: "~Draft the hiring plan~" in text_of(pair_message(stack, group, ts)))

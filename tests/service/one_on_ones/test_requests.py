@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.services.errors import UserFacingError
-from storage.models import OneOnOne
+from storage.models import OneOnOne, Person
 from tests.service.one_on_ones.conftest import Env
 
 
@@ -272,3 +272,11 @@ def test_scheduling_is_for_direct_reports_only(env: Env) -> None:
         env.one_on_ones.schedule(team_id=env.team, manager="UPAT", report="ULENA", day="2026-11-19", clock="11:00")
     with env.sessions() as session:
         assert session.scalar(select(func.count()).select_from(OneOnOne)) == 0
+
+
+@pytest.mark.parametrize(("away_until", "shown"), [(date(2026, 11, 20), True), (date(2026, 11, 1), False)])
+def test_the_confirmation_mentions_a_manager_who_is_away(env: Env, away_until: date, shown: bool) -> None:
+    """A manager away until a future date is mentioned to the requester; a past absence is not."""
+    with env.sessions.begin() as session:
+        session.get(Person, (env.team, "UMARIA")).away_until = away_until
+    assert (ask(env).manager_away_until is not None) is shown
