@@ -149,7 +149,7 @@ def test_someone_else_clicking_is_told_it_is_not_theirs(stack: Stack) -> None:
     """Lena clicks Accept on Maria's request: an ephemeral 'not yours', and nothing changes."""
     command(stack, "URAVI", "<@UMARIA> Q4 hiring plan")
     request = request_dm(stack)
-    click(stack, "ULENA", dm(stack, "UMARIA"), request, OneOnOneAction.ACCEPT)
+    assert click(stack, "ULENA", dm(stack, "UMARIA"), request, OneOnOneAction.ACCEPT).status == 200
     stack.slack.wait_for("response_url", lambda c: "not yours" in str(c.args))
     assert "This request is not yours" in ephemeral_texts(stack, "ULENA")[-1]
     stack.deliver()
