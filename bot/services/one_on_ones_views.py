@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -13,7 +13,6 @@ from bot.services.okr_status import effective_status, progress
 from storage.models import ConversationMessage, KeyResult, Note, Objective, OneOnOne, Person, Task
 
 STATUS_ORDER = {"off_track": 0, "on_track": 1, "ahead": 2}
-OPEN_STATES = ("requested", "rescheduled", "accepted")
 
 
 @dataclass(frozen=True)
@@ -228,10 +227,15 @@ def note_view(note: Note) -> NoteView:
 
 
 def one_on_one_view(session: Session, row: OneOnOne, now: datetime, *, default_tz: str,
-                    notes: Iterable[Note] = (), with_details: bool = True) -> OneOnOneView:
-    """The view of a stored 1-on-1; `notes` are the notes its audience may read (never chosen here)."""
-    people = {p.user_id: p for p in session.scalars(select(Person).where(
-        Person.team_id == row.team_id, Person.user_id.in_((row.requester_id, row.manager_id))))}
+                    notes: Iterable[Note] = (), with_details: bool = True,
+                    people: Mapping[str, Person] | None = None) -> OneOnOneView:
+    """The view of a stored 1-on-1; `notes` are the notes its audience may read (never chosen here).
+
+    `people` (by user id) saves the lookup of the two participants when many views are built at once.
+    """
+    if people is None:
+        people = {p.user_id: p for p in session.scalars(select(Person).where(
+            Person.team_id == row.team_id, Person.user_id.in_((row.requester_id, row.manager_id))))}
     requester, manager = people.get(row.requester_id), people.get(row.manager_id)
     objectives: tuple[ObjectiveLine, ...] = ()
     tasks: tuple[TaskView, ...] = ()

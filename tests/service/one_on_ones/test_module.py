@@ -224,3 +224,18 @@ def test_edits_and_deletions_are_reflected(env: Env) -> None:
     with env.sessions() as session:
         message = session.scalar(select(ConversationMessage))
     assert message.text == "" and message.edited_at is not None and message.deleted_at is not None
+
+
+def test_the_home_shows_who_has_to_answer(env: Env) -> None:
+    """A request waits on the manager; once she proposes another time, it waits on the requester."""
+    view = env.one_on_ones.request(team_id=env.team, requester="URAVI", manager_id="UMARIA", topic="x")
+
+    def lists(viewer: str) -> tuple[list[int], list[int]]:
+        home = env.one_on_ones.for_home(env.team, viewer)
+        return [v.id for v in home.awaiting_answer], [v.id for v in home.waiting]
+
+    assert (lists("UMARIA"), lists("URAVI")) == (([view.id], []), ([], [view.id]))
+    env.one_on_ones.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-20",
+                               clock="15:00")
+    assert (lists("UMARIA"), lists("URAVI")) == (([], [view.id]), ([view.id], []))
+    assert lists("ULENA") == ([], [])
