@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.services.context import ServiceContext
 from bot.services.errors import UserFacingError
 from bot.services.ports import SlackUser
+from storage.db import insert_ignore
 from storage.models import Person
 
 STALE_AFTER = timedelta(hours=24)
@@ -101,10 +102,9 @@ class PeopleService:
 
     @staticmethod
     def _upsert(session: Session, team_id: str, slack_user: SlackUser, now: datetime) -> Person:
+        # Two requests may meet a new person at once: the primary key decides (insert-or-ignore, then read).
+        insert_ignore(session, Person, {"team_id": team_id, "user_id": slack_user.user_id})
         person = session.get(Person, (team_id, slack_user.user_id))
-        if person is None:
-            person = Person(team_id=team_id, user_id=slack_user.user_id)
-            session.add(person)
         person.name = slack_user.name
         person.email = slack_user.email
         person.tz = person.tz_override or slack_user.tz

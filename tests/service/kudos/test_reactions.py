@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from tests.service.kudos.support import Env
@@ -149,3 +150,13 @@ def test_no_post_without_a_kudos_channel(db_url: str) -> None:
     with running_env(db_url) as env:
         react(env, "UMARIA", ravis_message(env))
         assert env.outbox("kudos-post:") == [] and len(env.outbox("kudos-dm:")) == 1
+
+
+def test_claps_arriving_together_on_a_newcomers_message_all_count(env: Env) -> None:
+    """Four people clap at the same moment on the first message of someone okrbot never saw: four kudos."""
+    ts = env.slack.post_user_message("UPAT", "CGENERAL", "Hello, I'm new here")["ts"]
+    with ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(lambda giver: react(env, giver, ts, author="UPAT"), ["UMARIA", "ULENA", "UTOM", "URAVI"]))
+    assert done == [True] * 4
+    assert sorted(k.giver_id for k in env.kudos_rows()) == ["ULENA", "UMARIA", "URAVI", "UTOM"]
+    assert len(env.outbox("kudos-post:")) == 4
