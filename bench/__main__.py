@@ -49,7 +49,7 @@ def assemble() -> str:
     lines += ["", "## Reproduce", "",
               "```sh",
               "make bench                                   # every bench, full counts (SQLite)",
-              "TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres make bench"
+              "TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make bench"
               "   # also PostgreSQL",
               ".venv/bin/python -m bench ack --quick        # one bench, short run",
               "```", ""]

@@ -6,6 +6,7 @@ the two in bench/ack.py is okrbot's own work before the ack (middleware, de-dupl
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -19,11 +20,12 @@ def create_bare_app(settings: Settings) -> App:
     """Bolt with the same token, signing secret and loopback Web API as okrbot, and nothing else."""
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
     token = settings.slack_bot_token.get_secret_value()
-    app = App(token=token, signing_secret=settings.slack_signing_secret.get_secret_value(),
+    # As okrbot's create_app: Bolt takes the token from the client.
+    app = App(signing_secret=settings.slack_signing_secret.get_secret_value(),
               client=WebClient(token=token, base_url=settings.slack_api_url, timeout=10),
               process_before_response=False, raise_error_for_unhandled_request=False)
 
-    @app.command(lambda body: True)  # any slash command
+    @app.command(re.compile(r"^/"))  # any slash command
     def handle_any_command(ack: Ack) -> None:
         """Only ack."""
         ack()

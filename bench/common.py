@@ -265,6 +265,21 @@ class ServerProcess:
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not answer within {timeout:.0f}s:\n{self.log_tail()}")
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds used so far by the server and its workers (background threads included)."""
+        return sum(process_cpu(pid) for pid in [self.process.pid, *children(self.process.pid)])
+
+    def settle(self, quiet: float = 0.02, interval: float = 0.25, timeout: float = 15.0) -> None:
+        """Wait until the server stops using CPU (work its listeners do after the ack has finished)."""
+        deadline = time.monotonic() + timeout
+        last = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(interval)
+            now = self.cpu_seconds()
+            if now - last < quiet:
+                return
+            last = now
+
     def log_tail(self, lines: int = 30) -> str:
         """The last lines the server printed."""
         with contextlib.suppress(OSError):
@@ -290,6 +305,78 @@ def scratch_directory(prefix: str) -> Iterator[Path]:
         yield Path(name)
 
 
+# --------------------------------------------------------------------------- CPU accounting and a quiet machine
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used; 0 when it is gone or unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of `pid` (gunicorn's workers of its master)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def postgres_backends(url: str) -> list[int]:
+    """Process ids of the PostgreSQL backends connected to the database at `url` (same host only)."""
+    from sqlalchemy.engine import make_url
+
+    from storage.db import make_engine, normalise_url
+
+    name = make_url(normalise_url(url)).database
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> "
+                                           "pg_backend_pid()"), {"name": name})
+            return [int(row[0]) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def machine_busy(seconds: float = 1.0) -> float:
+    """Share of all cores busy over `seconds` (from /proc/stat); NaN where /proc/stat is missing."""
+
+    def sample() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        return sum(values), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except OSError:
+        return math.nan
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_for_quiet(threshold: float = 0.3, max_wait: float = 60.0) -> float:
+    """Wait (up to `max_wait` s) until other work leaves the cores mostly idle; returns the last busy share.
+
+    Benchmarks on a shared machine measure the neighbours too; this keeps the worst of it out and the
+    figure it returns goes into the results so a reader can tell.
+    """
+    deadline = time.monotonic() + max_wait
+    busy = machine_busy()
+    while busy > threshold and time.monotonic() < deadline:
+        busy = machine_busy(2.0)
+    return busy
+
+
 # --------------------------------------------------------------------------- load generator
 
 
@@ -301,6 +388,16 @@ class LoadResult:
     wall: float
     errors: int
     statuses: dict[int, int]
+
+    @classmethod
+    def merge(cls, parts: Sequence[LoadResult]) -> LoadResult:
+        """Several runs of the same load as one: latencies pooled, walls added."""
+        statuses: dict[int, int] = {}
+        for part in parts:
+            for status, count in part.statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
+        return cls([x for part in parts for x in part.latencies], sum(part.wall for part in parts),
+                   sum(part.errors for part in parts), statuses)
 
     @property
     def throughput(self) -> float:
