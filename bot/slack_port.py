@@ -4,6 +4,11 @@ The sender claims due outbox rows (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, 
 share the work), delivers them with the real `WebClient`, and records the outcome: a 429 waits
 `Retry-After` (and holds that workspace meanwhile), 5xx and timeouts back off exponentially, and after
 `max_attempts` failures a row is marked `failed` with the error. Nothing is dropped silently.
+
+Nothing is posted twice either: every `chat.postMessage` carries its outbox key in the message's
+metadata, and a row that may already have reached Slack (its sender died mid-call, leaving it `sending`
+past its lease, or the call timed out) is first looked up in the conversation; if Slack has it, the row is
+recorded as sent instead of being posted again.
 """
 
 from __future__ import annotations
@@ -15,12 +20,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, utcnow
@@ -30,6 +35,8 @@ from storage.models import OutboundMessage
 
 log = logging.getLogger("okrbot.outbox")
 ClientFor = Callable[[str], WebClient]
+METADATA_EVENT = "okrbot_outbox"  # message metadata event type carrying the outbox key
+UNREACHABLE = "could not reach Slack"
 
 
 def make_client(token: str | None, base_url: str, timeout: int = 10) -> WebClient:
@@ -118,8 +125,33 @@ class Deferred(Exception):
     """The row depends on another row that is not delivered yet."""
 
 
+class Claimed(NamedTuple):
+    """A row this sender claimed, with what it needs to deliver it (read with the claim, in one query)."""
+
+    id: int
+    team_id: str
+    channel: str
+    method: str
+    payload: dict[str, Any]
+    key: str
+    attempts: int
+    on_sent: str | None
+    suspect: bool  # may already be in Slack: its last sender died mid-call, or the call timed out
+
+
+class Outcome(NamedTuple):
+    """How one delivery ended, recorded with the rest of its batch: sent, failed or retry."""
+
+    kind: str
+    params: dict[str, Any]
+
+
 class OutboxSender:
-    """Delivers outbox rows; run one in every web, socket and scheduler process."""
+    """Delivers outbox rows; run one in every web, socket and scheduler process.
+
+    Outcomes are written once per batch (one UPDATE per kind, executemany): a sender killed mid-batch leaves
+    its rows `sending`, and the next sender finds what did reach Slack by the key in the message metadata.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], client_for: ClientFor, *, clock: Clock = utcnow,
                  rate: float = 20.0, per_channel_interval: float = 1.0, max_attempts: int = 6,
@@ -136,11 +168,13 @@ class OutboxSender:
         self._channel_last: dict[str, float] = {}
         self._channel_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._team_hold: dict[str, float] = {}  # team -> monotonic time until which Slack asked us to wait
+        self._recent: dict[tuple[str, str], dict[str, Any]] = {}  # (team, key) -> result, sent but not recorded
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox")
-        self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
+        self._engine = sessions.kw["bind"]
+        self._postgres = self._engine.dialect.name == "postgresql"
 
     # ---- lifecycle -------------------------------------------------------------------------
     def wake(self) -> None:
@@ -178,13 +212,30 @@ class OutboxSender:
         rows = self._claim()
         if not rows:
             return 0
-        by_channel: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-        for row_id, team_id, channel in rows:
-            by_channel[channel].append((row_id, team_id, channel))
+        by_channel: dict[str, list[Claimed]] = defaultdict(list)
+        for row in rows:
+            by_channel[row.channel].append(row)
         futures = [self._pool.submit(self._deliver_channel, group) for group in by_channel.values()]
-        for future in futures:
-            future.result()
+        outcomes: list[Outcome] = []
+        try:
+            for future in futures:
+                outcomes += future.result()
+        finally:
+            self._record(outcomes)
         return len(rows)
+
+    def _record(self, outcomes: list[Outcome]) -> None:
+        """Write a batch's outcomes: one executemany per kind, in one transaction."""
+        if outcomes:
+            by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for outcome in outcomes:
+                by_kind[outcome.kind].append(outcome.params)
+            with self._engine.begin() as connection:
+                for kind, params in by_kind.items():
+                    connection.execute(_FINISH[kind], params)
+        for outcome in outcomes:
+            if "key" in outcome.params:
+                self._recent.pop((outcome.params["team"], outcome.params["key"]), None)
 
     def drain(self, timeout: float = 30.0) -> None:
         """Deliver until nothing is due (tests and the CLI); waits out short retry delays."""
@@ -200,46 +251,48 @@ class OutboxSender:
                 return
             time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
-    def _claim(self) -> list[tuple[int, str, str]]:
+    def _claim(self) -> list[Claimed]:
         now = self._clock()
         due = or_(OutboundMessage.status == "pending",
                   (OutboundMessage.status == "sending") & (OutboundMessage.locked_until < now))
         held = [team for team, until in self._team_hold.items() if until > time.monotonic()]
-        stmt = select(OutboundMessage.id, OutboundMessage.team_id, OutboundMessage.channel_key).where(
+        stmt = select(OutboundMessage.id, OutboundMessage.team_id, OutboundMessage.channel_key, OutboundMessage.method,
+                      OutboundMessage.payload, OutboundMessage.dedupe_key, OutboundMessage.attempts,
+                      OutboundMessage.on_sent, OutboundMessage.status, OutboundMessage.last_error).where(
             due, OutboundMessage.next_attempt_at <= now)
         if held:
             stmt = stmt.where(OutboundMessage.team_id.not_in(held))
         stmt = stmt.order_by(OutboundMessage.id).limit(self._batch)
         lease = now + timedelta(seconds=self._lease)
         with self._sessions.begin() as session:
-            if self._postgres:
-                rows = session.execute(stmt.with_for_update(skip_locked=True)).all()
-                if rows:
-                    session.execute(update(OutboundMessage).where(OutboundMessage.id.in_([r[0] for r in rows]))
-                                    .values(status="sending", locked_until=lease))
-                return [tuple(r) for r in rows]
-            # SQLite: one writer at a time; claim each row conditionally so two processes never share one.
-            claimed = []
-            for row_id, team_id, channel in session.execute(stmt).all():
-                result = session.execute(update(OutboundMessage).where(OutboundMessage.id == row_id, due)
-                                         .values(status="sending", locked_until=lease))
-                if result.rowcount:
-                    claimed.append((row_id, team_id, channel))
-            return claimed
+            rows = session.execute(stmt.with_for_update(skip_locked=True) if self._postgres else stmt).all()
+            if not rows:
+                return []
+            # PostgreSQL locked the rows (SKIP LOCKED); SQLite has one writer at a time: either way the
+            # conditional UPDATE makes sure two processes never claim the same row.
+            won = set(session.scalars(update(OutboundMessage).where(OutboundMessage.id.in_([r[0] for r in rows]), due)
+                                      .values(status="sending", locked_until=lease).returning(OutboundMessage.id)
+                                      .execution_options(synchronize_session=False)))
+        return [Claimed(r[0], r[1], r[2], r[3], dict(r[4] or {}), r[5], r[6], r[7],
+                        r[8] == "sending" or (r[9] or "").startswith(UNREACHABLE)) for r in rows if r[0] in won]
 
-    def _deliver_channel(self, group: list[tuple[int, str, str]]) -> None:
+    def _deliver_channel(self, group: list[Claimed]) -> list[Outcome]:
         # One channel's rows go in order, at most one per `per_channel_interval` (Slack's 1 msg/s/channel).
-        for index, (row_id, team_id, channel) in enumerate(group):
-            hold = self._team_hold.get(team_id, 0.0) - time.monotonic()
+        outcomes: list[Outcome] = []
+        for index, row in enumerate(group):
+            hold = self._team_hold.get(row.team_id, 0.0) - time.monotonic()
             if hold > 0:
-                self._release([r[0] for r in group[index:]], hold)
-                return
-            with self._channel_locks[channel]:
-                wait = self._channel_last.get(channel, 0.0) + self._per_channel - time.monotonic()
+                self._release([r.id for r in group[index:]], hold)
+                break
+            with self._channel_locks[row.channel]:
+                wait = self._channel_last.get(row.channel, 0.0) + self._per_channel - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
-                self._deliver(row_id)
-                self._channel_last[channel] = time.monotonic()
+                outcome = self._deliver(row)
+                self._channel_last[row.channel] = time.monotonic()
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
 
     def _release(self, row_ids: list[int], delay: float) -> None:
         with self._sessions.begin() as session:
@@ -248,57 +301,86 @@ class OutboxSender:
                             .values(status="pending", locked_until=None,
                                     next_attempt_at=self._clock() + timedelta(seconds=delay)))
 
-    def _deliver(self, row_id: int) -> None:
-        with self._sessions() as session:
-            row = session.get(OutboundMessage, row_id)
-            if row is None or row.status != "sending":
-                return
-            method, team_id, channel, payload = row.method, row.team_id, row.channel_key, dict(row.payload)
-            key, attempts = row.dedupe_key, row.attempts
-            try:
-                args = self._resolve(session, team_id, method, channel, payload)
-            except Deferred:
-                args = None
-        if args is None:
-            self._finish(row_id, retry=Retry(1.0, "waiting for the message it updates", counts=False))
-            return
+    def _deliver(self, row: Claimed) -> Outcome | None:
+        method, team_id, channel, payload, key, attempts = (row.method, row.team_id, row.channel, row.payload,
+                                                            row.key, row.attempts)
+        try:
+            if "update_of" in payload or "thread_of" in payload:
+                with self._sessions() as session:
+                    args = self._resolve(session, team_id, method, channel, payload)
+            else:
+                args = self._resolve(None, team_id, method, channel, payload)
+        except Deferred:
+            return self._finish(row, retry=Retry(1.0, "waiting for the message it updates", counts=False))
+        except Permanent as error:
+            log.error("outbox row %s (%s) refused: %s", row.id, key, error)
+            return self._finish(row, failed=str(error), attempts=attempts + 1)
+        if method == "chat.postMessage" and "metadata" not in args:
+            args["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
         self._bucket.take()
         try:
             if "open_users" in args:  # a group DM ("U1,U2"): opened at delivery, its id is the channel
                 opened = self._call(team_id, "conversations.open", {"users": args.pop("open_users")})
                 args["channel"] = opened["channel"]["id"]
-            answer = self._call(team_id, method, args)
+            answer = self._already_posted(team_id, key, args) if row.suspect and method == "chat.postMessage" \
+                else None
+            if answer is None:
+                answer = self._call(team_id, method, args)
         except Retry as retry:
             if retry.counts and attempts + 1 >= self.max_attempts:
-                log.error("outbox row %s (%s) failed for good after %s attempts: %s", row_id, key, attempts + 1,
+                log.error("outbox row %s (%s) failed for good after %s attempts: %s", row.id, key, attempts + 1,
                           retry.error)
-                self._finish(row_id, failed=retry.error, attempts=attempts + 1)
-            else:
-                if retry.counts:
-                    log.warning("outbox row %s (%s): %s; retrying in %.1fs", row_id, key, retry.error, retry.delay)
-                self._finish(row_id, retry=retry, attempts=attempts + (1 if retry.counts else 0))
-            return
+                return self._finish(row, failed=retry.error, attempts=attempts + 1)
+            if retry.counts:
+                log.warning("outbox row %s (%s): %s; retrying in %.1fs", row.id, key, retry.error, retry.delay)
+            return self._finish(row, retry=retry, attempts=attempts + (1 if retry.counts else 0))
         except Permanent as error:
-            log.error("outbox row %s (%s) refused by Slack: %s", row_id, key, error)
-            self._finish(row_id, failed=str(error), attempts=attempts + 1)
-            return
-        self._finish(row_id, answer=answer, attempts=attempts + 1)
+            log.error("outbox row %s (%s) refused by Slack: %s", row.id, key, error)
+            return self._finish(row, failed=str(error), attempts=attempts + 1)
+        return self._finish(row, answer=answer, attempts=attempts + 1)
 
-    def _resolve(self, session: Session, team_id: str, method: str, channel: str,
+    def _already_posted(self, team_id: str, key: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """The message of `key` if an earlier attempt did reach Slack (found by its metadata), else None.
+
+        Only asked for rows that may have reached Slack. When Slack cannot tell (an error, no history scope),
+        the row is posted: a rare duplicate beats a lost notification.
+        """
+        try:
+            channel = args["channel"]
+            if channel[:1] in ("U", "W"):  # a DM named by the user: its channel id
+                channel = self._call(team_id, "conversations.open", {"users": channel})["channel"]["id"]
+            if args.get("thread_ts"):
+                found = self._call(team_id, "conversations.replies", {"channel": channel, "ts": args["thread_ts"],
+                                                                      "limit": 1000, "include_all_metadata": True})
+            else:
+                found = self._call(team_id, "conversations.history", {"channel": channel, "limit": 100,
+                                                                      "include_all_metadata": True})
+        except (Retry, Permanent, KeyError, TypeError) as error:
+            log.warning("could not check whether outbox row %s already reached Slack (%s); posting it", key, error)
+            return None
+        for message in found.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
+                log.info("outbox row %s had reached Slack before its sender stopped; not posting it again", key)
+                return {"channel": channel, "ts": message.get("ts")}
+        return None
+
+    def _resolve(self, session: Session | None, team_id: str, method: str, channel: str,
                  payload: dict[str, Any]) -> dict[str, Any]:
         args = {k: v for k, v in payload.items() if k not in ("update_of", "thread_of")}
         for ref_name in ("update_of", "thread_of"):
             ref_key = payload.get(ref_name)
-            if not ref_key:
+            if not ref_key or session is None:
                 continue
             ref = session.scalar(select(OutboundMessage).where(OutboundMessage.team_id == team_id,
                                                                OutboundMessage.dedupe_key == ref_key))
             if ref is None or ref.status == "failed":
                 raise Permanent(f"the message it refers to ({ref_key}) was never delivered")
-            if ref.status != "sent" or not ref.result:
+            result = ref.result if ref.status == "sent" else self._recent.get((team_id, ref_key))
+            if not result:
                 raise Deferred(ref_key)
-            channel = ref.result["channel"]
-            args["ts" if ref_name == "update_of" else "thread_ts"] = ref.result["ts"]
+            channel = result["channel"]
+            args["ts" if ref_name == "update_of" else "thread_ts"] = result["ts"]
         args["channel"] = channel
         if method == "chat.postEphemeral":
             args.setdefault("user", channel)
@@ -319,29 +401,49 @@ class OutboxSender:
             messages = (error.response.get("response_metadata") or {}).get("messages")
             raise Permanent(f"{method}: {detail}" + (f" {messages}" if messages else "")) from error
         except (URLError, TimeoutError, ConnectionError, OSError) as error:
-            raise Retry(0, f"could not reach Slack: {error}", counts=True) from error
+            raise Retry(0, f"{UNREACHABLE}: {error}", counts=True) from error
         return dict(response.data) if isinstance(response.data, dict) else {}
 
-    def _finish(self, row_id: int, *, answer: dict[str, Any] | None = None, retry: Retry | None = None,
-                failed: str | None = None, attempts: int | None = None) -> None:
+    def _finish(self, row: Claimed, *, answer: dict[str, Any] | None = None, retry: Retry | None = None,
+                failed: str | None = None, attempts: int | None = None) -> Outcome | None:
+        """The outcome to record with the batch (a row with an `on_sent` hook is recorded at once, with it)."""
         now = self._clock()
-        with self._sessions.begin() as session:
-            row = session.get(OutboundMessage, row_id)
-            if row is None or row.status != "sending":
-                return
-            if attempts is not None:
-                row.attempts = attempts
-            row.locked_until = None
-            if answer is not None:
-                row.status, row.sent_at, row.last_error = "sent", now, None
-                row.result = {"channel": answer.get("channel") or row.channel_key, "ts": answer.get("ts")}
-                run_hook(session, row, answer)
-            elif failed is not None:
-                row.status, row.last_error = "failed", failed[:2000]
-            elif retry is not None:
-                delay = retry.delay or min(self._max_backoff, self._backoff * 2 ** max(0, row.attempts - 1))
-                row.status, row.last_error = "pending", retry.error
-                row.next_attempt_at = now + timedelta(seconds=delay)
+        attempts = row.attempts if attempts is None else attempts
+        if answer is not None:
+            result = {"channel": answer.get("channel") or row.channel, "ts": answer.get("ts")}
+            if row.on_sent:  # the hook gets the ORM row, in the same transaction
+                with self._sessions.begin() as session:
+                    stored = session.get(OutboundMessage, row.id)
+                    if stored is not None and stored.status == "sending":
+                        stored.status, stored.sent_at, stored.last_error, stored.attempts = "sent", now, None, attempts
+                        stored.locked_until, stored.result = None, result
+                        run_hook(session, stored, answer)
+                return None
+            self._recent[(row.team_id, row.key)] = result
+            return Outcome("sent", {"row_id": row.id, "attempts": attempts, "now": now, "result": result,
+                                    "team": row.team_id, "key": row.key})
+        if failed is not None:
+            return Outcome("failed", {"row_id": row.id, "attempts": attempts, "error": failed[:2000]})
+        assert retry is not None
+        delay = retry.delay or min(self._max_backoff, self._backoff * 2 ** max(0, attempts - 1))
+        return Outcome("retry", {"row_id": row.id, "attempts": attempts, "error": retry.error,
+                                 "next_at": now + timedelta(seconds=delay)})
+
+
+def _finish_statements() -> dict[str, Any]:
+    """The three outcomes of a delivery as UPDATEs built once (only rows still `sending` change)."""
+    base = update(OutboundMessage).where(OutboundMessage.id == bindparam("row_id"), OutboundMessage.status == "sending")
+    common = {"attempts": bindparam("attempts"), "locked_until": None}
+    return {
+        "sent": base.values(status="sent", sent_at=bindparam("now"), last_error=None, result=bindparam("result"),
+                            **common),
+        "failed": base.values(status="failed", last_error=bindparam("error"), **common),
+        "retry": base.values(status="pending", last_error=bindparam("error"), next_attempt_at=bindparam("next_at"),
+                             **common),
+    }
+
+
+_FINISH = _finish_statements()
 
 
 def due_counts(sessions: sessionmaker[Session], now: datetime) -> dict[str, int]:
