@@ -15,7 +15,7 @@ per person:
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -170,18 +170,16 @@ def _key_results(session: Session, team_id: str, member_ids: Select[Any], quarte
         .join(KeyResult, KeyResult.objective_id == Objective.id)
         .where(Objective.team_id == team_id, Objective.quarter == quarter, Objective.owner_id.in_(member_ids))).all()
     latest = _latest_obstacles(session, team_id, member_ids, quarter)
-    statuses: dict[str, Counter[str]] = {}
+    statuses: dict[str, Counter[str]] = defaultdict(Counter)
     found: list[Obstacle] = []
-    for row in rows:
-        status = effective_status(row.status, row.start_value, row.target_value, row.current_value, quarter, now)
-        statuses.setdefault(row.owner_id, Counter())[status] += 1
+    for owner, objective_id, objective_title, kr_id, title, start, target, current, explicit, updated in rows:
+        status = effective_status(explicit, start, target, current, quarter, now)
+        statuses[owner][status] += 1
         if status == "off_track":
-            text, at = latest.get(row.id, ("", row.updated_at))
-            found.append(Obstacle(owner_id=row.owner_id, objective_id=row.objective_id,
-                                  objective_title=row.objective_title, key_result_id=row.id,
-                                  key_result_title=row.title,
-                                  progress=progress(row.start_value, row.target_value, row.current_value),
-                                  obstacle=text, since=aware(at) or now))
+            text, at = latest.get(kr_id, ("", updated))
+            found.append(Obstacle(owner_id=owner, objective_id=objective_id, objective_title=objective_title,
+                                  key_result_id=kr_id, key_result_title=title,
+                                  progress=progress(start, target, current), obstacle=text, since=aware(at) or now))
     found.sort(key=lambda o: (o.since, o.key_result_id))
     return statuses, tuple(found)
 
