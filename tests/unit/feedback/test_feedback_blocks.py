@@ -66,6 +66,7 @@ VIEWS = {
     "form_problem": blocks.give_modal(FeedbackForm(receiver_id=None, receiver_name="", manager_name=None,
                                                    request=None, choices=(), initial_about=None, text="",
                                                    metadata="{}", problem="<@UROBOT> is a bot, not a person.")),
+    "notice": blocks.notice("You already gave <@URAVI> the feedback they asked for. Thank you!"),
     "given_private": blocks.given_done(FeedbackGiven("URAVI", "private", None, "")),
     "given_with_manager": blocks.given_done(FeedbackGiven("URAVI", "private+manager", "UMARIA", "")),
 }

@@ -84,6 +84,7 @@ VIEWS = {
         objectives=tuple(ObjectiveChoice(n, f"Objective {n} " + "x" * 100) for n in range(150)))),
     "form_bot_author": blocks.give_modal(KudosForm(notes=("That message wasn't written by an active colleague: "
                                                           "choose whom to thank.",), permalink=LINK)),
+    "notice": blocks.notice("I couldn't tell which message this is; try the shortcut again."),
     "done": blocks.modal_done(KudosSent(receivers=("URAVI",), new_receivers=("URAVI",), message="x",
                                         objective_title=None, posted_in="CKUDOS", left_today=2)),
 }
