@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks.agenda import AGENDA_CALLBACK, NudgeAction, agenda_modal
+from bot.blocks.agenda import NudgeAction, agenda_modal
 from bot.blocks.nudges import snoozed
 from bot.services import Services
 
@@ -38,13 +38,7 @@ def handle_snooze_action(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                            blocks=snoozed(message["blocks"], result.block_id, result.until))
 
 
-def handle_agenda_closed(ack: Ack) -> None:
-    """The agenda modal has nothing to save."""
-    ack()
-
-
 def register(app: App) -> None:
     """Bind this feature's listeners."""
     app.action(NudgeAction.OPEN_AGENDA.value)(handle_open_agenda_action)
     app.action(NudgeAction.SNOOZE.value)(handle_snooze_action)
-    app.view_closed(AGENDA_CALLBACK)(handle_agenda_closed)
