@@ -294,6 +294,7 @@ class Kudos(Base):
         ),
         Index("ix_kudos_receiver_time", "team_id", "receiver_id", "created_at"),
         Index("ix_kudos_giver_day", "team_id", "giver_id", "giver_local_day"),
+        Index("ix_kudos_team_time", "team_id", "created_at"),  # leaderboards of a month or quarter
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 15:35:02.395712
+Create Date: 2026-11-25 16:28:34.054386
 """
 from alembic import op
 import sqlalchemy as sa
@@ -222,6 +222,7 @@ def upgrade() -> None:
     with op.batch_alter_table('kudos', schema=None) as batch_op:
         batch_op.create_index('ix_kudos_giver_day', ['team_id', 'giver_id', 'giver_local_day'], unique=False)
         batch_op.create_index('ix_kudos_receiver_time', ['team_id', 'receiver_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_kudos_team_time', ['team_id', 'created_at'], unique=False)
 
     op.create_table('notes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -344,6 +345,7 @@ def downgrade() -> None:
 
     op.drop_table('notes')
     with op.batch_alter_table('kudos', schema=None) as batch_op:
+        batch_op.drop_index('ix_kudos_team_time')
         batch_op.drop_index('ix_kudos_receiver_time')
         batch_op.drop_index('ix_kudos_giver_day')
 
