@@ -54,7 +54,43 @@ def create_app(settings: Settings, services: Services, *, client: WebClient | No
     app.use(_drop_retried_events(services))
     app.error(handle_error)
     handlers.register_all(app)
+    _guard_listeners(app)
     return app
+
+
+_GUARD_ARGS = ("ack", "body", "client", "context")
+
+
+def _guard_listeners(app: App) -> None:
+    """Report a listener's error after ack() ourselves: slack_bolt 1.30 would reset the ack on its way
+    to the error handler (thread_runner sets ack.response = None), and Slack would get a 404 after 3 s.
+
+    An error before ack() still goes to Bolt's error path, which builds the HTTP answer (modal field
+    errors, an ephemeral command reply) through `handle_error`.
+    """
+    for listener in getattr(app, "_listeners", []):
+        original = listener.ack_function
+        if getattr(original, "okrbot_guarded", False):
+            continue
+        wanted = list(listener.arg_names)
+        extra = [name for name in _GUARD_ARGS if name not in wanted]
+
+        def guarded(*args: Any, _original: Any = original, _extra: tuple[str, ...] = tuple(extra),
+                    **kwargs: Any) -> Any:
+            mine = {name: kwargs.pop(name) for name in _extra if name in kwargs}
+            seen = {**kwargs, **mine}
+            try:
+                return _original(*args, **kwargs)
+            except Exception as error:
+                ack = seen.get("ack")
+                if ack is None or getattr(ack, "response", None) is None:
+                    raise
+                handle_error(error, seen.get("body") or {}, None, seen.get("client"), seen.get("context") or {})
+                return None
+
+        guarded.okrbot_guarded = True  # type: ignore[attr-defined]
+        listener.ack_function = guarded
+        listener.arg_names = [*wanted, *extra]
 
 
 class _DropTokenFromEnvWarning(logging.Filter):
