@@ -41,7 +41,10 @@ class Runtime:
     def app(self) -> App:
         """The Bolt app (built on first use: it may call auth.test)."""
         if self._app is None:
-            self._app = create_app(self.settings, self.services, client=self.client_for(""),
+            token = self.settings.slack_bot_token.get_secret_value() if self.settings.slack_bot_token else None
+            # Direct replies (views.publish, views.open, ephemerals) wait out a 429 twice; the sender has its own.
+            client = make_client(token, self.settings.slack_api_url, retry_rate_limits=2)
+            self._app = create_app(self.settings, self.services, client=client,
                                    token_verification=self.sender_options.get("token_verification", True),
                                    oauth_engine=self.engine)
         return self._app

@@ -39,9 +39,18 @@ METADATA_EVENT = "okrbot_outbox"  # message metadata event type carrying the out
 UNREACHABLE = "could not reach Slack"
 
 
-def make_client(token: str | None, base_url: str, timeout: int = 10) -> WebClient:
-    """The real WebClient, pointed at `base_url` (Slack, or the loopback stand-in)."""
-    return WebClient(token=token, base_url=base_url, timeout=timeout)
+def make_client(token: str | None, base_url: str, timeout: int = 10, *, retry_rate_limits: int = 0) -> WebClient:
+    """The real WebClient, pointed at `base_url` (Slack, or the loopback stand-in).
+
+    `retry_rate_limits`: how many 429s to wait out in the calling thread (for direct replies such as
+    views.publish; the outbox sender handles 429 itself and must not sleep in a worker).
+    """
+    client = WebClient(token=token, base_url=base_url, timeout=timeout)
+    if retry_rate_limits:
+        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=retry_rate_limits))
+    return client
 
 
 class SlackDirectory:

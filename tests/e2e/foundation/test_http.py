@@ -115,3 +115,13 @@ def test_uninstall_stops_pending_deliveries(stack: Stack) -> None:
             break
         time.sleep(0.05)
     assert status == "failed" and "uninstalled" in error
+
+
+def test_a_429_on_a_direct_reply_is_waited_out(stack: Stack) -> None:
+    """views.publish answered 429 once: the Home tab is still published, after Retry-After."""
+    stack.slack.fail_next("views.publish", times=1, status=429, retry_after=1)
+    assert stack.send.send(home_event("EvHOME429")).status == 200
+    calls = stack.slack.wait_for("views.publish", lambda c: c.ok, timeout=10)
+    attempts = stack.slack.calls_to("views.publish")
+    assert len(calls) == 1 and [c.http_status for c in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 0.95
