@@ -18,12 +18,13 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.blocks import kudos as kudos_blocks
 from bot.services.context import ServiceContext
 from bot.services.errors import UserFacingError
+from bot.services.kudos_notices import KudosNotices
 from bot.services.kudos_parsing import MAX_TEXT, parse_kudos_command, too_long
 from bot.services.kudos_queries import KudosQueries, month_label, period_bounds
 from bot.services.kudos_views import (
@@ -36,10 +37,9 @@ from bot.services.kudos_views import (
     Leaderboard,
 )
 from bot.services.okr_status import quarter_of
-from bot.services.outbox import outbox_hook
 from bot.services.people import PersonView
 from storage.db import insert_ignore
-from storage.models import Kudos, KudosPost, Objective, OutboundMessage, Person
+from storage.models import Kudos, Objective, Person
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -57,6 +57,7 @@ class KudosService:
         self._ctx = ctx
         self._services = services
         self._queries = KudosQueries(ctx)
+        self._notices = KudosNotices(ctx, self._queries)
 
     # ---- /kudos ------------------------------------------------------------------------------------
     def command(self, *, team_id: str, user_id: str, channel_id: str, text: str,
@@ -162,15 +163,15 @@ class KudosService:
                                                       "created_at": now})
             if inserted:
                 kudos = session.scalars(select(Kudos).where(*_matches(natural))).one()
-                self._notify_receiver(session, kudos)
-                self._refresh_post(session, team_id, channel, ts, create=True)
+                self._notices.receiver_dm(session, kudos)
+                self._notices.refresh_post(session, team_id, channel, ts, create=True)
         return True
 
     def _take_back(self, natural: dict[str, Any]) -> bool:
         with self._ctx.sessions.begin() as session:
             deleted = session.execute(delete(Kudos).where(*_matches(natural))).rowcount or 0
             if deleted:
-                self._refresh_post(session, natural["team_id"], natural["channel_id"], natural["message_ts"],
+                self._notices.refresh_post(session, natural["team_id"], natural["channel_id"], natural["message_ts"],
                                    create=False)
         return bool(deleted)
 
@@ -246,8 +247,8 @@ class KudosService:
                                                 else None, "giver_local_day": day, "created_at": now} for r in new])
                 for kudos in session.scalars(select(Kudos).where(*_matches(prefix), Kudos.receiver_id.in_(new))
                                              .order_by(Kudos.id)):
-                    self._notify_receiver(session, kudos)
-                self._refresh_post(session, team_id, channel_id, message_ts, create=True)
+                    self._notices.receiver_dm(session, kudos)
+                self._notices.refresh_post(session, team_id, channel_id, message_ts, create=True)
             return KudosSent(receivers=tuple(receivers), new_receivers=tuple(new), message=message,
                              objective_title=objective.title if objective else None,
                              posted_in=self._ctx.settings.kudos_channel,
@@ -277,50 +278,12 @@ class KudosService:
         return self._queries.objective_by_tag(session, team_id, tags[0], quarter_of(day),
                                               (*receivers, giver.user_id))
 
-    def _notify_receiver(self, session: Session, kudos: Kudos) -> None:
-        """DM the receiver (once per natural key: taking back and giving again does not DM twice)."""
-        view = self._queries.view_of(session, kudos)
-        key = f"kudos-dm:{kudos.giver_id}:{kudos.receiver_id}:{kudos.channel_id}:{kudos.message_ts}:{kudos.reaction}"
-        self._ctx.outbox.add(session, team_id=kudos.team_id, key=key, channel=kudos.receiver_id,
-                             text=kudos_blocks.received_text(view), blocks=kudos_blocks.received_dm(view))
-
-    def _refresh_post(self, session: Session, team_id: str, channel: str, ts: str, *, create: bool) -> None:
-        """Post, or update in place, the one public post of this source in the kudos channel."""
-        where = (KudosPost.team_id == team_id, KudosPost.source_channel == channel, KudosPost.source_ts == ts)
-        if create and self._ctx.settings.kudos_channel:
-            insert_ignore(session, KudosPost, {"team_id": team_id, "source_channel": channel, "source_ts": ts,
-                                               "post_channel": self._ctx.settings.kudos_channel,
-                                               "created_at": self._ctx.clock()})
-        post = session.scalar(select(KudosPost).where(*where).with_for_update())
-        if post is None:
-            return
-        view = self._queries.post_view(session, team_id, channel, ts)
-        text, blocks = kudos_blocks.public_post_text(view), kudos_blocks.public_post(view)
-        base = f"kudos-post:{post.id}"
-        if self._ctx.outbox.add(session, team_id=team_id, key=base, channel=post.post_channel, text=text,
-                                blocks=blocks, on_sent=f"kudos.post:{post.id}"):
-            return
-        # Each change is its own update row (v2, v3…), delivered in order after the first post.
-        versions = session.scalar(select(func.count()).select_from(OutboundMessage).where(
-            OutboundMessage.team_id == team_id,
-            or_(OutboundMessage.dedupe_key == base, OutboundMessage.dedupe_key.like(base + ":v%")))) or 1
-        self._ctx.outbox.add(session, team_id=team_id, key=f"{base}:v{versions + 1}", channel=post.post_channel,
-                             text=text, blocks=blocks, update_of=base)
-
     def _zone_of(self, team_id: str, user_id: str) -> ZoneInfo:
         with self._ctx.sessions() as session:
             person = self._services.people.view(session, team_id, user_id)
         if person is None:
             person = self._services.people.ensure(team_id, user_id)
         return person.zone if person else ZoneInfo(self._ctx.settings.default_timezone)
-
-
-@outbox_hook("kudos.post")
-def remember_post(session: Session, row: OutboundMessage, answer: dict[str, Any], arg: str) -> None:
-    """Keep the ts of a kudos channel post (the outbox row keeps it too; this is for links and tools)."""
-    post = session.get(KudosPost, int(arg))
-    if post is not None and answer.get("ts"):
-        post.post_ts = str(answer["ts"])
 
 
 def _matches(values: dict[str, Any]) -> list[Any]:
