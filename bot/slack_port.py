@@ -427,6 +427,7 @@ class OutboxSender:
                         stored.status, stored.sent_at, stored.last_error, stored.attempts = "sent", now, None, attempts
                         stored.locked_until, stored.result = None, result
                         run_hook(session, stored, answer)
+                        stored.payload = DELIVERED_PAYLOAD
                 return None
             self._recent[(row.team_id, row.key)] = result
             return Outcome("sent", {"row_id": row.id, "attempts": attempts, "now": now, "result": result,
@@ -439,13 +440,18 @@ class OutboxSender:
                                  "next_at": now + timedelta(seconds=delay)})
 
 
+# A delivered row keeps Slack's answer (channel, ts), not its text: notifications may be private (feedback),
+# and once Slack has them the database has no reason to.
+DELIVERED_PAYLOAD: dict[str, Any] = {"delivered": True}
+
+
 def _finish_statements() -> dict[str, Any]:
     """The three outcomes of a delivery as UPDATEs built once (only rows still `sending` change)."""
     base = update(OutboundMessage).where(OutboundMessage.id == bindparam("row_id"), OutboundMessage.status == "sending")
     common = {"attempts": bindparam("attempts"), "locked_until": None}
     return {
         "sent": base.values(status="sent", sent_at=bindparam("now"), last_error=None, result=bindparam("result"),
-                            **common),
+                            payload=DELIVERED_PAYLOAD, **common),
         "failed": base.values(status="failed", last_error=bindparam("error"), **common),
         "retry": base.values(status="pending", last_error=bindparam("error"), next_attempt_at=bindparam("next_at"),
                              **common),

@@ -189,3 +189,19 @@ def test_two_senders_deliver_200_rows_exactly_once(db_url: str, slack: FakeSlack
     assert len(texts) == 200 and set(texts.values()) == {1}
     with make_sessions(make_engine(db_url))() as session:
         assert set(session.scalars(select(OutboundMessage.status))) == {"sent"}
+
+
+def test_a_delivered_rows_text_is_not_kept(db_url: str, slack: FakeSlack) -> None:
+    """Once Slack has a notification (it may be private feedback), the outbox keeps only where it went."""
+
+    @outbox_hook("test.noop")
+    def noop(session, row, answer, arg) -> None:  # noqa: ANN001
+        return None
+
+    queue(db_url, {"key": "secret", "channel": "URAVI", "text": "Your feedback: be bolder"},
+          {"key": "secret-hooked", "channel": "URAVI", "text": "Feedback again", "on_sent": "test.noop:1"})
+    sender_for(db_url, slack).drain(5)
+    for key in ("secret", "secret-hooked"):
+        row = stored(db_url, key)
+        assert row.status == "sent" and row.result["ts"]
+        assert "feedback" not in str(row.payload).lower()
