@@ -124,7 +124,7 @@ def people_of(managers: int) -> list[tuple[str, str, str]]:
 
 def seed(url: str, managers: int) -> dict[str, int]:
     """Write the data set with bulk inserts; returns row counts."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import func, insert, select, text
 
     from storage.db import make_engine
     from storage.models import (
@@ -203,8 +203,10 @@ def seed(url: str, managers: int) -> dict[str, int]:
              "message_ts": f"1790000100.{i:06d}", "reaction": "", "text": "How can I help here?",
              "created_at": datetime(2026, 12, 9, tzinfo=UTC)} for i, (r, m) in enumerate(reports) if i % 5 == 0])
         for model in (Person, Objective, KeyResult, CheckIn, OneOnOne, Task, Kudos, FeedbackRequest, OkrComment):
-            counts[model.__tablename__] = connection.execute(select(model.__table__).with_only_columns(
-                __import__("sqlalchemy").func.count())).scalar_one()
+            counts[model.__tablename__] = connection.execute(select(func.count()).select_from(model)).scalar_one()
+    # A live database has planner statistics (autovacuum); a bulk load scanned at once would not.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE"))
     engine.dispose()
     return counts
 
