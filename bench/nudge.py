@@ -8,7 +8,8 @@ What runs where (so each figure is the bot's own):
   Its CPU time (`time.process_time`), SQL statements (`before_cursor_execute`) and peak RSS
   (`getrusage`) are measured there;
 - kill and restart: the same nudges scanned again, a sender process SIGKILLed when half is delivered,
-  a new one started; the Slack transcript then says how often each outbox row was posted.
+  a new one started; the Slack transcript then says how often each outbox row was posted (every message
+  carries its outbox key in its metadata).
 
 Run: `python -m bench nudge` (`--quick`: 1,000 pairs) or `python -m bench.nudge --pairs 2000`.
 Writes bench/results/nudge.md. PostgreSQL too when TEST_DATABASE_URL is set.
@@ -17,8 +18,6 @@ Writes bench/results/nudge.md. PostgreSQL too when TEST_DATABASE_URL is set.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import multiprocessing
 import os
 import resource
@@ -69,8 +68,8 @@ def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latenc
             fake.clear_calls()
             connection.send("cleared")
         elif command == "posted":
-            posted = Counter(digest(c.args["channel"], c.args.get("blocks")) for c in fake.calls_to("chat.postMessage")
-                             if c.ok)
+            posted = Counter(((c.args.get("metadata") or {}).get("event_payload") or {}).get("key")
+                             for c in fake.calls_to("chat.postMessage") if c.ok)
             failed = sum(1 for c in fake.calls_to("chat.postMessage") if not c.ok)
             connection.send((dict(posted), failed))
     fake.stop()
@@ -88,7 +87,7 @@ class SlackProcess:
         self.base_url: str = self._connection.recv()
 
     def posted(self) -> tuple[Counter[str], int]:
-        """(message digest → successful chat.postMessage calls, failed calls)."""
+        """(outbox key → successful chat.postMessage calls carrying it, failed calls)."""
         self._connection.send("posted")
         posted, failed = self._connection.recv()
         return Counter(posted), failed
@@ -102,12 +101,6 @@ class SlackProcess:
         """Stop the child."""
         self._connection.send("stop")
         self._process.join(10)
-
-
-def digest(channel: str, blocks: Any) -> str:
-    """What identifies one delivered message: its channel and its blocks (each nudge's blocks are unique)."""
-    text = json.dumps(blocks, sort_keys=True, ensure_ascii=False)
-    return channel + ":" + hashlib.sha1(text.encode()).hexdigest()  # noqa: S324 - an identity, not security
 
 
 # --------------------------------------------------------------------------- the data set
@@ -225,8 +218,8 @@ def reset_nudges(url: str) -> None:
     engine.dispose()
 
 
-def outbox_digests(url: str) -> dict[str, str]:
-    """dedupe key → digest of what its row posts, and the status of every row."""
+def outbox_keys(url: str) -> list[str]:
+    """The dedupe key of every outbox row (each message carries its key in its Slack metadata)."""
     from sqlalchemy import select
 
     from storage.db import make_engine
@@ -234,10 +227,9 @@ def outbox_digests(url: str) -> dict[str, str]:
 
     engine = make_engine(url)
     with engine.connect() as connection:
-        rows = connection.execute(select(OutboundMessage.dedupe_key, OutboundMessage.channel_key,
-                                         OutboundMessage.payload, OutboundMessage.status)).all()
+        keys = list(connection.scalars(select(OutboundMessage.dedupe_key)))
     engine.dispose()
-    return {key: digest(channel, payload.get("blocks")) for key, channel, payload, _ in rows}
+    return keys
 
 
 def sent_count(url: str) -> int:
@@ -337,9 +329,9 @@ def kill_and_restart(url: str, slack: SlackProcess, total: int) -> dict[str, Any
     started = time.perf_counter()
     second.start()
     second.join(3600)
-    rows = outbox_digests(url)
+    rows = outbox_keys(url)
     posted, failed = slack.posted()
-    counts = [posted.get(d, 0) for d in rows.values()]
+    counts = [posted.get(key, 0) for key in rows]
     return {"rows": len(rows), "sent_at_kill": sent_at_kill, "restart_wall": time.perf_counter() - started,
             "once": sum(1 for c in counts if c == 1), "missing": sum(1 for c in counts if c == 0),
             "twice": sum(1 for c in counts if c > 1), "extra_posts": sum(c - 1 for c in counts if c > 1),
@@ -362,13 +354,14 @@ def measure(label: str, url: str, managers: int) -> tuple[dict[str, Any], dict[s
     slack = SlackProcess(people_of(managers), LATENCY)
     try:
         figures = run_bot(url, slack.base_url)
-        rows = outbox_digests(url)
+        rows = outbox_keys(url)
         posted, failed = slack.posted()
     finally:
         slack.stop()
     figures.update(pairs=pairs, rows=len(rows), seeded=seeded,
-                   once=sum(1 for d in rows.values() if posted.get(d, 0) == 1),
-                   not_once=sum(1 for d in rows.values() if posted.get(d, 0) != 1), failed_calls=failed)
+                   once=sum(1 for key in rows if posted.get(key, 0) == 1),
+                   not_once=sum(1 for key in rows if posted.get(key, 0) != 1) + sum(posted.values()) - len(rows),
+                   failed_calls=failed)
     print(f"  {label}: kill and restart…", flush=True)
     reset_nudges(url)
     slack = SlackProcess(people_of(managers), LATENCY)
