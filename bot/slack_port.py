@@ -234,17 +234,22 @@ class OutboxSender:
         return len(rows)
 
     def _record(self, outcomes: list[Outcome]) -> None:
-        """Write a batch's outcomes: one executemany per kind, in one transaction."""
-        if outcomes:
-            by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        """Write a batch's outcomes: one executemany per kind, in one transaction.
+
+        If that fails the rows stay `sending`; once their lease is over they are looked up in Slack, not re-sent.
+        """
+        try:
+            if outcomes:
+                by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+                for outcome in outcomes:
+                    by_kind[outcome.kind].append(outcome.params)
+                with self._engine.begin() as connection:
+                    for kind, params in by_kind.items():
+                        connection.execute(_FINISH[kind], params)
+        finally:
             for outcome in outcomes:
-                by_kind[outcome.kind].append(outcome.params)
-            with self._engine.begin() as connection:
-                for kind, params in by_kind.items():
-                    connection.execute(_FINISH[kind], params)
-        for outcome in outcomes:
-            if "key" in outcome.params:
-                self._recent.pop((outcome.params["team"], outcome.params["key"]), None)
+                if "key" in outcome.params:
+                    self._recent.pop((outcome.params["team"], outcome.params["key"]), None)
 
     def drain(self, timeout: float = 30.0) -> None:
         """Deliver until nothing is due (tests and the CLI); waits out short retry delays."""
