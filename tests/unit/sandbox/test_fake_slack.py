@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.sandbox.fake_slack import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS, REQUIRED_ARGS, FakeSlack
 
-REFERENCE = Path("/work/shared/slack-reference/methods")
+REFERENCE = Path(__file__).resolve().parents[2] / "fixtures" / "slack-reference" / "methods"
 
 
 def section(text: str, **extra: object) -> dict:
