@@ -16,9 +16,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime, build_runtime
-from bot.sandbox.fake_slack import FakeSlack
-from bot.settings import Settings
 from storage.models import (
     CheckIn,
     FeedbackRequest,
@@ -28,13 +25,12 @@ from storage.models import (
     Objective,
     OkrComment,
     OneOnOne,
-    OutboundMessage,
     Person,
     Task,
     Workspace,
 )
-from tests.support.clock import MovableClock
-from tests.support.stack import BOT_TOKEN, REPORTS_OF_MARIA, TEAM, populate
+from tests.support.service_env import ServiceEnv, start_env
+from tests.support.stack import TEAM
 
 INSTALLED = datetime(2026, 12, 1, tzinfo=UTC)
 BEFORE_NUDGE = datetime(2026, 12, 14, 12, tzinfo=UTC)  # Monday; the December nudge is Tuesday the 15th
@@ -45,29 +41,15 @@ def utc(*args: int) -> datetime:
 
 
 @dataclass
-class Env:
-    """Services on a real database, the clock, and the fake Slack."""
+class Env(ServiceEnv):
+    """The shared service environment, with nudge arranging helpers."""
 
-    runtime: Runtime
-    slack: FakeSlack
-    clock: MovableClock
-    team: str = TEAM
     _ts: Any = field(default_factory=lambda: itertools.count(1))
-
-    @property
-    def services(self) -> Any:
-        """Every service."""
-        return self.runtime.services
 
     @property
     def nudges(self) -> Any:
         """The nudge service."""
-        return self.runtime.services.nudges
-
-    @property
-    def sessions(self) -> Any:
-        """Session factory."""
-        return self.runtime.sessions
+        return self.services.nudges
 
     def scan(self, at: datetime | None = None, **kwargs: Any) -> Any:
         """Move the clock to `at` (if given) and run one scan."""
@@ -75,27 +57,10 @@ class Env:
             self.clock.travel_to(at)
         return self.nudges.scan(**kwargs)
 
-    def queued(self) -> list[str]:
-        """Dedupe keys of every queued notification, in order."""
-        with self.sessions() as session:
-            return list(session.scalars(select(OutboundMessage.dedupe_key).order_by(OutboundMessage.id)))
-
-    def outbox(self) -> list[OutboundMessage]:
-        """Every outbox row."""
-        with self.sessions() as session:
-            return list(session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
-
     def nudge_rows(self) -> list[Nudge]:
         """Every Nudge row, by pair."""
         with self.sessions() as session:
             return list(session.scalars(select(Nudge).order_by(Nudge.manager_id, Nudge.report_id, Nudge.period)))
-
-    def add(self, *rows: Any) -> list[Any]:
-        """Store rows (detached afterwards, ids filled)."""
-        with self.sessions.begin() as session:
-            session.add_all(rows)
-            session.flush()
-        return list(rows)
 
     def objective(self, owner: str, title: str, *krs: tuple, quarter: str = "2026-Q4",
                   channel: str = "COKRS") -> Objective:
@@ -163,18 +128,9 @@ class Env:
 
 def make_env(db_url: str, **env: str) -> Env:
     """A runtime on `db_url` with the loopback Slack; Maria's three reports set up; clock on 14 Dec 2026."""
-    fake = FakeSlack(team_id=TEAM, bot_token=BOT_TOKEN).start()
-    populate(fake)
-    settings = Settings(_env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake.base_url,  # type: ignore[call-arg]
-                        DATABASE_URL=db_url, **env)
-    clock = MovableClock()
-    clock.travel_to(BEFORE_NUDGE)
-    runtime = build_runtime(settings, clock=clock, migrate="check", per_channel_interval=0.0, backoff=0.05,
-                            max_backoff=0.2, idle_poll=0.05)
-    running = Env(runtime, fake, clock)
+    running = start_env(Env, db_url, at=BEFORE_NUDGE, managed=False, **env)
     running.add(Workspace(team_id=TEAM, name="Acme", installed_at=INSTALLED))
-    for report in REPORTS_OF_MARIA:
-        runtime.services.people.set_manager(TEAM, report, "UMARIA")
+    running.set_managers()
     return running
 
 
@@ -185,5 +141,4 @@ def env(db_url: str) -> Iterator[Env]:
     try:
         yield running
     finally:
-        running.runtime.close()
-        running.slack.stop()
+        running.close()

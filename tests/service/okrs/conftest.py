@@ -9,69 +9,33 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from bot.blocks.okrs import checkin_field, new_field
-from bot.runtime import Runtime, build_runtime
-from bot.sandbox.fake_slack import FakeSlack
 from bot.services.imports import ImportService
-from bot.settings import Settings
-from storage.models import CheckIn, KeyResult, Objective, OutboundMessage
-from tests.support.clock import MovableClock
-from tests.support.stack import BOT_TOKEN, TEAM, populate
+from storage.models import CheckIn, KeyResult, Objective
+from tests.support.service_env import ServiceEnv, running_env
 
 MID_NOVEMBER = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # half-way through 2026-Q4
 
 
 @dataclass
-class Env:
-    """Services on a real database, the clock, and the fake Slack their directory and sender talk to."""
-
-    runtime: Runtime
-    slack: FakeSlack
-    clock: MovableClock
-    team: str = TEAM
-
-    @property
-    def services(self) -> Any:
-        """Every service."""
-        return self.runtime.services
+class Env(ServiceEnv):
+    """The shared service environment, with OKR arranging helpers."""
 
     @property
     def okrs(self) -> Any:
         """The OKR service."""
-        return self.runtime.services.okrs
+        return self.services.okrs
 
     @property
     def home(self) -> Any:
         """The Home service."""
-        return self.runtime.services.home
+        return self.services.home
 
     @property
     def imports(self) -> ImportService:
         """The import service the CLI uses."""
-        return ImportService(self.runtime.services.ctx, self.runtime.services)
-
-    @property
-    def sessions(self) -> Any:
-        """Session factory, for arranging and asserting on rows."""
-        return self.runtime.sessions
-
-    def deliver(self) -> None:
-        """Send everything the outbox holds to the fake Slack."""
-        self.runtime.sender().drain(10)
-
-    def outbox_keys(self) -> list[str]:
-        """Dedupe keys of every queued notification, in order."""
-        with self.sessions() as session:
-            return list(session.scalars(select(OutboundMessage.dedupe_key).order_by(OutboundMessage.id)))
-
-    def rows(self, model: Any) -> list[Any]:
-        """Every row of a model, in id order (detached)."""
-        with self.sessions() as session:
-            order = getattr(model, "id", None)
-            stmt = select(model).order_by(order) if order is not None else select(model)
-            return list(session.scalars(stmt))
+        return ImportService(self.services.ctx, self.services)
 
     def create(self, owner: str = "URAVI", title: str = "Delight our first customers",
                krs: tuple[tuple[str, float, float], ...] = (("Weekly active teams", 0, 40),),
@@ -108,36 +72,15 @@ class Env:
         return self.rows(KeyResult)
 
 
-def make_env(db_url: str, **env: str) -> tuple[Runtime, FakeSlack, MovableClock]:
-    """A runtime on `db_url` with the loopback Slack, the clock in mid-November 2026."""
-    fake = FakeSlack(team_id=TEAM, bot_token=BOT_TOKEN).start()
-    populate(fake)
-    settings = Settings(_env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake.base_url,  # type: ignore[call-arg]
-                        DATABASE_URL=db_url, **env)
-    clock = MovableClock()
-    clock.travel_to(MID_NOVEMBER)
-    runtime = build_runtime(settings, clock=clock, migrate="check", per_channel_interval=0.0, backoff=0.05,
-                            max_backoff=0.2, idle_poll=0.05)
-    return runtime, fake, clock
-
-
 @pytest.fixture
 def env(db_url: str) -> Iterator[Env]:
     """okrbot's services with OKR messages in the owners' DMs; the clock reads 16 November 2026, 09:00 UTC."""
-    runtime, fake, clock = make_env(db_url)
-    try:
-        yield Env(runtime, fake, clock)
-    finally:
-        runtime.close()
-        fake.stop()
+    with running_env(Env, db_url, at=MID_NOVEMBER, managed=False) as running:
+        yield running
 
 
 @pytest.fixture
 def channel_env(db_url: str) -> Iterator[Env]:
     """The same with OKRBOT_OKR_CHANNEL=COKRS."""
-    runtime, fake, clock = make_env(db_url, OKRBOT_OKR_CHANNEL="COKRS")
-    try:
-        yield Env(runtime, fake, clock)
-    finally:
-        runtime.close()
-        fake.stop()
+    with running_env(Env, db_url, at=MID_NOVEMBER, managed=False, OKRBOT_OKR_CHANNEL="COKRS") as running:
+        yield running

@@ -47,7 +47,7 @@ def test_checkin_queues_the_update_and_the_thread_reply(env: Env) -> None:
     view = env.create()
     env.deliver()
     env.check_in(view, kr0={"value": "30"}, batch="VIEW1")
-    assert env.outbox_keys() == [f"okr:{view.id}:message", f"okr:{view.id}:checkin:VIEW1",
+    assert env.queued() == [f"okr:{view.id}:message", f"okr:{view.id}:checkin:VIEW1",
                                  f"okr:{view.id}:update:VIEW1"]
 
 
@@ -72,7 +72,7 @@ def test_first_checkin_of_an_objective_without_message_posts_it(env: Env) -> Non
     with env.sessions.begin() as session:
         session.execute(delete(OutboundMessage))
     env.check_in(view, kr0={"value": "5"}, batch="V9")
-    assert env.outbox_keys() == [f"okr:{view.id}:message", f"okr:{view.id}:checkin:V9"]
+    assert env.queued() == [f"okr:{view.id}:message", f"okr:{view.id}:checkin:V9"]
 
 
 def test_same_submission_twice_stores_and_posts_nothing_more(env: Env) -> None:
@@ -83,7 +83,7 @@ def test_same_submission_twice_stores_and_posts_nothing_more(env: Env) -> None:
     assert again.duplicate and again.changes == ()
     assert [c.value for c in env.check_ins()] == [30]
     assert env.key_results()[0].current_value == 30
-    assert len(env.outbox_keys()) == 3
+    assert len(env.queued()) == 3
 
 
 def test_nothing_changed_is_refused_under_the_first_value(env: Env) -> None:

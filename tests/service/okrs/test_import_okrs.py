@@ -51,23 +51,23 @@ def test_each_new_objective_gets_its_message(env: Env) -> None:
     """Imported objectives are posted like new ones; --no-messages posts nothing."""
     env.imports.okrs(team_id=env.team, text=GOOD)
     ids = sorted(o.id for o in env.objectives())
-    assert sorted(env.outbox_keys()) == sorted(f"okr:{i}:message" for i in ids)
+    assert sorted(env.queued()) == sorted(f"okr:{i}:message" for i in ids)
 
 
 def test_no_messages_posts_nothing(env: Env) -> None:
     """post_messages=False (the CLI's --no-messages) queues no Slack message."""
     env.imports.okrs(team_id=env.team, text=GOOD, post_messages=False)
-    assert env.outbox_keys() == [] and len(env.objectives()) == 2
+    assert env.queued() == [] and len(env.objectives()) == 2
 
 
 def test_reimporting_the_same_file_changes_nothing(env: Env) -> None:
     """Second run: everything unchanged, no new rows, no new Slack message."""
     env.imports.okrs(team_id=env.team, text=GOOD)
-    before = (krs(env), [(o.id, o.updated_at) for o in env.objectives()], env.outbox_keys())
+    before = (krs(env), [(o.id, o.updated_at) for o in env.objectives()], env.queued())
     report = env.imports.okrs(team_id=env.team, text=GOOD)
     assert report.counts == {"objectives created": 0, "objectives updated": 0, "objectives unchanged": 2,
                              "key results created": 0, "key results updated": 0, "key results unchanged": 3}
-    assert (krs(env), [(o.id, o.updated_at) for o in env.objectives()], env.outbox_keys()) == before
+    assert (krs(env), [(o.id, o.updated_at) for o in env.objectives()], env.queued()) == before
 
 
 def test_changed_values_update_the_key_result_and_its_message(env: Env) -> None:
@@ -78,9 +78,9 @@ def test_changed_values_update_the_key_result_and_its_message(env: Env) -> None:
     assert report.counts["key results updated"] == 1 and report.counts["objectives updated"] == 1
     assert krs(env)[0][4] == 20
     ravi = next(o for o in env.objectives() if o.owner_id == "URAVI")
-    [update] = [k for k in env.outbox_keys() if k.startswith(f"okr:{ravi.id}:update:")]
+    [update] = [k for k in env.queued() if k.startswith(f"okr:{ravi.id}:update:")]
     assert env.imports.okrs(team_id=env.team, text=changed).counts["key results unchanged"] == 3
-    assert [k for k in env.outbox_keys() if k.startswith(f"okr:{ravi.id}:update:")] == [update]
+    assert [k for k in env.queued() if k.startswith(f"okr:{ravi.id}:update:")] == [update]
 
 
 def test_a_new_key_result_joins_its_stored_objective(env: Env) -> None:

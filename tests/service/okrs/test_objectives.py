@@ -23,7 +23,7 @@ def test_new_objective_is_stored_with_its_key_results(env: Env) -> None:
 def test_new_objective_queues_its_message_in_the_owners_dm(env: Env) -> None:
     """Without OKRBOT_OKR_CHANNEL the message goes to the owner's DM, and its channel and ts are remembered."""
     view = env.create()
-    assert env.outbox_keys() == [f"okr:{view.id}:message"]
+    assert env.queued() == [f"okr:{view.id}:message"]
     env.deliver()
     [objective] = env.objectives()
     assert objective.channel_id == env.slack.dm_channel("URAVI")
@@ -58,7 +58,7 @@ def test_bad_new_objective_names_the_field(env: Env, values: dict, field: str, m
     with pytest.raises(UserFacingError, match=message) as refused:
         env.okrs.create(team_id=env.team, owner_id="URAVI", values=base | values)
     assert refused.value.field == field
-    assert env.objectives() == [] and env.outbox_keys() == []
+    assert env.objectives() == [] and env.queued() == []
 
 
 def test_two_key_results_with_one_title_are_refused(env: Env) -> None:
