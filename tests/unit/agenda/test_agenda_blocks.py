@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from bot.services.agenda import (
     SkippedReport,
     TaskLine,
 )
+from tests.support.golden import check_golden as shared_check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 CHECKED = datetime(2026, 12, 10, 9, tzinfo=UTC)
@@ -82,13 +83,7 @@ CASES: dict[str, Agenda] = {
 }
 
 
-def check_golden(name: str, data: object) -> None:
-    path = GOLDEN / f"{name}.json"
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1 and review it"
-    assert json.loads(text) == json.loads(path.read_text(encoding="utf-8")), f"{path.name} changed"
+check_golden = partial(shared_check_golden, GOLDEN, sort_keys=True)
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from bot.services.feedback_views import (
     FeedbackUsage,
     FeedbackView,
 )
+from tests.support.golden import check_golden as shared_check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
@@ -76,13 +77,7 @@ HOME = FeedbackHomeView(viewer_id="UMARIA", to_answer=(request(1), request(2), r
                         waiting_on=(request(4),))
 
 
-def check_golden(name: str, data: object) -> None:
-    path = GOLDEN / f"{name}.json"
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1 and review it"
-    assert json.loads(text) == json.loads(path.read_text(encoding="utf-8")), f"{path.name} changed"
+check_golden = partial(shared_check_golden, GOLDEN, sort_keys=True)
 
 
 @pytest.mark.parametrize("name", MESSAGES)

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from bot.services.home import HomeState, HomeView
 from bot.services.leader import LeaderView, Obstacle, OpenRequest, OverdueOneOnOne, PersonStatus, StaleFeedback
 from bot.services.okr_views import KeyResultView, ObjectiveView
 from bot.services.people import PersonView
+from tests.support.golden import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 11, 16, 9, tzinfo=UTC)
@@ -69,14 +70,7 @@ def home(**changes: Any) -> HomeView:
     return replace(base, **changes)
 
 
-def golden(name: str, view: dict[str, Any]) -> None:
-    path = GOLDEN / f"{name}.json"
-    text = json.dumps(view, indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1"
-    assert json.loads(path.read_text()) == view
+golden = partial(check_golden, GOLDEN)
 
 
 CASES = {

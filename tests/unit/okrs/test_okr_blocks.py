@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from bot.services.okr_views import (
     ObjectiveView,
     OkrListView,
 )
+from tests.support.golden import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 CHECKED = datetime(2026, 11, 12, 15, 30, tzinfo=UTC)
@@ -53,15 +54,7 @@ def objective(**changes: Any) -> ObjectiveView:
     return replace(base, **changes)
 
 
-def golden(name: str, payload: Any) -> None:
-    """Compare with (or, with UPDATE_GOLDEN=1, write) tests/unit/okrs/golden/<name>.json."""
-    path = GOLDEN / f"{name}.json"
-    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1"
-    assert json.loads(path.read_text()) == payload
+golden = partial(check_golden, GOLDEN)
 
 
 def mrkdwn_texts(node: Any) -> list[str]:

@@ -6,11 +6,10 @@ Regenerate the golden files with `UPDATE_GOLDEN=1 pytest tests/unit/one_on_ones`
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,6 +27,7 @@ from bot.services.one_on_ones_views import (
     ScheduleForm,
     TaskView,
 )
+from tests.support.golden import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 AT = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
@@ -49,12 +49,7 @@ ACCEPTED = replace(REQUEST, state="accepted", agreed_at=AT, answered_at=datetime
                    tasks=TASKS, notes=(NoteView(1, 5, "UMARIA", "Budget approved for two roles", False, AT),))
 
 
-def golden(name: str, payload: Any) -> None:
-    path = GOLDEN / f"{name}.json"
-    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
-        path.write_text(text)
-    assert json.loads(path.read_text()) == payload, f"{path} differs; UPDATE_GOLDEN=1 to accept the change"
+golden = partial(check_golden, GOLDEN)
 
 
 def ids(message: list[dict]) -> set[str]:
