@@ -6,11 +6,8 @@ import csv
 import io
 import json
 
-from click.testing import CliRunner
-
-from bot.cli import cli
-from bot.commands import register_all
-from tests.e2e.kudos.slack import listeners_done
+from tests.support.cli import cli_variables, invoke
+from tests.support.reading import listeners_done
 from tests.support.stack import Stack
 
 TEXT = "Great demo; slow down on slide 3."
@@ -18,9 +15,7 @@ TEXT = "Great demo; slow down on slide 3."
 
 def okrbot(stack: Stack, *args: str) -> tuple[int, str, str]:
     """Run `okrbot args…` in-process on the stack's database; (exit code, stdout, stderr)."""
-    register_all(cli)
-    env = {"DATABASE_URL": stack.runtime.settings.database_url, "LOG_LEVEL": "WARNING"}
-    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    result = invoke(cli_variables(stack.runtime), *args)
     return result.exit_code, result.stdout, result.stderr
 
 

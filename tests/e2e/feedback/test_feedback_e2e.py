@@ -7,7 +7,7 @@ import json
 from bot.sandbox.payloads import app_home_opened_event
 from bot.services.okr_status import quarter_of
 from storage.models import Objective
-from tests.e2e.kudos.slack import dms, listeners_done
+from tests.support.reading import dms, listeners_done
 from tests.support.stack import Stack
 
 TEXT = "Great demo; slow down on slide 3."

@@ -13,7 +13,7 @@ from bot.blocks.okrs import new_field
 from bot.sandbox.payloads import app_home_opened_event
 from bot.services.home import HomeState
 from storage.models import FeedbackRequest, Kudos, OneOnOne, Person
-from tests.e2e.okrs.flow import eventually, listeners_done, rows, text_of
+from tests.support.reading import eventually, listeners_done, rows, text_of
 from tests.support.stack import TEAM, Stack
 
 MID_NOVEMBER = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)

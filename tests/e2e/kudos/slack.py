@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
-from sqlalchemy import select
-
 from bot.sandbox.payloads import reaction_event
 from storage.models import Kudos
+from tests.support.reading import rows
 from tests.support.stack import Stack
-
-
-def listeners_done(stack: Stack, timeout: float = 10.0) -> None:
-    """Wait until every Bolt listener started so far has finished (Bolt acks before its listener runs).
-
-    One barrier task per worker of Bolt's listener pool: when they all run at once, no other listener is
-    running, and every listener queued before them has finished.
-    """
-    executor = stack.runtime.app._listener_runner.listener_executor  # noqa: SLF001 - Bolt offers no public way
-    assert isinstance(executor, ThreadPoolExecutor)
-    workers = executor._max_workers  # noqa: SLF001
-    barrier = threading.Barrier(workers + 1, timeout=timeout)
-    for _ in range(workers):
-        executor.submit(barrier.wait)
-    barrier.wait()
 
 
 def kudos_command(stack: Stack, user: str, text: str, *, channel: str = "CGENERAL") -> str:
@@ -51,10 +32,6 @@ def react(stack: Stack, user: str, message: dict, reaction: str = "clap", *, rem
 
 def kudos_rows(stack: Stack) -> list[Kudos]:
     """Every stored kudos."""
-    with stack.sessions() as session:
-        return list(session.scalars(select(Kudos).order_by(Kudos.id)))
+    return rows(stack, Kudos)
 
 
-def dms(stack: Stack, user: str) -> list[dict]:
-    """What okrbot wrote in its DM with `user`."""
-    return stack.slack.messages(stack.slack.dm_channel(user))

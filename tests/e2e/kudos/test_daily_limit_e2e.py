@@ -12,7 +12,8 @@ import pytest
 from freezegun import freeze_time
 from freezegun.config import DEFAULT_IGNORE_LIST
 
-from tests.e2e.kudos.slack import dms, kudos_command, kudos_rows, listeners_done, react
+from tests.e2e.kudos.slack import kudos_command, kudos_rows, react
+from tests.support.reading import dms, listeners_done
 from tests.support.stack import Stack, start_stack
 
 KUDOS = {"OKRBOT_KUDOS_CHANNEL": "CKUDOS", "OKRBOT_KUDOS_DAILY_LIMIT": "5"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.kudos.slack import dms, kudos_command, kudos_rows, listeners_done, react
+from tests.e2e.kudos.slack import kudos_command, kudos_rows, react
+from tests.support.reading import dms, listeners_done
 from tests.support.stack import Stack
 
 

@@ -4,41 +4,29 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from bot.cli import cli
-from bot.commands import register_all
-from tests.service.nudges.conftest import Env, make_env
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.service.nudges.conftest import Env, nudge_env
+from tests.support.cli import OKRBOT, ROOT, cli_variables, invoke
 
 
 @pytest.fixture
 def env(db_url: str) -> Iterator[Env]:
     """Maria and her three reports in the database, the loopback Slack running."""
-    running = make_env(db_url)
-    try:
+    with nudge_env(db_url) as running:
         yield running
-    finally:
-        running.runtime.close()
-        running.slack.stop()
 
 
 def variables(env: Env) -> dict[str, str]:
     """The environment `okrbot` reads: the same database and the loopback Slack."""
-    return {"DATABASE_URL": env.runtime.settings.database_url, "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_API_URL": env.slack.base_url, "LOG_LEVEL": "WARNING"}
+    return cli_variables(env.runtime, env.slack)
 
 
 def okrbot(env: Env, *args: str) -> tuple[int, str]:
-    """Run `okrbot args…` in-process; (exit code, output)."""
-    register_all(cli)
-    result = CliRunner().invoke(cli, list(args), env=variables(env), catch_exceptions=False)
+    """Run `okrbot args…` in-process; (exit code, everything it printed)."""
+    result = invoke(variables(env), *args)
     return result.exit_code, result.output
 
 
@@ -73,7 +61,7 @@ def test_a_malformed_time_is_a_usage_error(env: Env) -> None:
 
 def test_two_processes_nudging_at_once_nudge_each_pair_once(env: Env) -> None:
     """Two `okrbot nudge` processes started together on the same database: one Nudge per pair, one DM each."""
-    command = [sys.executable, "-c", "from bot.cli import main; main()", "nudge", "--at", "2026-12-15T18:00",
+    command = [*OKRBOT, "nudge", "--at", "2026-12-15T18:00",
                "--no-deliver"]
     environment = {**os.environ, **variables(env)}
     processes = [subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.ids import SharedAction
 from bot.scheduler import build_scheduler
 from storage.models import CheckIn, KeyResult, Nudge, Objective, OutboundMessage, Person
+from tests.support.reading import dms
 from tests.support.stack import REPORTS_OF_MARIA, Stack, start_stack
 
 MONDAY = datetime(2026, 12, 14, 12, tzinfo=UTC)
@@ -54,23 +55,18 @@ def nudge_now(stack: Stack, at: datetime = TUESDAY_10_BERLIN) -> object:
     return report
 
 
-def dm(stack: Stack, user: str) -> list[dict]:
-    """What okrbot wrote in its DM with `user`."""
-    return stack.slack.messages(stack.slack.dm_channel(user))
-
-
 def test_manager_and_reports_get_their_dms_at_their_own_ten_oclock(team: Stack) -> None:
     """At 10:00 Berlin Maria gets her agendas and Ravi his prepare DM; Lena and Tom nothing yet."""
     nudge_now(team)
-    [agendas] = dm(team, "UMARIA")
+    [agendas] = dms(team, "UMARIA")
     text = json.dumps(agendas["blocks"], ensure_ascii=False)
     assert "1-on-1 agendas · December 2026" in text
     assert "Meetup attendees" in text and "No venue yet" in text and "Ask the office team" in text
-    [prepare] = dm(team, "URAVI")
+    [prepare] = dms(team, "URAVI")
     buttons = {e["action_id"]: e.get("value") for b in prepare["blocks"] if b["type"] == "actions"
                for e in b["elements"]}
     assert buttons == {SharedAction.CHECK_IN.value: None, SharedAction.REQUEST_ONE_ON_ONE.value: "UMARIA"}
-    assert dm(team, "ULENA") == [] and dm(team, "UTOM") == []
+    assert dms(team, "ULENA") == [] and dms(team, "UTOM") == []
 
 
 def test_each_recipient_is_nudged_once_across_scans(team: Stack) -> None:
@@ -104,9 +100,9 @@ def test_skipped_reports_are_named_in_the_managers_dm(team: Stack) -> None:
         session.get(Person, (team.team_id, "ULENA")).away_until = date(2026, 12, 31)
     nudge_now(team)
     nudge_now(team, datetime(2026, 12, 15, 16, tzinfo=UTC))
-    [agendas] = dm(team, "UMARIA")
+    [agendas] = dms(team, "UMARIA")
     assert "<@ULENA>: away until Dec 31" in json.dumps(agendas["blocks"], ensure_ascii=False)
-    assert dm(team, "ULENA") == []
+    assert dms(team, "ULENA") == []
 
 
 def click(stack: Stack, user: str, message: dict, action_id: str, value: str) -> None:
@@ -126,7 +122,7 @@ def ravis_buttons(message: dict) -> dict[str, str]:
 def test_open_agenda_shows_the_full_agenda_in_a_modal(team: Stack) -> None:
     """Maria clicks Open agenda on Ravi's section: a modal with his whole agenda opens."""
     nudge_now(team)
-    [message] = dm(team, "UMARIA")
+    [message] = dms(team, "UMARIA")
     click(team, "UMARIA", message, "nudge.agenda.open", ravis_buttons(message)["nudge.agenda.open"])
     team.slack.wait_for("views.open")
     [view] = team.slack.open_views("UMARIA")
@@ -138,7 +134,7 @@ def test_open_agenda_shows_the_full_agenda_in_a_modal(team: Stack) -> None:
 def test_snooze_marks_the_message_and_the_agenda_returns_a_week_later(team: Stack) -> None:
     """Snooze a week: the buttons become 'Snoozed until …'; next Tuesday at 10:00 Berlin the agenda is back."""
     nudge_now(team)
-    [message] = dm(team, "UMARIA")
+    [message] = dms(team, "UMARIA")
     click(team, "UMARIA", message, "nudge.snooze", ravis_buttons(message)["nudge.snooze"])
     team.slack.wait_for("chat.update")
     updated = team.slack.message(message["channel"], message["ts"])
@@ -146,7 +142,7 @@ def test_snooze_marks_the_message_and_the_agenda_returns_a_week_later(team: Stac
     assert not any(e.get("value") == "URAVI" for b in updated["blocks"] if b["type"] == "actions"
                    for e in b["elements"])
     nudge_now(team, TUESDAY_10_BERLIN + timedelta(days=7))
-    reminder = dm(team, "UMARIA")[-1]
+    reminder = dms(team, "UMARIA")[-1]
     assert reminder["ts"] != message["ts"] and reminder["text"].startswith("Reminder")
     assert "Meetup attendees" in json.dumps(reminder["blocks"], ensure_ascii=False)
 
@@ -154,21 +150,21 @@ def test_snooze_marks_the_message_and_the_agenda_returns_a_week_later(team: Stac
 def test_a_double_clicked_snooze_snoozes_once(team: Stack) -> None:
     """Two clicks on Snooze a week: one snooze, one reminder a week later."""
     nudge_now(team)
-    [message] = dm(team, "UMARIA")
+    [message] = dms(team, "UMARIA")
     value = ravis_buttons(message)["nudge.snooze"]
     click(team, "UMARIA", message, "nudge.snooze", value)
     click(team, "UMARIA", message, "nudge.snooze", value)
     team.slack.wait_for("chat.update", count=2)
     nudge_now(team, TUESDAY_10_BERLIN + timedelta(days=7))
     nudge_now(team, TUESDAY_10_BERLIN + timedelta(days=7, minutes=5))
-    reminders = [m for m in dm(team, "UMARIA") if m["text"].startswith("Reminder")]
+    reminders = [m for m in dms(team, "UMARIA") if m["text"].startswith("Reminder")]
     assert len(reminders) == 1
 
 
 def test_someone_else_clicking_open_agenda_is_told_why_not(team: Stack) -> None:
     """Ravi, shown Maria's message, clicks Open agenda: he is told privately, and no modal opens."""
     nudge_now(team)
-    [message] = dm(team, "UMARIA")
+    [message] = dms(team, "UMARIA")
     click(team, "URAVI", message, "nudge.agenda.open", ravis_buttons(message)["nudge.agenda.open"])
     [told] = team.slack.wait_for("chat.postMessage", lambda c: c.args.get("channel") == "URAVI"
                                  and "does not report to you" in c.args.get("text", ""))
@@ -178,7 +174,7 @@ def test_someone_else_clicking_open_agenda_is_told_why_not(team: Stack) -> None:
 def test_a_malformed_button_value_is_a_clear_message(team: Stack) -> None:
     """A forged Snooze value ('DROP TABLE') answers 'no longer available', no stack trace, nothing changes."""
     nudge_now(team)
-    [message] = dm(team, "UMARIA")
+    [message] = dms(team, "UMARIA")
     click(team, "UMARIA", message, "nudge.snooze", "DROP TABLE")
     team.slack.wait_for("chat.postMessage", lambda c: "no longer available" in c.args.get("text", ""))
     with team.sessions() as session:
@@ -193,4 +189,4 @@ def test_the_scheduler_runs_the_nudge_scan_every_five_minutes(team: Stack) -> No
     assert job.trigger.interval == timedelta(minutes=5)
     job.func()
     team.deliver(30)
-    assert len(dm(team, "UMARIA")) == 1 and len(dm(team, "URAVI")) == 1
+    assert len(dms(team, "UMARIA")) == 1 and len(dms(team, "URAVI")) == 1

@@ -2,96 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
-
-from sqlalchemy import select
+from typing import Any
 
 from bot.blocks.okrs import checkin_field, new_field
 from bot.ids import SharedAction
 from bot.sandbox.payloads import Response, message_event, reaction_event
 from storage.models import CheckIn, KeyResult, Objective, OkrComment
+from tests.support.reading import eventually, rows, text_of
 from tests.support.stack import TEAM, Stack
-
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T], timeout: float = 5.0) -> T:
-    """The first truthy answer of `probe` (Bolt acks before its listener finishes), or AssertionError."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = probe()
-        if answer or time.monotonic() > deadline:
-            assert answer, f"{probe} stayed falsy for {timeout}s"
-            return answer
-        time.sleep(0.02)
-
-
-def listeners_done(stack: Stack, timeout: float = 10.0) -> None:
-    """Wait until every Bolt listener started so far has finished (to assert that something did NOT happen).
-
-    One barrier task per worker of Bolt's listener pool: when they all run at once, no other listener is
-    running, and every listener queued before them has finished.
-    """
-    executor = stack.runtime.app._listener_runner.listener_executor  # noqa: SLF001 - Bolt offers no public way
-    assert isinstance(executor, ThreadPoolExecutor)
-    workers = executor._max_workers  # noqa: SLF001
-    barrier = threading.Barrier(workers + 1, timeout=timeout)
-    for _ in range(workers):
-        executor.submit(barrier.wait)
-    barrier.wait()
-
-
-def text_of(message: dict[str, Any] | None) -> str:
-    """A message's or view's text and the text of all its blocks, as one string (what a reader sees)."""
-    if not message:
-        return ""
-    parts = [str(message.get("text") or "")]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    parts.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(message.get("blocks") or [])
-    return "\n".join(parts)
-
-
-def action_ids(message: dict[str, Any]) -> set[str]:
-    """Action ids of the buttons and inputs in a message or view."""
-    found = set()
-    for block in message.get("blocks") or []:
-        for element in [*(block.get("elements") or []), block.get("accessory") or {}]:
-            if isinstance(element, dict) and element.get("action_id"):
-                found.add(element["action_id"])
-    return found
-
-
-def dm(stack: Stack, user: str) -> str:
-    """The channel id of okrbot's DM with `user`."""
-    return stack.slack.dm_channel(user)
-
-
-def modal(stack: Stack, user: str, callback_id: str) -> dict[str, Any]:
-    """The modal `callback_id` open on `user`'s screen (waits for it)."""
-    return eventually(lambda: next((v for v in reversed(stack.slack.open_views(user))
-                                    if v["callback_id"] == callback_id), None))
-
-
-def submit(stack: Stack, user: str, view: dict[str, Any], values: dict[str, Any]) -> Response:
-    """`user` submits `view` with these values (by block id); the fake's modal stack follows the answer."""
-    response = stack.send.submit(TEAM, user, view, values)
-    stack.slack.apply_view_ack(user, response.json())
-    return response
 
 
 def okr(stack: Stack, user: str, text: str = "", channel: str = "CGENERAL") -> Response:
@@ -163,12 +81,6 @@ def reaction(stack: Stack, user: str, channel: str, ts: str, name: str, *, remov
         stack.slack.add_reaction(user, channel, ts, name)
     event = reaction_event(user, name, channel=channel, ts=ts, item_user="UBOT", removed=removed)
     assert stack.send.event(TEAM, event).status == 200
-
-
-def rows(stack: Stack, model: Any) -> list[Any]:
-    """Every stored row of `model`, in primary key order."""
-    with stack.sessions() as session:
-        return list(session.scalars(select(model).order_by(*model.__mapper__.primary_key)))
 
 
 def objectives(stack: Stack) -> list[Objective]:

@@ -5,20 +5,16 @@ from __future__ import annotations
 import os
 import pty
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from bot.cli import cli
-from bot.commands import register_all
 from storage.models import Objective, Person
-from tests.service.okrs.conftest import Env, make_env
+from tests.service.okrs.conftest import Env, okr_env
+from tests.support.cli import OKRBOT, ROOT, cli_variables, invoke
 
-ROOT = Path(__file__).resolve().parents[3]
 PEOPLE = "user,manager,timezone\nravi@example.com,maria@example.com,\nULENA,UMARIA,Europe/Paris\n"
 OKRS = ("owner,quarter,objective,key_result,start,target,current,unit,status\n"
         "URAVI,2026-Q4,Delight our first customers,Weekly active teams,0,40,12,teams,\n")
@@ -27,24 +23,18 @@ OKRS = ("owner,quarter,objective,key_result,start,target,current,unit,status\n"
 @pytest.fixture
 def env(db_url: str) -> Iterator[Env]:
     """The database and the loopback Slack the command talks to."""
-    runtime, fake, clock = make_env(db_url)
-    try:
-        yield Env(runtime, fake, clock)
-    finally:
-        runtime.close()
-        fake.stop()
+    with okr_env(db_url) as running:
+        yield running
 
 
 def variables(env: Env) -> dict[str, str]:
-    """What `okrbot` reads from the environment: the same database and the loopback Slack."""
-    return {"DATABASE_URL": env.runtime.settings.database_url, "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_API_URL": env.slack.base_url, "LOG_LEVEL": "WARNING", "OKRBOT_OKR_CHANNEL": ""}
+    """The environment `okrbot` reads: the same database and the loopback Slack."""
+    return cli_variables(env.runtime, env.slack, OKRBOT_OKR_CHANNEL="")
 
 
 def okrbot(env: Env, *args: str) -> tuple[int, str]:
     """Run `okrbot args…` in-process; (exit code, everything it printed)."""
-    register_all(cli)
-    result = CliRunner().invoke(cli, list(args), env=variables(env), catch_exceptions=False)
+    result = invoke(variables(env), *args)
     return result.exit_code, result.output
 
 
@@ -111,7 +101,7 @@ def test_a_progress_bar_is_shown_on_a_terminal(env: Env, tmp_path: Path) -> None
     path = write(tmp_path, "people.csv", PEOPLE)
     leader, follower = pty.openpty()
     environment = {**os.environ, **variables(env), "PYTHONUNBUFFERED": "1", "COLUMNS": "100"}
-    process = subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()", "import", "people", path],
+    process = subprocess.Popen([*OKRBOT, "import", "people", path],
                                cwd=ROOT, env=environment, stdout=follower, stderr=follower, stdin=subprocess.DEVNULL)
     os.close(follower)
     output = b""

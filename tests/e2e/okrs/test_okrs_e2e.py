@@ -13,27 +13,20 @@ from bot.ids import SharedAction
 from bot.sandbox.payloads import message_event
 from storage.models import Person
 from tests.e2e.okrs.flow import (
-    action_ids,
     check_ins,
     checkin_values,
     click_check_in,
     comments,
     create,
-    dm,
-    eventually,
     key_results,
     last_ephemeral,
-    listeners_done,
-    modal,
     objective_message,
     objectives,
     okr,
     reaction,
-    rows,
-    submit,
-    text_of,
     thread_reply,
 )
+from tests.support.reading import action_ids, dm, eventually, listeners_done, modal, rows, submit, text_of
 from tests.support.stack import TEAM, Stack, start_stack
 
 MID_NOVEMBER = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)

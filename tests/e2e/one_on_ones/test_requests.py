@@ -11,21 +11,8 @@ import pytest
 from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
 from bot.scheduler import JOBS
 from bot.services.one_on_ones_time import reminder_due
-from tests.e2e.one_on_ones.flow import (
-    action_ids,
-    click,
-    command,
-    dm,
-    ephemeral_texts,
-    eventually,
-    messages_with,
-    modal,
-    one_on_ones,
-    request_and_accept,
-    request_dm,
-    submit,
-    text_of,
-)
+from tests.e2e.one_on_ones.flow import command, ephemeral_texts, one_on_ones, request_and_accept, request_dm
+from tests.support.reading import action_ids, click, dm, eventually, messages_with, modal, submit, text_of
 from tests.support.stack import Stack
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -134,11 +135,18 @@ def make_env(db_url: str, **env: str) -> Env:
     return running
 
 
-@pytest.fixture
-def env(db_url: str) -> Iterator[Env]:
-    """Maria and her three reports; Monday 14 December 2026, 12:00 UTC."""
-    running = make_env(db_url)
+@contextmanager
+def nudge_env(db_url: str, **env: str) -> Iterator[Env]:
+    """`make_env`, closed afterwards."""
+    running = make_env(db_url, **env)
     try:
         yield running
     finally:
         running.close()
+
+
+@pytest.fixture
+def env(db_url: str) -> Iterator[Env]:
+    """Maria and her three reports; Monday 14 December 2026, 12:00 UTC."""
+    with nudge_env(db_url) as running:
+        yield running

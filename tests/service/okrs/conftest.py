@@ -4,6 +4,7 @@ talking to the loopback Slack (no HTTP app: these tests call the services direct
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -72,15 +73,20 @@ class Env(ServiceEnv):
         return self.rows(KeyResult)
 
 
+def okr_env(db_url: str, **env: str) -> AbstractContextManager[Env]:
+    """okrbot's services on `db_url` with the loopback Slack; the clock reads 16 November 2026, 09:00 UTC."""
+    return running_env(Env, db_url, at=MID_NOVEMBER, managed=False, **env)
+
+
 @pytest.fixture
 def env(db_url: str) -> Iterator[Env]:
     """okrbot's services with OKR messages in the owners' DMs; the clock reads 16 November 2026, 09:00 UTC."""
-    with running_env(Env, db_url, at=MID_NOVEMBER, managed=False) as running:
+    with okr_env(db_url) as running:
         yield running
 
 
 @pytest.fixture
 def channel_env(db_url: str) -> Iterator[Env]:
     """The same with OKRBOT_OKR_CHANNEL=COKRS."""
-    with running_env(Env, db_url, at=MID_NOVEMBER, managed=False, OKRBOT_OKR_CHANNEL="COKRS") as running:
+    with okr_env(db_url, OKRBOT_OKR_CHANNEL="COKRS") as running:
         yield running
