@@ -12,15 +12,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import feedback as blocks
+from bot.handlers.common import open_modal, team_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
 from bot.services.feedback_views import FeedbackForm, FeedbackUsage
 
 Body = dict[str, Any]
-
-
-def _team(body: Body) -> str:
-    return (body.get("team") or {}).get("id") or body.get("team_id", "")
 
 
 def form_values(view: Body) -> dict[str, Any]:
@@ -62,20 +59,17 @@ def handle_give_feedback_open(ack: Ack, body: Body, action: Body, client: WebCli
     ack()
     value = str(action.get("value") or "")
     try:
-        view = blocks.give_modal(services.feedback.form(team_id=_team(body), giver_id=body["user"]["id"],
+        view = blocks.give_modal(services.feedback.form(team_id=team_of(body), giver_id=body["user"]["id"],
                                                         request_id=int(value) if value.isdigit() else None))
     except UserFacingError as error:
         view = blocks.notice(error.message)
-    if (body.get("view") or {}).get("type") == "modal":
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_modal(client, body, view)
 
 
 def handle_receiver_chosen(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """A person chosen in the form: show their objectives and 1-on-1s (or why they can't receive feedback)."""
     ack()
-    form = services.feedback.form_for_choice(team_id=_team(body), giver_id=body["user"]["id"],
+    form = services.feedback.form_for_choice(team_id=team_of(body), giver_id=body["user"]["id"],
                                              receiver_id=action.get("selected_user"))
     view = body.get("view") or {}
     client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=blocks.give_modal(form))
@@ -84,7 +78,7 @@ def handle_receiver_chosen(ack: Ack, body: Body, action: Body, client: WebClient
 def handle_give_feedback_submitted(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """The Give feedback form: checked and delivered by the service first (errors under their field)."""
     values = form_values(view)
-    given = services.feedback.give(team_id=_team(body), giver_id=body["user"]["id"], metadata=view.get(
+    given = services.feedback.give(team_id=team_of(body), giver_id=body["user"]["id"], metadata=view.get(
         "private_metadata", ""), submission_id=view.get("id", ""), **values)
     ack(response_action="update", view=blocks.given_done(given))
 

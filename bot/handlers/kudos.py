@@ -15,23 +15,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import kudos as blocks
+from bot.handlers.common import open_modal, team_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
 from bot.services.kudos_views import KudosForm, KudosUsage, Leaderboard
 
 Body = dict[str, Any]
-
-
-def _team(body: Body) -> str:
-    return (body.get("team") or {}).get("id") or body.get("team_id", "")
-
-
-def _open(client: WebClient, body: Body, view: Body) -> None:
-    """Open a modal, or push it when the click came from inside a modal."""
-    if (body.get("view") or {}).get("type") == "modal":
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def form_values(view: Body) -> dict[str, Any]:
@@ -70,11 +59,11 @@ def handle_give_kudos_open(ack: Ack, body: Body, action: Body, client: WebClient
     ack()
     try:
         view = blocks.give_modal(services.kudos.form(
-            team_id=_team(body), giver_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id", ""),
+            team_id=team_of(body), giver_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id", ""),
             invocation=body.get("trigger_id", ""), receiver=action.get("value") or None))
     except UserFacingError as error:
         view = blocks.notice(error.message)
-    _open(client, body, view)
+    open_modal(client, body, view)
 
 
 def handle_give_kudos_shortcut(ack: Ack, body: Body, client: WebClient, services: Services) -> None:
@@ -83,7 +72,7 @@ def handle_give_kudos_shortcut(ack: Ack, body: Body, client: WebClient, services
     message = body.get("message") or {}
     try:
         view = blocks.give_modal(services.kudos.form_for_message(
-            team_id=_team(body), giver_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id", ""),
+            team_id=team_of(body), giver_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id", ""),
             message_ts=message.get("ts") or body.get("message_ts", ""), author=message.get("user")))
     except UserFacingError as error:
         view = blocks.notice(error.message)
@@ -93,7 +82,7 @@ def handle_give_kudos_shortcut(ack: Ack, body: Body, client: WebClient, services
 def handle_give_kudos_submitted(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """The Give kudos form: checked by the service first (errors under their field), then it says what was sent."""
     values = form_values(view)
-    sent = services.kudos.give_from_form(team_id=_team(body), giver_id=body["user"]["id"],
+    sent = services.kudos.give_from_form(team_id=team_of(body), giver_id=body["user"]["id"],
                                          receivers=values["receivers"], message=values["message"],
                                          objective_id=values["objective_id"],
                                          metadata=view.get("private_metadata", ""))

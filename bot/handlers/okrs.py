@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import okrs as blocks
 from bot.blocks.okrs import OkrAction, OkrView
+from bot.handlers.common import open_modal
 from bot.handlers.home import publish_home, team_of
 from bot.ids import SharedAction
 from bot.services import Services
@@ -35,14 +36,6 @@ def _value(element: dict[str, Any]) -> Any:
         if key in element:
             return element[key]
     return None
-
-
-def _open(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
-    """Open a modal, or push it when the click came from inside a modal."""
-    if (body.get("view") or {}).get("type") == "modal":
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def handle_okr_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
@@ -77,14 +70,14 @@ def handle_checkin_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], 
     value = str(action.get("value") or "")
     choice = services.okrs.checkin_choice(team_id=team_of(body), user_id=body["user"]["id"],
                                           objective_id=int(value) if value.isdigit() else None)
-    _open(client, body, blocks.checkin_modal(choice))
+    open_modal(client, body, blocks.checkin_modal(choice))
 
 
 def handle_new_open(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     """New objective: open its modal."""
     ack()
     form = services.okrs.new_objective_form(team_id=team_of(body), user_id=body["user"]["id"])
-    _open(client, body, blocks.new_objective_modal(form))
+    open_modal(client, body, blocks.new_objective_modal(form))
 
 
 def handle_new_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,

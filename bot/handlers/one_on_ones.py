@@ -30,6 +30,7 @@ from bot.blocks.one_on_ones import (
     usage,
 )
 from bot.blocks.one_on_ones_parts import TASK_BLOCK_PREFIX
+from bot.handlers.common import team_of
 from bot.handlers.home import publish_home, state_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
@@ -68,10 +69,6 @@ def _id(value: Any) -> int:
     raise UserFacingError("That button is out of date; please use the latest message.")
 
 
-def _team(body: Body) -> str:
-    return (body.get("team") or {}).get("id") or body.get("team_id", "")
-
-
 def _user(body: Body) -> str:
     return (body.get("user") or {}).get("id", "")
 
@@ -83,7 +80,7 @@ def _in_home(body: Body) -> bool:
 def _refresh_home(client: WebClient, services: Services, body: Body, *, after_modal: bool = False) -> None:
     """After a change made from the App Home, show the clicker their Home as it now is."""
     if after_modal or _in_home(body):
-        publish_home(client, services, _team(body), _user(body), None if after_modal else state_of(body))
+        publish_home(client, services, team_of(body), _user(body), None if after_modal else state_of(body))
 
 
 @contextmanager
@@ -135,7 +132,7 @@ def handle_request_open(ack: Ack, body: Body, action: Body, client: WebClient, s
     """SharedAction.REQUEST_ONE_ON_ONE (nudge DM, Home): the request form, pre-filled with the manager."""
     ack()
     with _answered(client, body):
-        form = services.one_on_ones.request_form(team_id=_team(body), requester=_user(body),
+        form = services.one_on_ones.request_form(team_id=team_of(body), requester=_user(body),
                                                  manager_id=action.get("value") or None)
         client.views_open(trigger_id=body["trigger_id"], view=request_modal(
             form, response_url=body.get("response_url", ""), channel=(body.get("channel") or {}).get("id", ""),
@@ -146,7 +143,7 @@ def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClien
     """The request form: validated by the service first (field errors), then the modal closes."""
     values, user_id = form_values(view), _user(body)
     request = services.one_on_ones.request(
-        team_id=_team(body), requester=user_id, manager_id=values.get("manager"), topic=values.get("topic") or "",
+        team_id=team_of(body), requester=user_id, manager_id=values.get("manager"), topic=values.get("topic") or "",
         objective_ids=values.get("objectives") or [], day=values.get("date"), clock=values.get("time"),
         urgency=values.get("urgency") or "this_month", remember="yes" in (values.get("remember") or []))
     ack()
@@ -160,7 +157,7 @@ def handle_accept(ack: Ack, body: Body, action: Body, client: WebClient, service
     """Accept: the DM updates in place, the requester is told, the pair gets the 1-on-1 message."""
     ack()
     with _answered(client, body):
-        services.one_on_ones.accept(team_id=_team(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
+        services.one_on_ones.accept(team_id=team_of(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
         _refresh_home(client, services, body)
 
 
@@ -168,7 +165,7 @@ def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient
     """Propose another time: a modal with date, time and a note (only for the addressed manager)."""
     ack()
     with _answered(client, body):
-        request = services.one_on_ones.answer_form(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+        request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
                                                    actor=_user(body))
         client.views_open(trigger_id=body["trigger_id"], view=reschedule_modal(request, home=_in_home(body)))
 
@@ -176,7 +173,7 @@ def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient
 def handle_reschedule_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The proposed time (manager's timezone) and note."""
     values, meta = form_values(view), _metadata(view)
-    services.one_on_ones.reschedule(team_id=_team(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
+    services.one_on_ones.reschedule(team_id=team_of(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
                                     day=values.get("date"), clock=values.get("time"), note=values.get("note") or "")
     ack()
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
@@ -186,7 +183,7 @@ def handle_decline_open(ack: Ack, body: Body, action: Body, client: WebClient, s
     """Decline: a modal with an optional reason (only for the addressed manager)."""
     ack()
     with _answered(client, body):
-        request = services.one_on_ones.answer_form(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+        request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
                                                    actor=_user(body))
         client.views_open(trigger_id=body["trigger_id"], view=decline_modal(request, home=_in_home(body)))
 
@@ -194,7 +191,7 @@ def handle_decline_open(ack: Ack, body: Body, action: Body, client: WebClient, s
 def handle_decline_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The decline, with its optional reason."""
     meta = _metadata(view)
-    services.one_on_ones.decline(team_id=_team(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
+    services.one_on_ones.decline(team_id=team_of(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
                                  reason=form_values(view).get("reason") or "")
     ack()
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
@@ -204,7 +201,7 @@ def handle_new_time_accept(ack: Ack, body: Body, action: Body, client: WebClient
     """The requester accepts the time their manager proposed."""
     ack()
     with _answered(client, body):
-        services.one_on_ones.answer_new_time(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+        services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
                                              actor=_user(body), accept=True)
         _refresh_home(client, services, body)
 
@@ -213,7 +210,7 @@ def handle_new_time_refuse(ack: Ack, body: Body, action: Body, client: WebClient
     """The requester can't make the proposed time: the request closes."""
     ack()
     with _answered(client, body):
-        services.one_on_ones.answer_new_time(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+        services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
                                              actor=_user(body), accept=False)
         _refresh_home(client, services, body)
 
@@ -222,7 +219,7 @@ def handle_schedule_open(ack: Ack, body: Body, action: Body, client: WebClient, 
     """SharedAction.SCHEDULE_ONE_ON_ONE (mid-month agenda): a manager picks a time with a report."""
     ack()
     with _answered(client, body):
-        form = services.one_on_ones.schedule_form(team_id=_team(body), manager=_user(body),
+        form = services.one_on_ones.schedule_form(team_id=team_of(body), manager=_user(body),
                                                   report=action.get("value") or "")
         client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(form))
 
@@ -230,7 +227,7 @@ def handle_schedule_open(ack: Ack, body: Body, action: Body, client: WebClient, 
 def handle_schedule_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """The scheduled time: an accepted 1-on-1, the report is told."""
     values = form_values(view)
-    services.one_on_ones.schedule(team_id=_team(body), manager=_user(body), report=_metadata(view).get("report", ""),
+    services.one_on_ones.schedule(team_id=team_of(body), manager=_user(body), report=_metadata(view).get("report", ""),
                                   day=values.get("date"), clock=values.get("time"), topic=values.get("topic") or "",
                                   objective_ids=values.get("objectives") or [])
     ack()
@@ -241,15 +238,15 @@ def handle_note_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Add note: a modal (private by default)."""
     ack()
     with _answered(client, body):
-        one_on_one = services.one_on_ones.participant_view(team_id=_team(body), one_on_one_id=_id(action.get("value")),
-                                                           actor=_user(body))
+        one_on_one = services.one_on_ones.participant_view(team_id=team_of(body),
+                                                           one_on_one_id=_id(action.get("value")), actor=_user(body))
         client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, _user(body), home=_in_home(body)))
 
 
 def handle_note_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """Save the note, shared or private."""
     values, meta = form_values(view), _metadata(view)
-    services.one_on_ones.add_note(team_id=_team(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
+    services.one_on_ones.add_note(team_id=team_of(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
                                   text=values.get("note") or "", private=values.get("visibility") != "shared")
     ack()
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
@@ -259,15 +256,15 @@ def handle_task_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Add task: a modal with text, assignee and due date."""
     ack()
     with _answered(client, body):
-        one_on_one = services.one_on_ones.participant_view(team_id=_team(body), one_on_one_id=_id(action.get("value")),
-                                                           actor=_user(body))
+        one_on_one = services.one_on_ones.participant_view(team_id=team_of(body),
+                                                           one_on_one_id=_id(action.get("value")), actor=_user(body))
         client.views_open(trigger_id=body["trigger_id"], view=task_modal(one_on_one))
 
 
 def handle_task_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """Save the task."""
     values = form_values(view)
-    services.one_on_ones.add_task(team_id=_team(body), one_on_one_id=_id(_metadata(view).get("id")),
+    services.one_on_ones.add_task(team_id=team_of(body), one_on_one_id=_id(_metadata(view).get("id")),
                                   actor=_user(body), text=values.get("task") or "", assignee=values.get("assignee"),
                                   due=values.get("due"))
     ack()
@@ -279,7 +276,7 @@ def handle_task_toggle(ack: Ack, body: Body, action: Body, client: WebClient, se
     with _answered(client, body):
         block_id = str(action.get("block_id", ""))
         task_id = block_id[len(TASK_BLOCK_PREFIX):] if block_id.startswith(TASK_BLOCK_PREFIX) else ""
-        services.one_on_ones.set_task_done(team_id=_team(body), task_id=_id(task_id), actor=_user(body),
+        services.one_on_ones.set_task_done(team_id=team_of(body), task_id=_id(task_id), actor=_user(body),
                                            done=bool(action.get("selected_options")))
         _refresh_home(client, services, body)
 
@@ -288,21 +285,21 @@ def handle_mark_done(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Mark done: closes the 1-on-1 and asks both for a one-line summary."""
     ack()
     with _answered(client, body):
-        services.one_on_ones.mark_done(team_id=_team(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
+        services.one_on_ones.mark_done(team_id=team_of(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
 
 
 def handle_summary_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Write a summary: a one-line modal."""
     ack()
     with _answered(client, body):
-        one_on_one = services.one_on_ones.summary_form(team_id=_team(body), one_on_one_id=_id(action.get("value")),
+        one_on_one = services.one_on_ones.summary_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
                                                        actor=_user(body))
         client.views_open(trigger_id=body["trigger_id"], view=summary_modal(one_on_one, _user(body)))
 
 
 def handle_summary_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """Save the summary."""
-    services.one_on_ones.save_summary(team_id=_team(body), one_on_one_id=_id(_metadata(view).get("id")),
+    services.one_on_ones.save_summary(team_id=team_of(body), one_on_one_id=_id(_metadata(view).get("id")),
                                       actor=_user(body), text=form_values(view).get("summary") or "")
     ack()
 
