@@ -18,6 +18,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from bench.common import (
@@ -163,7 +164,8 @@ def run(quick: bool = False) -> tuple[list[Row], dict[str, str]]:
     """Measure every (request kind, concurrency, app); returns the rows and facts about the setup."""
     plans = QUICK if quick else FULL
     rows: list[Row] = []
-    facts: dict[str, str] = {"load": f"{os.getloadavg()[0]:.1f}"}
+    facts: dict[str, str] = {"load": f"{os.getloadavg()[0]:.1f}",
+                             "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
     fake = start_fake_slack()
     try:
         with scratch_directory("okrbot-bench-ack-") as tmp, databases(tmp) as found:
@@ -262,8 +264,9 @@ def render(rows: list[Row], facts: dict[str, str], quick: bool) -> str:
         "Rounds alternate the order of the apps; their latencies are pooled.",
         "- CPU µs/req: CPU time of the server's processes (and of its PostgreSQL backends) divided by the "
         "requests sent, including what the listeners do after the ack.",
-        f"- The machine is shared: before each group of runs the bench waits for it to be quiet; the busiest it "
-        f"was then: {busiest:.0%} of all cores. Load average {facts.get('load')} (start → end).",
+        f"- Run {facts.get('date')}. The machine is shared: before each group of runs the bench waits (a while) "
+        f"for it to be quiet; the busiest it was then: {busiest:.0%} of all cores. Load average "
+        f"{facts.get('load')} (start → end).",
         "",
     ]
     body = []
