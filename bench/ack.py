@@ -276,7 +276,7 @@ def render(rows: list[Row], facts: dict[str, str], quick: bool) -> str:
         body.append([row.kind, row.clients, row.app, ms(row.result.p50), ms(row.result.p99),
                      f"{row.result.throughput:.0f}", f"{row.cpu_per_request * 1e6:.0f}", row.result.errors, ratio])
     lines.append(table(["request", "clients", "app", "p50 ms", "p99 ms", "req/s", "CPU µs/req", "errors",
-                        "p99 vs bare"], body, align="lrlrrrrrr"))
+                        "p99 vs bare"], body, align="lrlrrrrrr").rstrip("\n"))
     top = max(CONCURRENCY)
     lines += ["", f"Targets at {top} concurrent clients: okrbot's p99 within {TARGET_RATIO}× the bare app's, "
               f"and under {TARGET_P99 * 1000:.0f} ms.", ""]
