@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import re
 import sys
 import time
 from pathlib import Path
@@ -56,7 +57,7 @@ def assemble() -> str:
     files = sorted(RESULTS.glob("*.md"), key=lambda p: (BENCHES.index(p.stem) if p.stem in BENCHES else 99, p.stem))
     for path in files:
         lines += [_demote(path.read_text().rstrip()), ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
 
 
 def _demote(markdown: str) -> str:
