@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from bot.sandbox.screenshots import CHROMIUM, launch_chromium
-from bot.sandbox.server import Sandbox, start
+from bot.sandbox.server import Sandbox
+from tests.support.stack import running_sandbox
 
 TIMEOUT_MS = 15_000
 
@@ -36,12 +37,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     """A fresh seeded sandbox (scheduler off: the test decides when the nudge runs)."""
-    running = start(tmp_path / "sandbox.db", port=0, scheduler=False)
-    try:
-        running.runtime.sender().drain(10)
+    with running_sandbox(tmp_path / "sandbox.db") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

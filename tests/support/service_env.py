@@ -21,27 +21,17 @@ from bot.sandbox.fake_slack import FakeSlack
 from bot.settings import Settings
 from storage.models import OutboundMessage
 from tests.support.clock import MovableClock
-from tests.support.stack import BOT_TOKEN, REPORTS_OF_MARIA, TEAM, populate
+from tests.support.stack import BOT_TOKEN, REPORTS_OF_MARIA, TEAM, OnRuntime, populate
 
 
 @dataclass
-class ServiceEnv:
+class ServiceEnv(OnRuntime):
     """Services on a real database, the clock, and the fake Slack their directory and sender talk to."""
 
     runtime: Runtime
     slack: FakeSlack
     clock: MovableClock
     team: str = TEAM
-
-    @property
-    def services(self) -> Any:
-        """Every service."""
-        return self.runtime.services
-
-    @property
-    def sessions(self) -> Any:
-        """Session factory, for arranging and asserting on rows."""
-        return self.runtime.sessions
 
     def deliver(self) -> None:
         """Send everything the outbox holds to the fake Slack."""

@@ -8,12 +8,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.payloads import SlackSender
+from bot.sandbox.server import Sandbox, start
 from bot.settings import Settings
 from bot.web import LocalServer, create_wsgi_app
 from tests.support.clock import MovableClock
@@ -60,8 +64,24 @@ def populate(fake: FakeSlack) -> None:
     fake.add_channel("COKRS", "okrs", members=members)
 
 
+class OnRuntime:
+    """`services` and `sessions` of the `runtime` attribute (end-to-end stacks and service environments)."""
+
+    runtime: Runtime
+
+    @property
+    def services(self) -> Any:
+        """The running services (arrange data through them as a user would have)."""
+        return self.runtime.services
+
+    @property
+    def sessions(self) -> Any:
+        """Session factory, for arranging and asserting on stored rows."""
+        return self.runtime.sessions
+
+
 @dataclass
-class Stack:
+class Stack(OnRuntime):
     """A running okrbot for end-to-end tests."""
 
     slack: FakeSlack
@@ -71,16 +91,6 @@ class Stack:
     clock: MovableClock
     team_id: str = TEAM
     extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def services(self) -> Any:
-        """The running services (arrange data through them as a user would have)."""
-        return self.runtime.services
-
-    @property
-    def sessions(self) -> Any:
-        """Session factory, for asserting on stored rows."""
-        return self.runtime.sessions
 
     @property
     def url(self) -> str:
@@ -100,6 +110,17 @@ class Stack:
         self.server.stop()
         self.runtime.close()
         self.slack.stop()
+
+
+@contextmanager
+def running_sandbox(path: Path, **options: Any) -> Iterator[Sandbox]:
+    """A seeded sandbox on its SQLite file `path` (or `database_url=`), scheduler off, objective messages posted."""
+    running = start(path, port=0, scheduler=False, **options)
+    try:
+        running.runtime.sender().drain(10)
+        yield running
+    finally:
+        running.stop()
 
 
 def start_stack(database_url: str, *, env: dict[str, str] | None = None, sender: bool = True) -> Stack:

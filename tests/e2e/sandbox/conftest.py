@@ -11,19 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.server import Sandbox, start
+from bot.sandbox.server import Sandbox
 from tests.e2e.sandbox.client import PageClient
+from tests.support.stack import running_sandbox
 
 
 @pytest.fixture
 def sandbox(tmp_path: Path, db_url: str) -> Iterator[Sandbox]:
     """A seeded sandbox (its scheduler off, so nothing runs behind the test's back); objective messages posted."""
-    running = start(tmp_path / "sandbox.db", port=0, scheduler=False, database_url=db_url)
-    try:
-        running.runtime.sender().drain(10)
+    with running_sandbox(tmp_path / "sandbox.db", database_url=db_url) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
