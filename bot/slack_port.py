@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from bot.clock import Clock, utcnow
 from bot.services.outbox import run_hook
@@ -109,12 +110,14 @@ class TokenBucket:
         while True:
             with self._lock:
                 now = time.monotonic()
-                self._tokens = min(self.rate, self._tokens + (now - self._last) * self.rate)
+                # A clock that went backwards (a test froze then released it) adds nothing and takes nothing.
+                elapsed = max(0.0, now - self._last)
+                self._tokens = max(0.0, min(self.rate, self._tokens + elapsed * self.rate))
                 self._last = now
                 if self._tokens >= 1:
                     self._tokens -= 1
                     return
-                wait = (1 - self._tokens) / self.rate
+                wait = min(1.0, (1 - self._tokens) / self.rate)
             time.sleep(wait)
 
 
@@ -429,10 +432,15 @@ class OutboxSender:
                 with self._sessions.begin() as session:
                     stored = session.get(OutboundMessage, row.id)
                     if stored is not None and stored.status == "sending":
-                        stored.status, stored.sent_at, stored.last_error, stored.attempts = "sent", now, None, attempts
-                        stored.locked_until, stored.result = None, result
+                        # Lock order: the hook's domain rows first, then this outbox row, as every service
+                        # does (change, then queue). The other order deadlocks with a service transaction
+                        # that holds the domain row and re-queues this key (seen on PostgreSQL).
+                        set_committed_value(stored, "result", result)  # readable by the hook, not yet written
                         run_hook(session, stored, answer)
-                        stored.payload = DELIVERED_PAYLOAD
+                        session.flush()
+                        stored.status, stored.sent_at, stored.last_error, stored.attempts = "sent", now, None, attempts
+                        stored.locked_until, stored.payload, stored.result = None, DELIVERED_PAYLOAD, dict(result)
+                        flag_modified(stored, "result")  # equal to the value the hook saw, but not written yet
                 return None
             self._recent[(row.team_id, row.key)] = result
             return Outcome("sent", {"row_id": row.id, "attempts": attempts, "now": now, "result": result,

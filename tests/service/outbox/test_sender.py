@@ -205,3 +205,17 @@ def test_a_delivered_rows_text_is_not_kept(db_url: str, slack: FakeSlack) -> Non
         row = stored(db_url, key)
         assert row.status == "sent" and row.result["ts"]
         assert "feedback" not in str(row.payload).lower()
+
+
+def test_the_rate_bucket_survives_a_clock_that_jumps_back() -> None:
+    """A monotonic clock that jumps backwards (a frozen test clock released) never stalls the sender."""
+    import time as real_time
+
+    from bot.slack_port import TokenBucket
+
+    bucket = TokenBucket(rate=100)
+    bucket._last = real_time.monotonic() + 1.8e9  # as if made under a frozen clock far in the future
+    started = real_time.monotonic()
+    for _ in range(150):
+        bucket.take()
+    assert real_time.monotonic() - started < 5  # 150 tokens at 100/s: about half a second, never years
