@@ -324,7 +324,7 @@ class OutboxSender:
         try:
             if "update_of" in payload or "thread_of" in payload:
                 with self._sessions() as session:
-                    args = self._resolve(session, team_id, method, channel, payload)
+                    args = self._resolve(session, team_id, method, channel, payload, row_id=row.id)
             else:
                 args = self._resolve(None, team_id, method, channel, payload)
         except Deferred:
@@ -383,7 +383,7 @@ class OutboxSender:
         return None
 
     def _resolve(self, session: Session | None, team_id: str, method: str, channel: str,
-                 payload: dict[str, Any]) -> dict[str, Any]:
+                 payload: dict[str, Any], row_id: int | None = None) -> dict[str, Any]:
         args = {k: v for k, v in payload.items() if k not in ("update_of", "thread_of")}
         for ref_name in ("update_of", "thread_of"):
             ref_key = payload.get(ref_name)
@@ -396,12 +396,24 @@ class OutboxSender:
             result = ref.result if ref.status == "sent" else self._recent.get((team_id, ref_key))
             if not result:
                 raise Deferred(ref_key)
+            if ref_name == "update_of" and row_id is not None:
+                self._wait_for_older_updates(session, team_id, ref_key, row_id)
             channel = result["channel"]
             args["ts" if ref_name == "update_of" else "thread_ts"] = result["ts"]
         args["channel"] = channel
         if method == "chat.postEphemeral":
             args.setdefault("user", channel)
         return args
+
+    def _wait_for_older_updates(self, session: Session, team_id: str, ref_key: str, row_id: int) -> None:
+        """Updates of one message apply in the order they were written: a newer one waits for the older ones
+        (else a deferred v2 could land after v3 and show stale content)."""
+        older = session.scalars(select(OutboundMessage.dedupe_key).where(
+            OutboundMessage.team_id == team_id, OutboundMessage.id < row_id,
+            OutboundMessage.status.in_(("pending", "sending")),
+            OutboundMessage.payload["update_of"].as_string() == ref_key)).all()
+        if any((team_id, key) not in self._recent for key in older):  # delivered by us, not yet recorded: fine
+            raise Deferred(ref_key)
 
     def _call(self, team_id: str, method: str, args: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -219,3 +219,23 @@ def test_the_rate_bucket_survives_a_clock_that_jumps_back() -> None:
     for _ in range(150):
         bucket.take()
     assert real_time.monotonic() - started < 5  # 150 tokens at 100/s: about half a second, never years
+
+
+def test_updates_of_one_message_apply_in_the_order_written(db_url: str, slack: FakeSlack) -> None:
+    """v2 deferred behind the post must not land after v3: the message ends with the newest content."""
+    import time as real_time
+
+    queue(db_url, {"key": "post", "channel": "CKUDOS", "text": "1 clap"},
+          {"key": "post:v2", "channel": "CKUDOS", "text": "2 claps", "update_of": "post"})
+    sender = sender_for(db_url, slack, batch=1, backoff=0.3, max_backoff=0.3)  # one row per pass
+    slack.fail_next("chat.postMessage", times=1, status=500)
+    sender.run_once()  # the post: 500, due again in 0.3 s
+    sender.run_once()  # v2: its post is not there yet, so v2 waits a second
+    real_time.sleep(0.35)
+    sender.run_once()  # the post goes out
+    queue(db_url, {"key": "post:v3", "channel": "CKUDOS", "text": "3 claps", "update_of": "post"})
+    sender.run_once()  # v3 is due now, v2 only later: v3 must wait for v2
+    sender.drain(15)
+    [posted] = [c for c in slack.calls_to("chat.postMessage") if c.ok]
+    assert [c.args["text"] for c in slack.calls_to("chat.update")] == ["2 claps", "3 claps"]
+    assert slack.message("CKUDOS", posted.response["ts"])["text"] == "3 claps"
