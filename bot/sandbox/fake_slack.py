@@ -12,10 +12,8 @@ ephemerals, Home tabs, modal stacks, reactions) for the sandbox page, and can be
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import copy
-import hashlib
 import itertools
 import json
 import logging
@@ -30,220 +28,85 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.sandbox.payloads import fill_ids, is_trigger_id, new_trigger_id, slack_message, trigger_user
+from bot.sandbox.blockkit_limits import (
+    BLOCK_TYPES,
+    MAX_ACTIONS_ELEMENTS,
+    MAX_BUTTON_TEXT,
+    MAX_BUTTON_VALUE,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_FIELD_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_ID,
+    MAX_LABEL,
+    MAX_MESSAGE_BLOCKS,
+    MAX_MESSAGE_TEXT,
+    MAX_MODAL_STACK,
+    MAX_MODAL_TITLE,
+    MAX_MPIM_USERS,
+    MAX_OPTION_TEXT,
+    MAX_OPTION_VALUE,
+    MAX_OPTIONS,
+    MAX_PLACEHOLDER,
+    MAX_PRIVATE_METADATA,
+    MAX_RESPONSE_URL_USES,
+    MAX_SECTION_FIELDS,
+    MAX_SECTION_TEXT,
+    MAX_URL,
+    MAX_VIEW_BLOCKS,
+    MAX_VIEW_BYTES,
+    TEXT_TYPES,
+    block_errors,
+    view_errors,
+)
+from bot.sandbox.payloads import fill_ids, new_trigger_id
+from bot.sandbox.slack_methods import (
+    REQUIRED_ARGS,
+    SlackMethods,
+    _flag,
+    _SlackError,
+    _stable_id,
+)
 
 log = logging.getLogger(__name__)
 
-# Slack's limits (https://docs.slack.dev/reference/block-kit), checked on every message and view.
-MAX_MESSAGE_BLOCKS = 50
-MAX_VIEW_BLOCKS = 100
-MAX_MESSAGE_TEXT = 40_000
-MAX_SECTION_TEXT = 3000
-MAX_SECTION_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_HEADER_TEXT = 150
-MAX_BUTTON_TEXT = 75
-MAX_BUTTON_VALUE = 2000
-MAX_URL = 3000
-MAX_ID = 255  # action_id, block_id, callback_id, external_id
-MAX_ACTIONS_ELEMENTS = 25
-MAX_CONTEXT_ELEMENTS = 10
-MAX_OPTIONS = 100
-MAX_OPTION_TEXT = 75
-MAX_OPTION_VALUE = 150
-MAX_PLACEHOLDER = 150
-MAX_LABEL = 2000
-MAX_MODAL_TITLE = 24  # also submit and close
-MAX_PRIVATE_METADATA = 3000
-MAX_VIEW_BYTES = 250_000
-MAX_MODAL_STACK = 3
-MAX_MPIM_USERS = 8
-MAX_RESPONSE_URL_USES = 5
+# Names other modules import from here; the Block Kit limits and checks live in bot.sandbox.blockkit_limits,
+# the per-method handlers in bot.sandbox.slack_methods.
+__all__ = [
+    "Call",
+    "FakeSlack",
+    "REQUIRED_ARGS",
+    "MAX_MESSAGE_BLOCKS",
+    "MAX_VIEW_BLOCKS",
+    "MAX_MESSAGE_TEXT",
+    "MAX_SECTION_TEXT",
+    "MAX_SECTION_FIELDS",
+    "MAX_FIELD_TEXT",
+    "MAX_HEADER_TEXT",
+    "MAX_BUTTON_TEXT",
+    "MAX_BUTTON_VALUE",
+    "MAX_URL",
+    "MAX_ID",
+    "MAX_ACTIONS_ELEMENTS",
+    "MAX_CONTEXT_ELEMENTS",
+    "MAX_OPTIONS",
+    "MAX_OPTION_TEXT",
+    "MAX_OPTION_VALUE",
+    "MAX_PLACEHOLDER",
+    "MAX_LABEL",
+    "MAX_MODAL_TITLE",
+    "MAX_PRIVATE_METADATA",
+    "MAX_VIEW_BYTES",
+    "MAX_MODAL_STACK",
+    "MAX_MPIM_USERS",
+    "MAX_RESPONSE_URL_USES",
+    "BLOCK_TYPES",
+    "TEXT_TYPES",
+    "block_errors",
+    "view_errors",
+]
 
-BLOCK_TYPES = frozenset({
-    "section", "divider", "image", "actions", "context", "input", "header", "file", "rich_text", "video",
-    "markdown", "table",
-})
-TEXT_TYPES = frozenset({"plain_text", "mrkdwn"})
-
-# Required arguments as in slack-reference/methods/*.json, minus `token` (it comes in the header).
-REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
-    "apps.connections.open": (),
-    "auth.test": (),
-    "users.info": ("user",),
-    "users.list": (),
-    "users.lookupByEmail": ("email",),
-    "conversations.open": (),
-    "conversations.info": ("channel",),
-    "conversations.history": ("channel",),
-    "conversations.replies": ("channel", "ts"),
-    "chat.postMessage": ("channel",),
-    "chat.update": ("ts", "channel"),
-    "chat.delete": ("ts", "channel"),
-    "chat.postEphemeral": ("user", "channel"),
-    "chat.getPermalink": ("channel", "message_ts"),
-    "views.open": ("view",),
-    "views.update": ("view",),
-    "views.push": ("view",),
-    "views.publish": ("user_id", "view"),
-    "reactions.add": ("name", "timestamp", "channel"),
-    "reactions.remove": ("name",),
-    "reactions.get": (),
-    "team.info": (),
-}
 _JSON_ARGS = ("blocks", "view", "attachments", "metadata")
 _DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
-
-
-# --------------------------------------------------------------------------- Block Kit checks
-
-
-def _error(pointer: str, message: str) -> str:
-    return f"[ERROR] {message} [json-pointer:{pointer}]"
-
-
-def _too_long(value: Any, limit: int) -> bool:
-    return isinstance(value, str) and len(value) > limit
-
-
-def _check_text(obj: Any, pointer: str, limit: int, errors: list[str], *, plain_only: bool = False) -> None:
-    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-        errors.append(_error(pointer, "must be a text object with a string `text`"))
-        return
-    allowed = {"plain_text"} if plain_only else TEXT_TYPES
-    if obj.get("type") not in allowed:
-        errors.append(_error(f"{pointer}/type", f"must be one of {sorted(allowed)}"))
-    if len(obj["text"]) > limit:
-        errors.append(_error(f"{pointer}/text", f"must be at most {limit} characters"))
-
-
-def _check_options(options: Any, pointer: str, errors: list[str]) -> None:
-    if not isinstance(options, list):
-        errors.append(_error(pointer, "must be an array"))
-        return
-    if len(options) > MAX_OPTIONS:
-        errors.append(_error(pointer, f"must have at most {MAX_OPTIONS} items"))
-    for index, option in enumerate(options):
-        _check_text(option.get("text") if isinstance(option, dict) else None, f"{pointer}/{index}/text",
-                    MAX_OPTION_TEXT, errors)
-        if isinstance(option, dict) and _too_long(option.get("value"), MAX_OPTION_VALUE):
-            errors.append(_error(f"{pointer}/{index}/value", f"must be at most {MAX_OPTION_VALUE} characters"))
-
-
-def _check_element(element: Any, pointer: str, action_ids: set[str], errors: list[str]) -> None:
-    if not isinstance(element, dict) or not isinstance(element.get("type"), str):
-        errors.append(_error(pointer, "must be an element object with a `type`"))
-        return
-    action_id = element.get("action_id")
-    if _too_long(action_id, MAX_ID):
-        errors.append(_error(f"{pointer}/action_id", f"must be at most {MAX_ID} characters"))
-    if action_id is not None:
-        if action_id in action_ids:
-            errors.append(_error(f"{pointer}/action_id", f"duplicate action_id `{action_id}`"))
-        action_ids.add(action_id)
-    if element["type"] == "button":
-        _check_text(element.get("text"), f"{pointer}/text", MAX_BUTTON_TEXT, errors, plain_only=True)
-        if _too_long(element.get("value"), MAX_BUTTON_VALUE):
-            errors.append(_error(f"{pointer}/value", f"must be at most {MAX_BUTTON_VALUE} characters"))
-        if _too_long(element.get("url"), MAX_URL):
-            errors.append(_error(f"{pointer}/url", f"must be at most {MAX_URL} characters"))
-    if "placeholder" in element:
-        _check_text(element["placeholder"], f"{pointer}/placeholder", MAX_PLACEHOLDER, errors, plain_only=True)
-    if "options" in element:
-        _check_options(element["options"], f"{pointer}/options", errors)
-
-
-def _check_block(block: Any, pointer: str, block_ids: set[str], errors: list[str]) -> None:
-    if not isinstance(block, dict):
-        errors.append(_error(pointer, "must be an object"))
-        return
-    kind = block.get("type")
-    if kind not in BLOCK_TYPES:
-        errors.append(_error(f"{pointer}/type", f"unsupported type `{kind}`"))
-        return
-    block_id = block.get("block_id")
-    if block_id is not None:
-        if _too_long(block_id, MAX_ID):
-            errors.append(_error(f"{pointer}/block_id", f"must be at most {MAX_ID} characters"))
-        if block_id in block_ids:
-            errors.append(_error(f"{pointer}/block_id", f"duplicate block_id `{block_id}`"))
-        block_ids.add(block_id)
-    action_ids: set[str] = set()
-    if kind == "section":
-        if block.get("text") is None and not block.get("fields"):
-            errors.append(_error(pointer, "must provide `text` or `fields`"))
-        if block.get("text") is not None:
-            _check_text(block["text"], f"{pointer}/text", MAX_SECTION_TEXT, errors)
-        fields = block.get("fields")
-        if fields is not None:
-            if not isinstance(fields, list) or len(fields) > MAX_SECTION_FIELDS:
-                errors.append(_error(f"{pointer}/fields", f"must be an array of at most {MAX_SECTION_FIELDS} items"))
-            else:
-                for index, item in enumerate(fields):
-                    _check_text(item, f"{pointer}/fields/{index}", MAX_FIELD_TEXT, errors)
-        if isinstance(block.get("accessory"), dict) and block["accessory"].get("type") != "image":
-            _check_element(block["accessory"], f"{pointer}/accessory", action_ids, errors)
-    elif kind == "header":
-        _check_text(block.get("text"), f"{pointer}/text", MAX_HEADER_TEXT, errors, plain_only=True)
-    elif kind in ("actions", "context"):
-        limit = MAX_ACTIONS_ELEMENTS if kind == "actions" else MAX_CONTEXT_ELEMENTS
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= limit:
-            errors.append(_error(f"{pointer}/elements", f"must be an array of 1 to {limit} items"))
-        elif kind == "actions":
-            for index, element in enumerate(elements):
-                _check_element(element, f"{pointer}/elements/{index}", action_ids, errors)
-    elif kind == "input":
-        _check_text(block.get("label"), f"{pointer}/label", MAX_LABEL, errors, plain_only=True)
-        _check_element(block.get("element"), f"{pointer}/element", action_ids, errors)
-    elif kind == "image" and not ((block.get("image_url") or block.get("slack_file")) and block.get("alt_text")):
-        errors.append(_error(pointer, "image needs `image_url` (or `slack_file`) and `alt_text`"))
-
-
-def block_errors(blocks: Any, *, limit: int = MAX_MESSAGE_BLOCKS, pointer: str = "/blocks") -> list[str]:
-    """Slack-style `[ERROR] ... [json-pointer:...]` messages for what Slack would reject; [] if fine."""
-    if not isinstance(blocks, list):
-        return [_error(pointer, "must be an array")]
-    errors = []
-    if len(blocks) > limit:
-        errors.append(_error(pointer, f"must have at most {limit} items"))
-    block_ids: set[str] = set()
-    for index, block in enumerate(blocks):
-        _check_block(block, f"{pointer}/{index}", block_ids, errors)
-    return errors
-
-
-def view_errors(view: Any, *, kind: str) -> list[str]:
-    """What Slack would reject in a view passed to views.* (`kind` is "modal", "home" or "any")."""
-    if not isinstance(view, dict):
-        return [_error("/view", "must be an object")]
-    errors = []
-    view_type = view.get("type")
-    if view_type is None:
-        errors.append(_error("/view", "missing required field: type"))
-    elif view_type not in ("modal", "home") or kind not in ("any", view_type):
-        allowed = "`modal` or `home`" if kind == "any" else f"`{kind}`"
-        errors.append(_error("/view/type", f"must be {allowed}"))
-    if view_type == "modal":
-        if "title" not in view:
-            errors.append(_error("/view", "missing required field: title"))
-        for key in ("title", "submit", "close"):
-            if key in view and view[key] is not None:
-                _check_text(view[key], f"/view/{key}", MAX_MODAL_TITLE, errors, plain_only=True)
-        blocks = view.get("blocks")
-        if isinstance(blocks, list) and not view.get("submit") and any(
-                isinstance(block, dict) and block.get("type") == "input" for block in blocks):
-            errors.append(_error("/view/submit", "is required when an input block is within the blocks array"))
-    if "blocks" not in view:
-        errors.append(_error("/view", "missing required field: blocks"))
-    else:
-        errors.extend(block_errors(view["blocks"], limit=MAX_VIEW_BLOCKS, pointer="/view/blocks"))
-    if _too_long(view.get("private_metadata"), MAX_PRIVATE_METADATA):
-        errors.append(_error("/view/private_metadata", f"must be at most {MAX_PRIVATE_METADATA} characters"))
-    for key in ("callback_id", "external_id"):
-        if _too_long(view.get(key), MAX_ID):
-            errors.append(_error(f"/view/{key}", f"must be at most {MAX_ID} characters"))
-    return errors
 
 
 # --------------------------------------------------------------------------- transcript
@@ -280,16 +143,6 @@ class Call:
         return f"{clock} {self.method} [{self.http_status} {outcome}] {args}"
 
 
-class _SlackError(Exception):
-    def __init__(self, error: str, *, messages: list[str] | None = None, status: int = 200) -> None:
-        super().__init__(error)
-        self.error, self.messages, self.status = error, messages, status
-
-    def body(self) -> dict:
-        body: dict[str, Any] = {"ok": False, "error": self.error}
-        if self.messages:
-            body["response_metadata"] = {"messages": self.messages}
-        return body
 
 
 @dataclass
@@ -310,32 +163,12 @@ def _as_python_error() -> Iterator[None]:
         raise kind(error.error) from error
 
 
-def _flag(value: Any) -> bool:
-    return value in (True, 1, "1", "true", "True")
-
-
-def _cursor(prefix: str, value: Any) -> str:
-    return base64.b64encode(f"{prefix}:{value}".encode()).decode()
-
-
-def _uncursor(prefix: str, cursor: str) -> str:
-    try:
-        kind, _, value = base64.b64decode(cursor, validate=True).decode().partition(":")
-    except ValueError as error:
-        raise _SlackError("invalid_cursor") from error
-    if kind != prefix:
-        raise _SlackError("invalid_cursor")
-    return value
-
-
-def _stable_id(prefix: str, key: str) -> str:
-    return prefix + hashlib.sha1(key.encode()).hexdigest()[:10].upper()  # noqa: S324 (an id, not security)
 
 
 # --------------------------------------------------------------------------- the fake
 
 
-class FakeSlack:
+class FakeSlack(SlackMethods):
     """Slack's Web API on 127.0.0.1 for one workspace, with the workspace's state and a call transcript."""
 
     def __init__(
@@ -1023,15 +856,6 @@ class FakeSlack:
                                 "message": copy.deepcopy(message)})
         return copy.deepcopy(message)
 
-    def _check_content(self, args: dict, *, need_content: bool = True) -> None:
-        blocks = args.get("blocks")
-        if blocks is not None and (errors := block_errors(blocks)):
-            raise _SlackError("invalid_blocks", messages=errors)
-        if need_content and not args.get("text") and not blocks and not args.get("attachments"):
-            raise _SlackError("no_text")
-        if _too_long(args.get("text"), MAX_MESSAGE_TEXT):
-            raise _SlackError("msg_too_long")
-
     def _view_object(self, view: dict, *, view_id: str | None = None, root_view_id: str | None = None,
                      previous_view_id: str | None = None) -> dict:
         view_id = view_id or f"V{next(self._ids):08X}"
@@ -1047,304 +871,6 @@ class FakeSlack:
             "bot_id": self.bot_id,
         }
 
-    def _checked_view(self, args: dict, kind: str) -> dict:
-        view = args["view"]
-        errors = view_errors(view, kind=kind)
-        if errors:
-            raise _SlackError("invalid_arguments", messages=errors)
-        if len(json.dumps(view)) > MAX_VIEW_BYTES:
-            raise _SlackError("view_too_large")
-        return view
-
-    def _live_views(self) -> list[tuple[str | None, list[dict] | None, dict]]:
-        live: list[tuple[str | None, list[dict] | None, dict]] = []
-        for user, stack in self._stacks.items():
-            live.extend((user, stack, view) for view in stack)
-        live.extend((user, None, view) for user, view in self._homes.items())
-        return live
-
-    def _check_external_id(self, view: dict, *, replacing: str | None = None) -> None:
-        external_id = view.get("external_id")
-        if external_id and any(v["external_id"] == external_id and v["id"] != replacing
-                               for _, _, v in self._live_views()):
-            raise _SlackError("duplicate_external_id")
-
-    def _exchange_trigger(self, args: dict) -> str | None:
-        trigger = args.get("trigger_id") or args.get("interactivity_pointer")
-        if not trigger:
-            raise _SlackError("invalid_arguments", messages=["[ERROR] missing required field: trigger_id"])
-        if not is_trigger_id(str(trigger)):
-            raise _SlackError("invalid_trigger_id")
-        # Slack lets a trigger open exactly one view; reusing one is a real bug worth failing on.
-        if trigger in self._used_triggers:
-            raise _SlackError("exchanged_trigger_id")
-        self._used_triggers.add(trigger)
-        return trigger_user(str(trigger))
-
-    # ----------------------------------------------------------------------- Web API methods
-
-    def _apps_connections_open(self, args: dict) -> dict:
-        if not self.socket_mode_url:
-            raise _SlackError("socket_mode_not_enabled")  # the fake's name for "no FakeSocketMode attached"
-        return {"url": self.socket_mode_url}
-
-    def _auth_test(self, args: dict) -> dict:
-        return {"url": f"https://{self.domain}.slack.com/", "team": self.team_name, "user": "okrbot",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
-                "is_enterprise_install": False}
-
-    def _team_info(self, args: dict) -> dict:
-        if args.get("team") not in (None, "", self.team_id):
-            raise _SlackError("team_not_found")
-        return {"team": {"id": self.team_id, "name": self.team_name, "domain": self.domain,
-                         "email_domain": "example.com", "icon": {"image_default": True},
-                         "url": f"https://{self.domain}.slack.com/"}}
-
-    def _users_info(self, args: dict) -> dict:
-        user = self._users.get(str(args["user"]))
-        if user is None:
-            raise _SlackError("user_not_found")
-        shaped = self._user_object(user)
-        if _flag(args.get("include_locale")):
-            shaped["locale"] = "en-US"
-        return {"user": shaped}
-
-    def _users_list(self, args: dict) -> dict:
-        members = list(self._users.values())
-        start = 0
-        if args.get("cursor"):
-            after = _uncursor("user", args["cursor"])
-            ids = [user["id"] for user in members]
-            if after not in ids:
-                raise _SlackError("invalid_cursor")
-            start = ids.index(after)
-        limit = int(args.get("limit") or 0) or len(members)
-        page = members[start:start + limit]
-        rest = members[start + limit:]
-        return {"members": [self._user_object(user) for user in page], "cache_ts": int(time.time()),
-                "response_metadata": {"next_cursor": _cursor("user", rest[0]["id"]) if rest else ""}}
-
-    def _users_lookup_by_email(self, args: dict) -> dict:
-        email = str(args["email"]).lower()
-        for user in self._users.values():
-            if (user["email"] or "").lower() == email:
-                return {"user": self._user_object(user)}
-        raise _SlackError("users_not_found")
-
-    def _conversations_open(self, args: dict) -> dict:
-        if args.get("channel"):
-            channel = self._channel(args["channel"])
-            return {"no_op": True, "already_open": True, "channel": self._open_answer(channel, args)}
-        raw = args.get("users") or ""
-        users = [u.strip() for u in (raw if isinstance(raw, list) else str(raw).split(",")) if u.strip()]
-        if not users:
-            raise _SlackError("users_list_not_supplied")
-        if len(users) > MAX_MPIM_USERS:
-            raise _SlackError("too_many_users")
-        for user_id in users:
-            if user_id not in self._users:
-                raise _SlackError("user_not_found")
-            if self._users[user_id]["deleted"]:
-                raise _SlackError("user_disabled")
-        if len(users) == 1:
-            existed = users[0] in self._dms
-            channel = self._dm(users[0])
-        else:
-            members = sorted({*users, self.bot_user_id})
-            channel_id = _stable_id("G", ",".join(members))
-            existed = channel_id in self._channels
-            if not existed:
-                self._channels[channel_id] = {
-                    "id": channel_id, "kind": "mpim", "name": "mpdm-" + "--".join(
-                        self._users[u]["name"] for u in members) + "-1", "members": members,
-                    "is_private": True, "created": int(time.time())}
-            channel = self._channels[channel_id]
-        answer: dict[str, Any] = {"channel": self._open_answer(channel, args)}
-        if existed:
-            answer.update(no_op=True, already_open=True)
-        return answer
-
-    def _open_answer(self, channel: dict, args: dict) -> dict:
-        return self._channel_object(channel) if _flag(args.get("return_im")) else {"id": channel["id"]}
-
-    def _conversations_info(self, args: dict) -> dict:
-        channel = self._channel(args["channel"])
-        return {"channel": self._channel_object(channel, num_members=_flag(args.get("include_num_members")))}
-
-    def _page(self, items: list[dict], args: dict, default_limit: int) -> dict:
-        start = int(_uncursor("offset", args["cursor"])) if args.get("cursor") else 0
-        limit = int(args.get("limit") or default_limit)
-        page, more = items[start:start + limit], len(items) > start + limit
-        return {"messages": [slack_message(m) for m in page], "has_more": more,
-                "response_metadata": {"next_cursor": _cursor("offset", start + limit) if more else ""}}
-
-    def _in_window(self, message: dict, args: dict) -> bool:
-        inclusive = _flag(args.get("inclusive"))
-        ts = float(message["ts"])
-        if args.get("oldest") and (ts < float(args["oldest"]) or (ts == float(args["oldest"]) and not inclusive)):
-            return False
-        return not (args.get("latest") and (
-            ts > float(args["latest"]) or (ts == float(args["latest"]) and not inclusive)))
-
-    def _conversations_history(self, args: dict) -> dict:
-        channel = self._channel(args["channel"])
-        top = [m for m in reversed(self._messages.get(channel["id"], []))
-               if (not m["thread_ts"] or m["thread_ts"] == m["ts"]) and self._in_window(m, args)]
-        return {**self._page(top, args, 100), "pin_count": 0}
-
-    def _conversations_replies(self, args: dict) -> dict:
-        channel = self._channel(args["channel"])
-        message = self._by_ts.get((channel["id"], str(args["ts"])))
-        if message is None:
-            raise _SlackError("thread_not_found")
-        root_ts = message["thread_ts"] or message["ts"]
-        thread = [m for m in self._messages[channel["id"]]
-                  if (m["ts"] == root_ts or m["thread_ts"] == root_ts) and self._in_window(m, args)]
-        return self._page(thread, args, 1000)
-
-    def _chat_post_message(self, args: dict) -> dict:
-        channel = self._channel(args["channel"], users_as_dm=True)
-        if channel.get("is_archived"):
-            raise _SlackError("is_archived")
-        self._check_content(args)
-        message = self._store_message(channel["id"], user=self.bot_user_id, text=args.get("text"),
-                                      blocks=args.get("blocks"), thread_ts=args.get("thread_ts"), bot=True,
-                                      attachments=args.get("attachments"), metadata=args.get("metadata"))
-        return {"channel": channel["id"], "ts": message["ts"], "message": slack_message(message)}
-
-    def _chat_update(self, args: dict) -> dict:
-        channel = self._channel(args["channel"])
-        message = self._message(channel["id"], args["ts"])
-        if message["user"] != self.bot_user_id:
-            raise _SlackError("cant_update_message")
-        self._check_content(args)
-        # Fields left out keep their old value, as Slack documents for chat.update.
-        if "text" in args:
-            message["text"] = "" if args["text"] is None else str(args["text"])
-        if "blocks" in args:
-            message["blocks"] = fill_ids(args["blocks"])
-        for key in ("attachments", "metadata"):
-            if key in args:
-                message[key] = args[key]
-        message.update(edited=True, edited_ts=self._next_ts())
-        self._emit("message_changed", {"channel": channel["id"], "message": copy.deepcopy(message)})
-        return {"channel": channel["id"], "ts": message["ts"], "text": message["text"],
-                "message": slack_message(message)}
-
-    def _chat_delete(self, args: dict) -> dict:
-        channel = self._channel(args["channel"])
-        message = self._message(channel["id"], args["ts"])
-        if message["user"] != self.bot_user_id:
-            raise _SlackError("cant_delete_message")
-        self._delete_message(channel["id"], message["ts"])
-        return {"channel": channel["id"], "ts": message["ts"]}
-
-    def _chat_post_ephemeral(self, args: dict) -> dict:
-        channel = self._channel(args["channel"], users_as_dm=True)
-        user = str(args["user"])
-        if user not in self._users:
-            raise _SlackError("user_not_in_channel")
-        if channel["kind"] != "im" and channel["members"] and user not in channel["members"]:
-            raise _SlackError("user_not_in_channel")
-        self._check_content(args)
-        ephemeral = self._add_ephemeral(channel["id"], user, args.get("text"), args.get("blocks"),
-                                        args.get("thread_ts"), source="chat.postEphemeral")
-        return {"message_ts": ephemeral["ts"]}
-
-    def _chat_get_permalink(self, args: dict) -> dict:
-        channel = self._channel(args["channel"])
-        message = self._message(channel["id"], args["message_ts"])
-        link = f"https://{self.domain}.slack.com/archives/{channel['id']}/p{message['ts'].replace('.', '')}"
-        if message["thread_ts"] and message["thread_ts"] != message["ts"]:
-            link += f"?thread_ts={message['thread_ts']}&cid={channel['id']}"
-        return {"channel": channel["id"], "permalink": link}
-
-    def _views_open(self, args: dict) -> dict:
-        view = self._checked_view(args, "modal")
-        user = self._exchange_trigger(args)
-        self._check_external_id(view)
-        shaped = self._view_object(view)
-        # A new views.open replaces whatever modal the person had open.
-        self._stacks[user] = [shaped]
-        self._emit("views", {"user": user, "views": copy.deepcopy(self._stacks[user])})
-        return {"view": copy.deepcopy(shaped)}
-
-    def _views_push(self, args: dict) -> dict:
-        view = self._checked_view(args, "modal")
-        user = self._exchange_trigger(args)
-        stack = self._stacks[user]
-        if len(stack) >= MAX_MODAL_STACK:
-            raise _SlackError("push_limit_reached")
-        self._check_external_id(view)
-        previous = stack[-1] if stack else None
-        shaped = self._view_object(view, root_view_id=previous["root_view_id"] if previous else None,
-                                   previous_view_id=previous["id"] if previous else None)
-        stack.append(shaped)
-        self._emit("views", {"user": user, "views": copy.deepcopy(stack)})
-        return {"view": copy.deepcopy(shaped)}
-
-    def _views_update(self, args: dict) -> dict:
-        view = self._checked_view(args, "any")
-        view_id, external_id = args.get("view_id"), args.get("external_id")
-        if not view_id and not external_id:
-            raise _SlackError("invalid_arguments", messages=["[ERROR] view_id or external_id is required"])
-        found = next(((user, stack, v) for user, stack, v in self._live_views()
-                      if (view_id and v["id"] == view_id) or (not view_id and v["external_id"] == external_id)),
-                     None)
-        if found is None:
-            raise _SlackError("not_found")
-        user, stack, current = found
-        if args.get("hash") and args["hash"] != current["hash"]:
-            raise _SlackError("hash_conflict")
-        self._check_external_id(view, replacing=current["id"])
-        shaped = self._view_object(view, view_id=current["id"], root_view_id=current["root_view_id"],
-                                   previous_view_id=current["previous_view_id"])
-        if stack is None:
-            self._homes[user] = shaped  # type: ignore[index]
-            self._emit("home", {"user": user, "view": copy.deepcopy(shaped)})
-        else:
-            stack[stack.index(current)] = shaped
-            self._emit("views", {"user": user, "views": copy.deepcopy(stack)})
-        return {"view": copy.deepcopy(shaped)}
-
-    def _views_publish(self, args: dict) -> dict:
-        user = str(args["user_id"])
-        if user not in self._users:
-            raise _SlackError("user_not_found")
-        view = self._checked_view(args, "home")
-        current = self._homes.get(user)
-        if args.get("hash") and current is not None and args["hash"] != current["hash"]:
-            raise _SlackError("hash_conflict")
-        self._check_external_id(view, replacing=current["id"] if current else None)
-        shaped = self._view_object(view, view_id=current["id"] if current else None)
-        self._homes[user] = shaped
-        self._emit("home", {"user": user, "view": copy.deepcopy(shaped)})
-        return {"view": copy.deepcopy(shaped)}
-
-    def _reaction_target(self, args: dict) -> dict:
-        if not args.get("channel") or not args.get("timestamp"):
-            raise _SlackError("no_item_specified")
-        channel = self._channel(args["channel"])
-        return self._message(channel["id"], args["timestamp"])
-
-    def _reactions_add(self, args: dict) -> dict:
-        name = str(args["name"])
-        if ":" in name or " " in name:
-            raise _SlackError("invalid_name")
-        message = self._reaction_target(args)
-        self._react(self.bot_user_id, message["channel"], message["ts"], name, add=True)
-        return {}
-
-    def _reactions_remove(self, args: dict) -> dict:
-        message = self._reaction_target(args)
-        self._react(self.bot_user_id, message["channel"], message["ts"], str(args["name"]), add=False)
-        return {}
-
-    def _reactions_get(self, args: dict) -> dict:
-        message = self._reaction_target(args)
-        link = self._chat_get_permalink({"channel": message["channel"], "message_ts": message["ts"]})
-        return {"type": "message", "channel": message["channel"],
-                "message": {**slack_message(message), "permalink": link["permalink"]}}
 
 
 # --------------------------------------------------------------------------- HTTP plumbing

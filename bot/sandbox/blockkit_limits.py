@@ -1,0 +1,191 @@
+"""Slack's Block Kit and view limits, checked like Slack checks them: pure functions, no state.
+
+`block_errors(blocks)` and `view_errors(view, kind=)` answer Slack-style `[ERROR] ... [json-pointer:...]`
+messages for what Slack would reject ([] if fine); the fake Slack runs them on every message and view, and
+block tests call them on builders' output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Slack's limits (https://docs.slack.dev/reference/block-kit), checked on every message and view.
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_MESSAGE_TEXT = 40_000
+MAX_SECTION_TEXT = 3000
+MAX_SECTION_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_URL = 3000
+MAX_ID = 255  # action_id, block_id, callback_id, external_id
+MAX_ACTIONS_ELEMENTS = 25
+MAX_CONTEXT_ELEMENTS = 10
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_PLACEHOLDER = 150
+MAX_LABEL = 2000
+MAX_MODAL_TITLE = 24  # also submit and close
+MAX_PRIVATE_METADATA = 3000
+MAX_VIEW_BYTES = 250_000
+MAX_MODAL_STACK = 3
+MAX_MPIM_USERS = 8
+MAX_RESPONSE_URL_USES = 5
+
+BLOCK_TYPES = frozenset({
+    "section", "divider", "image", "actions", "context", "input", "header", "file", "rich_text", "video",
+    "markdown", "table",
+})
+TEXT_TYPES = frozenset({"plain_text", "mrkdwn"})
+
+
+
+def _error(pointer: str, message: str) -> str:
+    return f"[ERROR] {message} [json-pointer:{pointer}]"
+
+
+def _too_long(value: Any, limit: int) -> bool:
+    return isinstance(value, str) and len(value) > limit
+
+
+def _check_text(obj: Any, pointer: str, limit: int, errors: list[str], *, plain_only: bool = False) -> None:
+    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+        errors.append(_error(pointer, "must be a text object with a string `text`"))
+        return
+    allowed = {"plain_text"} if plain_only else TEXT_TYPES
+    if obj.get("type") not in allowed:
+        errors.append(_error(f"{pointer}/type", f"must be one of {sorted(allowed)}"))
+    if len(obj["text"]) > limit:
+        errors.append(_error(f"{pointer}/text", f"must be at most {limit} characters"))
+
+
+def _check_options(options: Any, pointer: str, errors: list[str]) -> None:
+    if not isinstance(options, list):
+        errors.append(_error(pointer, "must be an array"))
+        return
+    if len(options) > MAX_OPTIONS:
+        errors.append(_error(pointer, f"must have at most {MAX_OPTIONS} items"))
+    for index, option in enumerate(options):
+        _check_text(option.get("text") if isinstance(option, dict) else None, f"{pointer}/{index}/text",
+                    MAX_OPTION_TEXT, errors)
+        if isinstance(option, dict) and _too_long(option.get("value"), MAX_OPTION_VALUE):
+            errors.append(_error(f"{pointer}/{index}/value", f"must be at most {MAX_OPTION_VALUE} characters"))
+
+
+def _check_element(element: Any, pointer: str, action_ids: set[str], errors: list[str]) -> None:
+    if not isinstance(element, dict) or not isinstance(element.get("type"), str):
+        errors.append(_error(pointer, "must be an element object with a `type`"))
+        return
+    action_id = element.get("action_id")
+    if _too_long(action_id, MAX_ID):
+        errors.append(_error(f"{pointer}/action_id", f"must be at most {MAX_ID} characters"))
+    if action_id is not None:
+        if action_id in action_ids:
+            errors.append(_error(f"{pointer}/action_id", f"duplicate action_id `{action_id}`"))
+        action_ids.add(action_id)
+    if element["type"] == "button":
+        _check_text(element.get("text"), f"{pointer}/text", MAX_BUTTON_TEXT, errors, plain_only=True)
+        if _too_long(element.get("value"), MAX_BUTTON_VALUE):
+            errors.append(_error(f"{pointer}/value", f"must be at most {MAX_BUTTON_VALUE} characters"))
+        if _too_long(element.get("url"), MAX_URL):
+            errors.append(_error(f"{pointer}/url", f"must be at most {MAX_URL} characters"))
+    if "placeholder" in element:
+        _check_text(element["placeholder"], f"{pointer}/placeholder", MAX_PLACEHOLDER, errors, plain_only=True)
+    if "options" in element:
+        _check_options(element["options"], f"{pointer}/options", errors)
+
+
+def _check_block(block: Any, pointer: str, block_ids: set[str], errors: list[str]) -> None:
+    if not isinstance(block, dict):
+        errors.append(_error(pointer, "must be an object"))
+        return
+    kind = block.get("type")
+    if kind not in BLOCK_TYPES:
+        errors.append(_error(f"{pointer}/type", f"unsupported type `{kind}`"))
+        return
+    block_id = block.get("block_id")
+    if block_id is not None:
+        if _too_long(block_id, MAX_ID):
+            errors.append(_error(f"{pointer}/block_id", f"must be at most {MAX_ID} characters"))
+        if block_id in block_ids:
+            errors.append(_error(f"{pointer}/block_id", f"duplicate block_id `{block_id}`"))
+        block_ids.add(block_id)
+    action_ids: set[str] = set()
+    if kind == "section":
+        if block.get("text") is None and not block.get("fields"):
+            errors.append(_error(pointer, "must provide `text` or `fields`"))
+        if block.get("text") is not None:
+            _check_text(block["text"], f"{pointer}/text", MAX_SECTION_TEXT, errors)
+        fields = block.get("fields")
+        if fields is not None:
+            if not isinstance(fields, list) or len(fields) > MAX_SECTION_FIELDS:
+                errors.append(_error(f"{pointer}/fields", f"must be an array of at most {MAX_SECTION_FIELDS} items"))
+            else:
+                for index, item in enumerate(fields):
+                    _check_text(item, f"{pointer}/fields/{index}", MAX_FIELD_TEXT, errors)
+        if isinstance(block.get("accessory"), dict) and block["accessory"].get("type") != "image":
+            _check_element(block["accessory"], f"{pointer}/accessory", action_ids, errors)
+    elif kind == "header":
+        _check_text(block.get("text"), f"{pointer}/text", MAX_HEADER_TEXT, errors, plain_only=True)
+    elif kind in ("actions", "context"):
+        limit = MAX_ACTIONS_ELEMENTS if kind == "actions" else MAX_CONTEXT_ELEMENTS
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not 1 <= len(elements) <= limit:
+            errors.append(_error(f"{pointer}/elements", f"must be an array of 1 to {limit} items"))
+        elif kind == "actions":
+            for index, element in enumerate(elements):
+                _check_element(element, f"{pointer}/elements/{index}", action_ids, errors)
+    elif kind == "input":
+        _check_text(block.get("label"), f"{pointer}/label", MAX_LABEL, errors, plain_only=True)
+        _check_element(block.get("element"), f"{pointer}/element", action_ids, errors)
+    elif kind == "image" and not ((block.get("image_url") or block.get("slack_file")) and block.get("alt_text")):
+        errors.append(_error(pointer, "image needs `image_url` (or `slack_file`) and `alt_text`"))
+
+
+def block_errors(blocks: Any, *, limit: int = MAX_MESSAGE_BLOCKS, pointer: str = "/blocks") -> list[str]:
+    """Slack-style `[ERROR] ... [json-pointer:...]` messages for what Slack would reject; [] if fine."""
+    if not isinstance(blocks, list):
+        return [_error(pointer, "must be an array")]
+    errors = []
+    if len(blocks) > limit:
+        errors.append(_error(pointer, f"must have at most {limit} items"))
+    block_ids: set[str] = set()
+    for index, block in enumerate(blocks):
+        _check_block(block, f"{pointer}/{index}", block_ids, errors)
+    return errors
+
+
+def view_errors(view: Any, *, kind: str) -> list[str]:
+    """What Slack would reject in a view passed to views.* (`kind` is "modal", "home" or "any")."""
+    if not isinstance(view, dict):
+        return [_error("/view", "must be an object")]
+    errors = []
+    view_type = view.get("type")
+    if view_type is None:
+        errors.append(_error("/view", "missing required field: type"))
+    elif view_type not in ("modal", "home") or kind not in ("any", view_type):
+        allowed = "`modal` or `home`" if kind == "any" else f"`{kind}`"
+        errors.append(_error("/view/type", f"must be {allowed}"))
+    if view_type == "modal":
+        if "title" not in view:
+            errors.append(_error("/view", "missing required field: title"))
+        for key in ("title", "submit", "close"):
+            if key in view and view[key] is not None:
+                _check_text(view[key], f"/view/{key}", MAX_MODAL_TITLE, errors, plain_only=True)
+        blocks = view.get("blocks")
+        if isinstance(blocks, list) and not view.get("submit") and any(
+                isinstance(block, dict) and block.get("type") == "input" for block in blocks):
+            errors.append(_error("/view/submit", "is required when an input block is within the blocks array"))
+    if "blocks" not in view:
+        errors.append(_error("/view", "missing required field: blocks"))
+    else:
+        errors.extend(block_errors(view["blocks"], limit=MAX_VIEW_BLOCKS, pointer="/view/blocks"))
+    if _too_long(view.get("private_metadata"), MAX_PRIVATE_METADATA):
+        errors.append(_error("/view/private_metadata", f"must be at most {MAX_PRIVATE_METADATA} characters"))
+    for key in ("callback_id", "external_id"):
+        if _too_long(view.get(key), MAX_ID):
+            errors.append(_error(f"/view/{key}", f"must be at most {MAX_ID} characters"))
+    return errors
