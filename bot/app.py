@@ -18,6 +18,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import handlers
+from bot.handlers.common import tell_privately
 from bot.services import Services, UserFacingError
 from bot.settings import Settings
 from storage.db import insert_ignore
@@ -242,14 +243,8 @@ def _tell(client: WebClient, body: dict[str, Any], context: Any, message: str) -
     channel = context.get("channel_id") or (body.get("channel") or {}).get("id") or body.get("channel_id")
     response_url = body.get("response_url") or next(iter(body.get("response_urls") or []), {}).get("response_url")
     try:
-        if response_url:
-            from slack_sdk.webhook import WebhookClient
-
-            WebhookClient(response_url).send(text=message, response_type="ephemeral", replace_original=False)
-        elif channel and user and not str(channel).startswith("D"):
-            client.chat_postEphemeral(channel=channel, user=user, text=message)
-        elif user:
-            client.chat_postMessage(channel=user, text=message)
+        if user:
+            tell_privately(client, user=user, channel=channel, response_url=response_url, text=message)
     except (SlackApiError, OSError, SQLAlchemyError):
         log.exception("could not tell %s about an error", user)
 

@@ -1,7 +1,7 @@
 """Slack listeners for feedback: /feedback, the Give feedback button, and the Give feedback form.
 
-Listeners that ack() first answer a UserFacingError themselves (an ephemeral, or a notice modal): see
-bot.handlers.kudos for why (slack_bolt resets the ack when a listener raises right after ack()).
+A UserFacingError reaches the person through the app's one error path (an ephemeral), except where the
+Give feedback button was going to open a form: there a notice modal stands in its place.
 """
 
 from __future__ import annotations
@@ -40,12 +40,8 @@ def handle_feedback_command(ack: Ack, command: Body, respond: Respond, client: W
                             services: Services) -> None:
     """/feedback request @person [about …] | give [@person] | help."""
     ack()
-    try:
-        outcome = services.feedback.command(team_id=command["team_id"], user_id=command["user_id"],
-                                            text=command.get("text", ""))
-    except UserFacingError as error:
-        respond(text=error.message, response_type="ephemeral")
-        return
+    outcome = services.feedback.command(team_id=command["team_id"], user_id=command["user_id"],
+                                        text=command.get("text", ""))
     if isinstance(outcome, FeedbackForm):
         client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(outcome))
     elif isinstance(outcome, FeedbackUsage):

@@ -2,9 +2,8 @@
 
 Kudos by reaction arrive through bot.handlers.events (the one listener of reaction events).
 
-Listeners that ack() first answer a UserFacingError themselves (an ephemeral, or a notice modal) instead
-of letting it reach @app.error: slack_bolt 1.30 resets the ack when a listener raises right after ack(),
-so the HTTP answer to Slack could become a 404 after 3 s ("didn't call ack()").
+A UserFacingError reaches the person through the app's one error path (an ephemeral), except where a
+button or the shortcut was going to open a form: there the form's place shows a notice modal instead.
 """
 
 from __future__ import annotations
@@ -36,13 +35,9 @@ def form_values(view: Body) -> dict[str, Any]:
 def handle_kudos_command(ack: Ack, command: Body, respond: Respond, client: WebClient, services: Services) -> None:
     """/kudos @person… message [#tag] | top [month|quarter] | help; alone, it opens the form."""
     ack()
-    try:
-        outcome = services.kudos.command(team_id=command["team_id"], user_id=command["user_id"],
-                                         channel_id=command.get("channel_id", ""), text=command.get("text", ""),
-                                         trigger_id=command.get("trigger_id", ""))
-    except UserFacingError as error:
-        respond(text=error.message, response_type="ephemeral")
-        return
+    outcome = services.kudos.command(team_id=command["team_id"], user_id=command["user_id"],
+                                     channel_id=command.get("channel_id", ""), text=command.get("text", ""),
+                                     trigger_id=command.get("trigger_id", ""))
     if isinstance(outcome, KudosForm):
         client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(outcome))
     elif isinstance(outcome, Leaderboard):

@@ -1,20 +1,17 @@
 """Slack listeners for 1-on-1s: /request-1on1, the manager's answer, notes, tasks, Mark done, summaries.
 
 Each listener acks, reads primitives, calls one service method and renders; view submissions call the
-service before ack() so a UserFacingError shows under its modal field; the others answer it themselves
-(`_answered`), privately.
+service before ack() so a UserFacingError shows under its modal field; after ack() it reaches the person
+through the app's one error path, privately.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.one_on_ones import (
     OneOnOneAction,
@@ -30,7 +27,7 @@ from bot.blocks.one_on_ones import (
     usage,
 )
 from bot.blocks.one_on_ones_parts import TASK_BLOCK_PREFIX
-from bot.handlers.common import team_of
+from bot.handlers.common import team_of, tell_privately
 from bot.handlers.home import publish_home, state_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
@@ -83,60 +80,35 @@ def _refresh_home(client: WebClient, services: Services, body: Body, *, after_mo
         publish_home(client, services, team_of(body), _user(body), None if after_modal else state_of(body))
 
 
-@contextmanager
-def _answered(client: WebClient, body: Body) -> Iterator[None]:
-    """Answer a UserFacingError raised after ack() right here, privately. (slack_bolt resets the ack when a
-    listener raises just after ack(), and Slack would then see no answer at all: a 404 after 3 s.)"""
-    try:
-        yield
-    except UserFacingError as error:
-        user = _user(body) or body.get("user_id", "")
-        channel = (body.get("channel") or {}).get("id") or body.get("channel_id", "")
-        if body.get("response_url"):
-            WebhookClient(body["response_url"]).send(text=error.message, response_type="ephemeral",
-                                                     replace_original=False)
-        elif channel and not channel.startswith("D"):
-            client.chat_postEphemeral(channel=channel, user=user, text=error.message)
-        else:
-            client.chat_postMessage(channel=user, text=error.message)
-
-
 def _confirm(client: WebClient, meta: dict[str, Any], user_id: str, blocks: list[dict], text: str) -> None:
     """Tell the person who submitted a modal, privately: where they started, else in their DM with okrbot."""
-    if meta.get("response_url"):
-        WebhookClient(meta["response_url"]).send(text=text, blocks=blocks, response_type="ephemeral",
-                                                 replace_original=False)
-    elif meta.get("channel") and not str(meta["channel"]).startswith("D"):
-        client.chat_postEphemeral(channel=meta["channel"], user=user_id, text=text, blocks=blocks)
-    else:
-        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+    tell_privately(client, user=user_id, channel=meta.get("channel"), response_url=meta.get("response_url"),
+                   text=text, blocks=blocks)
 
 
 # ---- requesting ----------------------------------------------------------------------------------
 def handle_request_command(ack: Ack, command: Body, respond: Respond, client: WebClient, services: Services) -> None:
     """/request-1on1 [@manager] [topic] | help: send the request, or open the form when something is missing."""
     ack()
-    with _answered(client, command):
-        outcome = services.one_on_ones.request_command(team_id=command["team_id"], requester=command["user_id"],
-                                                       text=command.get("text", ""))
-        if outcome.kind == "help":
-            respond(text="How to use /request-1on1", blocks=usage(), response_type="ephemeral")
-        elif outcome.kind == "form" and outcome.form:
-            client.views_open(trigger_id=command["trigger_id"], view=request_modal(
-                outcome.form, response_url=command.get("response_url", ""), channel=command.get("channel_id", "")))
-        elif outcome.view:
-            respond(text="1-on-1 request sent", blocks=request_sent(outcome.view), response_type="ephemeral")
+    outcome = services.one_on_ones.request_command(team_id=command["team_id"], requester=command["user_id"],
+                                                   text=command.get("text", ""))
+    if outcome.kind == "help":
+        respond(text="How to use /request-1on1", blocks=usage(), response_type="ephemeral")
+    elif outcome.kind == "form" and outcome.form:
+        client.views_open(trigger_id=command["trigger_id"], view=request_modal(
+            outcome.form, response_url=command.get("response_url", ""), channel=command.get("channel_id", "")))
+    elif outcome.view:
+        respond(text="1-on-1 request sent", blocks=request_sent(outcome.view), response_type="ephemeral")
 
 
 def handle_request_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """SharedAction.REQUEST_ONE_ON_ONE (nudge DM, Home): the request form, pre-filled with the manager."""
     ack()
-    with _answered(client, body):
-        form = services.one_on_ones.request_form(team_id=team_of(body), requester=_user(body),
-                                                 manager_id=action.get("value") or None)
-        client.views_open(trigger_id=body["trigger_id"], view=request_modal(
-            form, response_url=body.get("response_url", ""), channel=(body.get("channel") or {}).get("id", ""),
-            home=_in_home(body)))
+    form = services.one_on_ones.request_form(team_id=team_of(body), requester=_user(body),
+                                             manager_id=action.get("value") or None)
+    client.views_open(trigger_id=body["trigger_id"], view=request_modal(
+        form, response_url=body.get("response_url", ""), channel=(body.get("channel") or {}).get("id", ""),
+        home=_in_home(body)))
 
 
 def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
@@ -156,18 +128,16 @@ def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClien
 def handle_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Accept: the DM updates in place, the requester is told, the pair gets the 1-on-1 message."""
     ack()
-    with _answered(client, body):
-        services.one_on_ones.accept(team_id=team_of(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
-        _refresh_home(client, services, body)
+    services.one_on_ones.accept(team_id=team_of(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
+    _refresh_home(client, services, body)
 
 
 def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Propose another time: a modal with date, time and a note (only for the addressed manager)."""
     ack()
-    with _answered(client, body):
-        request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
-                                                   actor=_user(body))
-        client.views_open(trigger_id=body["trigger_id"], view=reschedule_modal(request, home=_in_home(body)))
+    request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
+                                               actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=reschedule_modal(request, home=_in_home(body)))
 
 
 def handle_reschedule_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
@@ -182,10 +152,9 @@ def handle_reschedule_submission(ack: Ack, body: Body, view: Body, client: WebCl
 def handle_decline_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Decline: a modal with an optional reason (only for the addressed manager)."""
     ack()
-    with _answered(client, body):
-        request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
-                                                   actor=_user(body))
-        client.views_open(trigger_id=body["trigger_id"], view=decline_modal(request, home=_in_home(body)))
+    request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
+                                               actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=decline_modal(request, home=_in_home(body)))
 
 
 def handle_decline_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
@@ -200,28 +169,25 @@ def handle_decline_submission(ack: Ack, body: Body, view: Body, client: WebClien
 def handle_new_time_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """The requester accepts the time their manager proposed."""
     ack()
-    with _answered(client, body):
-        services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
-                                             actor=_user(body), accept=True)
-        _refresh_home(client, services, body)
+    services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
+                                         actor=_user(body), accept=True)
+    _refresh_home(client, services, body)
 
 
 def handle_new_time_refuse(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """The requester can't make the proposed time: the request closes."""
     ack()
-    with _answered(client, body):
-        services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
-                                             actor=_user(body), accept=False)
-        _refresh_home(client, services, body)
+    services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
+                                         actor=_user(body), accept=False)
+    _refresh_home(client, services, body)
 
 
 def handle_schedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """SharedAction.SCHEDULE_ONE_ON_ONE (mid-month agenda): a manager picks a time with a report."""
     ack()
-    with _answered(client, body):
-        form = services.one_on_ones.schedule_form(team_id=team_of(body), manager=_user(body),
-                                                  report=action.get("value") or "")
-        client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(form))
+    form = services.one_on_ones.schedule_form(team_id=team_of(body), manager=_user(body),
+                                              report=action.get("value") or "")
+    client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(form))
 
 
 def handle_schedule_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
@@ -237,10 +203,9 @@ def handle_schedule_submission(ack: Ack, body: Body, view: Body, services: Servi
 def handle_note_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Add note: a modal (private by default)."""
     ack()
-    with _answered(client, body):
-        one_on_one = services.one_on_ones.participant_view(team_id=team_of(body),
-                                                           one_on_one_id=_id(action.get("value")), actor=_user(body))
-        client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, _user(body), home=_in_home(body)))
+    one_on_one = services.one_on_ones.participant_view(team_id=team_of(body),
+                                                       one_on_one_id=_id(action.get("value")), actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, _user(body), home=_in_home(body)))
 
 
 def handle_note_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
@@ -255,10 +220,9 @@ def handle_note_submission(ack: Ack, body: Body, view: Body, client: WebClient, 
 def handle_task_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Add task: a modal with text, assignee and due date."""
     ack()
-    with _answered(client, body):
-        one_on_one = services.one_on_ones.participant_view(team_id=team_of(body),
-                                                           one_on_one_id=_id(action.get("value")), actor=_user(body))
-        client.views_open(trigger_id=body["trigger_id"], view=task_modal(one_on_one))
+    one_on_one = services.one_on_ones.participant_view(team_id=team_of(body),
+                                                       one_on_one_id=_id(action.get("value")), actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=task_modal(one_on_one))
 
 
 def handle_task_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
@@ -273,28 +237,25 @@ def handle_task_submission(ack: Ack, body: Body, view: Body, services: Services)
 def handle_task_toggle(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """A task's checkbox: ticked marks it done, unticked opens it again."""
     ack()
-    with _answered(client, body):
-        block_id = str(action.get("block_id", ""))
-        task_id = block_id[len(TASK_BLOCK_PREFIX):] if block_id.startswith(TASK_BLOCK_PREFIX) else ""
-        services.one_on_ones.set_task_done(team_id=team_of(body), task_id=_id(task_id), actor=_user(body),
-                                           done=bool(action.get("selected_options")))
-        _refresh_home(client, services, body)
+    block_id = str(action.get("block_id", ""))
+    task_id = block_id[len(TASK_BLOCK_PREFIX):] if block_id.startswith(TASK_BLOCK_PREFIX) else ""
+    services.one_on_ones.set_task_done(team_id=team_of(body), task_id=_id(task_id), actor=_user(body),
+                                       done=bool(action.get("selected_options")))
+    _refresh_home(client, services, body)
 
 
 def handle_mark_done(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Mark done: closes the 1-on-1 and asks both for a one-line summary."""
     ack()
-    with _answered(client, body):
-        services.one_on_ones.mark_done(team_id=team_of(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
+    services.one_on_ones.mark_done(team_id=team_of(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
 
 
 def handle_summary_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Write a summary: a one-line modal."""
     ack()
-    with _answered(client, body):
-        one_on_one = services.one_on_ones.summary_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
-                                                       actor=_user(body))
-        client.views_open(trigger_id=body["trigger_id"], view=summary_modal(one_on_one, _user(body)))
+    one_on_one = services.one_on_ones.summary_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
+                                                   actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=summary_modal(one_on_one, _user(body)))
 
 
 def handle_summary_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
