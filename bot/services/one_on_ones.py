@@ -8,9 +8,10 @@ are in `one_on_ones_module`; the Home section in `one_on_ones_home`; reminders a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.blocks.one_on_ones import (
     answer_message,
@@ -159,20 +160,12 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
         """The manager accepts: the requester is told, the pair gets the 1-on-1 message. Twice is a no-op."""
         now = self._now()
         with self._ctx.sessions.begin() as session:
-            changed = self._transition(session, team_id, one_on_one_id, actor_is=OneOnOne.manager_id == actor,
-                                       from_states=("requested",), state="accepted", answered_at=now,
-                                       agreed_at=OneOnOne.proposed_at)
-            row = self._row(session, team_id, one_on_one_id)
-            if not changed:
-                self._unchanged(row, actor, answerer=row.manager_id, wanted="accepted")
-                return Outcome(self._view(session, row), False)
-            self._carry_tasks(session, row)
-            self._refresh_request_dms(session, row)
-            view = self._view(session, row)
-            self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:answer:accepted",
-                                 channel=row.requester_id, text=answer_text(view), blocks=answer_message(view))
-            self._post_pair_message(session, row)
-            return Outcome(view, True)
+            outcome = self._manager_answers(session, team_id, one_on_one_id, actor, "accepted",
+                                            prepare=self._carry_tasks, answered_at=now,
+                                            agreed_at=OneOnOne.proposed_at)
+            if outcome.changed:
+                self._post_pair_message(session, self._row(session, team_id, one_on_one_id))
+            return outcome
 
     def reschedule(self, *, team_id: str, one_on_one_id: int, actor: str, day: str | None, clock: str | None,
                    note: str = "") -> Outcome:
@@ -187,18 +180,8 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
         now = self._now()
         proposed = picked_time(day, clock, zone, now, required=True)
         with self._ctx.sessions.begin() as session:
-            changed = self._transition(session, team_id, one_on_one_id, actor_is=OneOnOne.manager_id == actor,
-                                       from_states=("requested",), state="rescheduled", answered_at=now,
-                                       proposed_at=proposed, answer_note=note)
-            row = self._row(session, team_id, one_on_one_id)
-            if not changed:
-                self._unchanged(row, actor, answerer=row.manager_id, wanted="rescheduled")
-                return Outcome(self._view(session, row), False)
-            self._refresh_request_dms(session, row)
-            view = self._view(session, row)
-            self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:answer:rescheduled",
-                                 channel=row.requester_id, text=answer_text(view), blocks=answer_message(view))
-            return Outcome(view, True)
+            return self._manager_answers(session, team_id, one_on_one_id, actor, "rescheduled", answered_at=now,
+                                         proposed_at=proposed, answer_note=note)
 
     def decline(self, *, team_id: str, one_on_one_id: int, actor: str, reason: str = "") -> Outcome:
         """The manager declines, optionally saying why; the requester is told once."""
@@ -207,18 +190,26 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
             raise UserFacingError(f"Please keep the reason under {MAX_NOTE:,} characters.", field="reason")
         now = self._now()
         with self._ctx.sessions.begin() as session:
-            changed = self._transition(session, team_id, one_on_one_id, actor_is=OneOnOne.manager_id == actor,
-                                       from_states=("requested",), state="declined", answered_at=now,
-                                       answer_note=reason)
-            row = self._row(session, team_id, one_on_one_id)
-            if not changed:
-                self._unchanged(row, actor, answerer=row.manager_id, wanted="declined")
-                return Outcome(self._view(session, row), False)
-            self._refresh_request_dms(session, row)
-            view = self._view(session, row)
-            self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:answer:declined",
-                                 channel=row.requester_id, text=answer_text(view), blocks=answer_message(view))
-            return Outcome(view, True)
+            return self._manager_answers(session, team_id, one_on_one_id, actor, "declined", answered_at=now,
+                                         answer_note=reason)
+
+    def _manager_answers(self, session: Session, team_id: str, one_on_one_id: int, actor: str, state: str, *,
+                         prepare: Callable[[Session, OneOnOne], object] | None = None, **values: object) -> Outcome:
+        """The addressed manager answers a pending request: it moves once (a second click changes nothing),
+        the request DMs are updated in place, and the requester is told once."""
+        changed = self._transition(session, team_id, one_on_one_id, actor_is=OneOnOne.manager_id == actor,
+                                   from_states=("requested",), state=state, **values)
+        row = self._row(session, team_id, one_on_one_id)
+        if not changed:
+            self._unchanged(row, actor, answerer=row.manager_id, wanted=state)
+            return Outcome(self._view(session, row), False)
+        if prepare is not None:
+            prepare(session, row)
+        self._refresh_request_dms(session, row)
+        view = self._view(session, row)
+        self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:answer:{state}",
+                             channel=row.requester_id, text=answer_text(view), blocks=answer_message(view))
+        return Outcome(view, True)
 
     # ---- answering the new time (requester) ---------------------------------------------------
     def answer_new_time(self, *, team_id: str, one_on_one_id: int, actor: str, accept: bool) -> Outcome:
