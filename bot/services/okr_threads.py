@@ -97,11 +97,19 @@ class OkrConversation:
         if not (team_id and channel and ts and reaction):
             return False
         now = self._ctx.clock()
+        # Most reactions in a workspace are not on an OKR: one read, no write transaction, for those.
+        with self._ctx.sessions() as session:
+            objective_id = session.scalar(
+                select(Objective.id).where(Objective.team_id == team_id, Objective.channel_id == channel,
+                                           Objective.message_ts == ts)
+                .union_all(select(OkrComment.objective_id).where(
+                    OkrComment.team_id == team_id, OkrComment.channel_id == channel, OkrComment.message_ts == ts,
+                    OkrComment.kind == "reply"))
+                .limit(1))
+        if objective_id is None:
+            return False
         with self._ctx.sessions.begin() as session:
-            objective_id = self._objective_of_thread(session, team_id, channel, ts) or session.scalar(
-                select(OkrComment.objective_id).where(OkrComment.team_id == team_id, OkrComment.channel_id == channel,
-                                                      OkrComment.message_ts == ts, OkrComment.kind == "reply"))
-            if objective_id is None or self._is_bot(session, team_id, user_id):
+            if self._is_bot(session, team_id, user_id):
                 return False
             same = (OkrComment.team_id == team_id, OkrComment.channel_id == channel, OkrComment.message_ts == ts,
                     OkrComment.kind == "reaction", OkrComment.user_id == user_id, OkrComment.reaction == reaction)
