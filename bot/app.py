@@ -54,6 +54,7 @@ def create_app(settings: Settings, services: Services, *, client: WebClient | No
         kwargs["request_verification_enabled"] = bool(settings.slack_signing_secret)
         kwargs["authorize"] = lambda **_: None
     app = App(logger=_bolt_logger(), **kwargs)
+    app.use(_mark_verified)  # runs after Bolt's own signature check: handle_error acts only on marked bodies
     app.use(_inject(services))
     app.use(_drop_retried_events(services))
     app.error(handle_error)
@@ -121,6 +122,15 @@ def _oauth_settings(settings: Settings, engine: Any) -> OAuthSettings:
     return OAuthSettings(client_id=client_id,
                          client_secret=settings.slack_client_secret.get_secret_value() if settings.slack_client_secret
                          else "", scopes=BOT_SCOPES, installation_store=installations, state_store=states)
+
+
+VERIFIED = "okrbot_verified"
+
+
+def _mark_verified(context: Any, next: Any) -> None:  # noqa: A002 - Bolt's name
+    """Reached only past Bolt's built-in middleware (signature check, authorization): the body is Slack's."""
+    context[VERIFIED] = True
+    next()
 
 
 def _inject(services: Services):  # noqa: ANN202 - Bolt middleware
@@ -210,7 +220,13 @@ def _drop_retried_events(services: Services):  # noqa: ANN202 - Bolt middleware
 
 def handle_error(error: Exception, body: dict[str, Any], response: BoltResponse | None, client: WebClient,
                  context: Any) -> BoltResponse | None:
-    """The single error handler: UserFacingError → what the person reads; anything else → logged + apology."""
+    """The single error handler: UserFacingError → what the person reads; anything else → logged + apology.
+
+    A body that did not pass the signature check is never read or answered: 401, no outbound call.
+    """
+    if not (context or {}).get(VERIFIED):
+        log.warning("refused a request that was not verified (%s)", error.__class__.__name__)
+        return BoltResponse(status=401, body={"error": "invalid request"}) if response is not None else None
     if isinstance(error, UserFacingError):
         message = error.message
     else:

@@ -14,30 +14,27 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.http_guard import guard_slack_posts
 from bot.runtime import Runtime
 from storage.migrate import current_revision, head_revision
 
 log = logging.getLogger("okrbot.web")
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger before parsing
-MAX_DISCARD = 16_000_000  # beyond this a refused body is not even read; the connection just closes
 
 
 def create_wsgi_app(runtime: Runtime, extra: dict[str, WSGIApp] | None = None) -> WSGIApp:
     """Route /slack/events (and OAuth paths) to Bolt, /healthz to a database check, `extra` by prefix."""
-    bolt = SlackRequestHandler(runtime.app)
+    secret = runtime.settings.slack_signing_secret
+    # Every POST to /slack/* passes the front door first: size, signature, shape (bot/http_guard.py).
+    bolt = guard_slack_posts(SlackRequestHandler(runtime.app), secret.get_secret_value() if secret else None)
     routes = dict(extra or {})
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
-        method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz":
             return _health(runtime, start_response)
         if path.startswith("/slack/"):
-            if method == "POST" and int(environ.get("CONTENT_LENGTH") or 0) > MAX_BODY:
-                _discard(environ, int(environ.get("CONTENT_LENGTH") or 0))
-                return _json(start_response, "413 Payload Too Large", {"error": "body too large"})
             return bolt(environ, start_response)
         for prefix, sub in routes.items():
             if path == prefix or path.startswith(prefix.rstrip("/") + "/") or prefix == "/":
@@ -45,17 +42,6 @@ def create_wsgi_app(runtime: Runtime, extra: dict[str, WSGIApp] | None = None) -
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return application
-
-
-def _discard(environ: dict[str, Any], length: int) -> None:
-    """Read and drop a refused body (up to MAX_DISCARD) so the client can read our answer."""
-    stream = environ["wsgi.input"]
-    left = min(length, MAX_DISCARD)
-    while left > 0:
-        chunk = stream.read(min(65536, left))
-        if not chunk:
-            return
-        left -= len(chunk)
 
 
 def _health(runtime: Runtime, start_response: StartResponse) -> Iterable[bytes]:

@@ -8,7 +8,7 @@ import pytest
 from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 
-from bot.app import _guard_listeners, handle_error
+from bot.app import _guard_listeners, _mark_verified, handle_error
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.payloads import sign, slash_command
 from bot.services import UserFacingError
@@ -28,6 +28,7 @@ def app_with(listener, slack: FakeSlack) -> App:  # noqa: ANN001
     """A Bolt app wired like create_app's: our error handler and the after-ack guard."""
     app = App(signing_secret=SECRET, client=WebClient(token="xoxb-test", base_url=slack.base_url),
               token_verification_enabled=False)
+    app.use(_mark_verified)
     app.error(handle_error)
     app.command("/boom")(listener)
     _guard_listeners(app)
