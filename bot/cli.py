@@ -45,9 +45,12 @@ def friendly(fn: F) -> F:
 
 
 def setup_logging(level: str | None = None) -> None:
-    """Plain, greppable logs on stderr (secrets are SecretStr and never reach them)."""
+    """Plain, greppable logs on stderr; no token, secret, request body or private text in any line."""
+    from bot import log_safety
+
     logging.basicConfig(level=(level or os.environ.get("LOG_LEVEL", "INFO")).upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_safety.install(secrets=[os.environ.get(name) for name in log_safety.SECRET_VARIABLES])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

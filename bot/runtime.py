@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import log_safety
 from bot.app import create_app
 from bot.clock import Clock, utcnow
 from bot.services import ServiceContext, Services
@@ -72,6 +73,7 @@ def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "
     `migrate`: "check" refuses an outdated schema (the default SQLite file is migrated automatically),
     "auto" migrates, "skip" does neither.
     """
+    log_safety.add_secrets(log_safety.secrets_of(settings))  # also those read from .env
     engine = make_engine(settings.database_url)
     if migrate != "skip":
         auto = migrate == "auto" or settings.database_url == "sqlite:///okrbot.db"

@@ -50,6 +50,7 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a pre-ping pool."""
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)  # SQL errors must not carry private text into logs
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs.setdefault("poolclass", StaticPool)
