@@ -164,11 +164,11 @@ def socket() -> None:
     """Run the same app over Socket Mode (SLACK_APP_TOKEN), with the outbox sender; SIGTERM stops it cleanly."""
     import threading
 
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError
 
     from bot.runtime import build_runtime
+    from bot.socket_guard import GuardedSocketModeHandler as SocketModeHandler
 
     settings = load_settings()
     settings.require_socket()

@@ -216,8 +216,10 @@ def check_shape(body: Any) -> str | None:
         value = body.get(name)
         if isinstance(value, dict) and not isinstance(value.get("id", ""), str):
             return f"{name}.id is not a string"
-    if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
+    if (body.get("type") == "event_callback" or "event" in body) and not isinstance(body.get("event"), dict):
         return "event is not an object"
+    if "response_urls" in body and not isinstance(body["response_urls"], list):
+        return "response_urls is not a list"  # Bolt takes its len()
     event = body.get("event")
     if isinstance(event, dict):
         problem = _fields(event, _EVENT, "event.") or _nested(event, "event.")
@@ -238,8 +240,11 @@ def check_shape(body: Any) -> str | None:
 
 
 def _fields(data: Mapping[str, Any], schema: Mapping[str, tuple[type, ...]], prefix: str) -> str | None:
+    # Slack sends null for absent parts of interactions (`"enterprise": null`, `"selected_option": null`);
+    # inside an event a value is either there with its type or not there.
+    nullable = not prefix.startswith("event.")
     for name, types in schema.items():
-        if name in data and not isinstance(data[name], types):
+        if name in data and not isinstance(data[name], types) and not (nullable and data[name] is None):
             wanted = " or ".join("a string" if t is str else f"a JSON {t.__name__}" for t in types)
             return f"{prefix}{name} is not {wanted}"
     return None

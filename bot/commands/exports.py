@@ -14,6 +14,14 @@ from bot.cli import dumps, friendly
 from bot.settings import load_settings
 
 KINDS = ("kudos", "feedback", "one-on-ones", "okrs", "tasks")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading quote (OWASP)."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
 
 
 def rows_for(services: Any, kind: str, since: date | None, include_private_text: bool) -> list[dict[str, Any]]:
@@ -30,7 +38,7 @@ def rows_for(services: Any, kind: str, since: date | None, include_private_text:
 
 
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
-    """Rows as CSV (header from the first row's keys) or JSON."""
+    """Rows as CSV (header from the first row's keys; formula-like text cells neutralised) or exact JSON."""
     if fmt == "json":
         return dumps(rows) + "\n"
     out = io.StringIO()
@@ -38,7 +46,7 @@ def render(rows: list[dict[str, Any]], fmt: str) -> str:
         writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()), extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()})
+            writer.writerow({k: neutralise(v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()})
     return out.getvalue()
 
 

@@ -7,11 +7,6 @@ from typing import Any
 from slack_sdk import WebClient
 
 
-def team_of(body: dict[str, Any]) -> str:
-    """The workspace a payload comes from."""
-    return (body.get("team") or {}).get("id") or body.get("team_id", "")
-
-
 def open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
     """Open a modal, or push it when the click came from inside a modal."""
     if (body.get("view") or {}).get("type") == "modal":

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.handlers.reading import team_of
 from bot.services import Services
 
 IGNORED_SUBTYPES = {"bot_message", "channel_join", "channel_leave", "channel_topic", "channel_purpose",
@@ -18,7 +19,7 @@ IGNORED_SUBTYPES = {"bot_message", "channel_join", "channel_leave", "channel_top
 def handle_message(ack: Ack, body: dict[str, Any], event: dict[str, Any], services: Services) -> None:
     """message.*: thread replies, edits and deletions become the conversation of a 1-on-1 or an OKR."""
     ack()
-    team_id = body.get("team_id", "")
+    team_id = team_of(body)
     channel = event.get("channel", "")
     subtype = event.get("subtype")
     if subtype in IGNORED_SUBTYPES or event.get("bot_id"):
@@ -60,7 +61,7 @@ def _reaction(body: dict[str, Any], event: dict[str, Any], services: Services, *
     item = event.get("item") or {}
     if item.get("type") != "message":
         return
-    fields = {"team_id": body.get("team_id", ""), "user_id": event.get("user", ""),
+    fields = {"team_id": team_of(body), "user_id": event.get("user", ""),
               "item_user": event.get("item_user"), "channel": item.get("channel", ""), "ts": item.get("ts", ""),
               "reaction": event.get("reaction", ""), "added": added}
     services.kudos.record_reaction(**fields)

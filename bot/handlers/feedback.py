@@ -12,7 +12,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import feedback as blocks
-from bot.handlers.common import open_modal, team_of
+from bot.handlers.common import open_modal
+from bot.handlers.reading import input_value, optional_id_in, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
 from bot.services.feedback_views import FeedbackForm, FeedbackUsage
@@ -20,19 +21,13 @@ from bot.services.feedback_views import FeedbackForm, FeedbackUsage
 Body = dict[str, Any]
 
 
-def form_values(view: Body) -> dict[str, Any]:
+def _form_values(view: Body) -> dict[str, Any]:
     """The Give feedback form's inputs as plain values (None for what the form did not show or was left empty)."""
-    state = (view.get("state") or {}).get("values") or {}
-
-    def element(block_id: str, action_id: str) -> Body:
-        return (state.get(block_id) or {}).get(action_id) or {}
-
     return {
-        "receiver_id": element(blocks.BlockId.RECEIVER, blocks.FeedbackAction.RECEIVER).get("selected_user"),
-        "about": (element(blocks.BlockId.ABOUT, blocks.FeedbackAction.ABOUT).get("selected_option") or {}).get("value"),
-        "text": element(blocks.BlockId.TEXT, blocks.FeedbackAction.TEXT).get("value") or "",
-        "visibility": (element(blocks.BlockId.VISIBILITY, blocks.FeedbackAction.VISIBILITY).get("selected_option")
-                       or {}).get("value"),
+        "receiver_id": input_value(view, blocks.BlockId.RECEIVER, blocks.FeedbackAction.RECEIVER),
+        "about": input_value(view, blocks.BlockId.ABOUT, blocks.FeedbackAction.ABOUT),
+        "text": input_value(view, blocks.BlockId.TEXT, blocks.FeedbackAction.TEXT) or "",
+        "visibility": input_value(view, blocks.BlockId.VISIBILITY, blocks.FeedbackAction.VISIBILITY),
     }
 
 
@@ -40,8 +35,8 @@ def handle_feedback_command(ack: Ack, command: Body, respond: Respond, client: W
                             services: Services) -> None:
     """/feedback request @person [about …] | give [@person] | help."""
     ack()
-    outcome = services.feedback.command(team_id=command["team_id"], user_id=command["user_id"],
-                                        text=command.get("text", ""))
+    outcome = services.feedback.command(team_id=team_of(command), user_id=user_of(command),
+                                        text=text_of(command, "text"))
     if isinstance(outcome, FeedbackForm):
         client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(outcome))
     elif isinstance(outcome, FeedbackUsage):
@@ -53,10 +48,9 @@ def handle_feedback_command(ack: Ack, command: Body, respond: Respond, client: W
 def handle_give_feedback_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """SharedAction.GIVE_FEEDBACK (value: a request id, or "" to choose the person): open the form."""
     ack()
-    value = str(action.get("value") or "")
     try:
-        view = blocks.give_modal(services.feedback.form(team_id=team_of(body), giver_id=body["user"]["id"],
-                                                        request_id=int(value) if value.isdigit() else None))
+        view = blocks.give_modal(services.feedback.form(team_id=team_of(body), giver_id=user_of(body),
+                                                        request_id=optional_id_in(action.get("value"))))
     except UserFacingError as error:
         view = blocks.notice(error.message)
     open_modal(client, body, view)
@@ -65,17 +59,17 @@ def handle_give_feedback_open(ack: Ack, body: Body, action: Body, client: WebCli
 def handle_receiver_chosen(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """A person chosen in the form: show their objectives and 1-on-1s (or why they can't receive feedback)."""
     ack()
-    form = services.feedback.form_for_choice(team_id=team_of(body), giver_id=body["user"]["id"],
-                                             receiver_id=action.get("selected_user"))
+    form = services.feedback.form_for_choice(team_id=team_of(body), giver_id=user_of(body),
+                                             receiver_id=text_of(action, "selected_user") or None)
     view = body.get("view") or {}
     client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=blocks.give_modal(form))
 
 
 def handle_give_feedback_submitted(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """The Give feedback form: checked and delivered by the service first (errors under their field)."""
-    values = form_values(view)
-    given = services.feedback.give(team_id=team_of(body), giver_id=body["user"]["id"], metadata=view.get(
-        "private_metadata", ""), submission_id=view.get("id", ""), **values)
+    values = _form_values(view)
+    given = services.feedback.give(team_id=team_of(body), giver_id=user_of(body), metadata=text_of(
+        view, "private_metadata"), submission_id=text_of(view, "id"), **values)
     ack(response_action="update", view=blocks.given_done(given))
 
 

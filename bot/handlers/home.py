@@ -8,20 +8,15 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.blocks.home import HomeAction, home_view
+from bot.handlers.reading import in_home, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services
 from bot.services.home import HomeState, HomeView
 
 
-def team_of(body: dict[str, Any]) -> str:
-    """The workspace of an interaction or event payload."""
-    return (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("view") or {}).get("team_id", "")
-
-
 def state_of(body: dict[str, Any]) -> HomeState:
     """The Home state kept in the published view's private_metadata (default when there is none)."""
-    view = body.get("view") or {}
-    return HomeState.decode(view.get("private_metadata") if view.get("type") == "home" else None)
+    return HomeState.decode(text_of(body["view"], "private_metadata") if in_home(body) else None)
 
 
 def publish(client: WebClient, view: HomeView) -> None:
@@ -39,45 +34,46 @@ def handle_app_home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any]
                            services: Services) -> None:
     """app_home_opened on the Home tab: publish a fresh Home, keeping the viewer's toggle and pages."""
     ack()
-    if event.get("tab") != "home" or not event.get("user"):
+    if text_of(event, "tab") != "home" or not text_of(event, "user"):
         return
-    state = HomeState.decode((event.get("view") or {}).get("private_metadata"))
-    publish_home(client, services, body.get("team_id", ""), event["user"], state)
+    view = event.get("view") if isinstance(event.get("view"), dict) else {}
+    publish_home(client, services, team_of(body), event["user"], HomeState.decode(text_of(view, "private_metadata")))
 
 
 def handle_home_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
                      services: Services) -> None:
     """Show more / back to the top / whole tree toggle / refresh: the new state is the button's value."""
     ack()
-    publish_home(client, services, team_of(body), body["user"]["id"], HomeState.decode(action.get("value")))
+    publish_home(client, services, team_of(body), user_of(body), HomeState.decode(text_of(action, "value")))
 
 
 def handle_open_home(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     """"Open the Home tab" buttons in messages: make sure what it shows is fresh."""
     ack()
-    publish_home(client, services, team_of(body), body["user"]["id"], state_of(body))
+    publish_home(client, services, team_of(body), user_of(body), state_of(body))
 
 
 def handle_manager_selected(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
                             services: Services) -> None:
     """"My manager" picked in the Home tab; refusals (self, a bot, a cycle) show at the top of the tab."""
     ack()
-    publish(client, services.home.set_manager(team_id=team_of(body), user_id=body["user"]["id"],
-                                              manager_id=action.get("selected_user"), state=state_of(body)))
+    publish(client, services.home.set_manager(team_id=team_of(body), user_id=user_of(body),
+                                              manager_id=text_of(action, "selected_user") or None,
+                                              state=state_of(body)))
 
 
 def handle_away_selected(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
                          services: Services) -> None:
     """Away-until date picked in the Home tab."""
     ack()
-    publish(client, services.home.set_away(team_id=team_of(body), user_id=body["user"]["id"],
-                                           until=action.get("selected_date"), state=state_of(body)))
+    publish(client, services.home.set_away(team_id=team_of(body), user_id=user_of(body),
+                                           until=text_of(action, "selected_date") or None, state=state_of(body)))
 
 
 def handle_back(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     """"I'm back" in the Home tab."""
     ack()
-    publish(client, services.home.set_away(team_id=team_of(body), user_id=body["user"]["id"], until=None,
+    publish(client, services.home.set_away(team_id=team_of(body), user_id=user_of(body), until=None,
                                            state=state_of(body)))
 
 

@@ -14,7 +14,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import kudos as blocks
-from bot.handlers.common import open_modal, team_of
+from bot.handlers.common import open_modal
+from bot.handlers.reading import channel_of, input_value, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
 from bot.services.kudos_views import KudosForm, KudosUsage, Leaderboard
@@ -22,22 +23,19 @@ from bot.services.kudos_views import KudosForm, KudosUsage, Leaderboard
 Body = dict[str, Any]
 
 
-def form_values(view: Body) -> dict[str, Any]:
+def _form_values(view: Body) -> dict[str, Any]:
     """The Give kudos form's inputs as plain values."""
-    state = (view.get("state") or {}).get("values") or {}
-    receivers = (state.get(blocks.BlockId.RECEIVERS) or {}).get(blocks.KudosAction.RECEIVERS) or {}
-    message = (state.get(blocks.BlockId.MESSAGE) or {}).get(blocks.KudosAction.MESSAGE) or {}
-    objective = (state.get(blocks.BlockId.OBJECTIVE) or {}).get(blocks.KudosAction.OBJECTIVE) or {}
-    return {"receivers": list(receivers.get("selected_users") or []), "message": message.get("value") or "",
-            "objective_id": (objective.get("selected_option") or {}).get("value")}
+    return {"receivers": input_value(view, blocks.BlockId.RECEIVERS, blocks.KudosAction.RECEIVERS) or [],
+            "message": input_value(view, blocks.BlockId.MESSAGE, blocks.KudosAction.MESSAGE) or "",
+            "objective_id": input_value(view, blocks.BlockId.OBJECTIVE, blocks.KudosAction.OBJECTIVE)}
 
 
 def handle_kudos_command(ack: Ack, command: Body, respond: Respond, client: WebClient, services: Services) -> None:
     """/kudos @person… message [#tag] | top [month|quarter] | help; alone, it opens the form."""
     ack()
-    outcome = services.kudos.command(team_id=command["team_id"], user_id=command["user_id"],
-                                     channel_id=command.get("channel_id", ""), text=command.get("text", ""),
-                                     trigger_id=command.get("trigger_id", ""))
+    outcome = services.kudos.command(team_id=team_of(command), user_id=user_of(command),
+                                     channel_id=text_of(command, "channel_id"), text=text_of(command, "text"),
+                                     trigger_id=text_of(command, "trigger_id"))
     if isinstance(outcome, KudosForm):
         client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(outcome))
     elif isinstance(outcome, Leaderboard):
@@ -54,8 +52,8 @@ def handle_give_kudos_open(ack: Ack, body: Body, action: Body, client: WebClient
     ack()
     try:
         view = blocks.give_modal(services.kudos.form(
-            team_id=team_of(body), giver_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id", ""),
-            invocation=body.get("trigger_id", ""), receiver=action.get("value") or None))
+            team_id=team_of(body), giver_id=user_of(body), channel_id=channel_of(body),
+            invocation=text_of(body, "trigger_id"), receiver=text_of(action, "value") or None))
     except UserFacingError as error:
         view = blocks.notice(error.message)
     open_modal(client, body, view)
@@ -64,11 +62,11 @@ def handle_give_kudos_open(ack: Ack, body: Body, action: Body, client: WebClient
 def handle_give_kudos_shortcut(ack: Ack, body: Body, client: WebClient, services: Services) -> None:
     """The Give kudos message shortcut: the form, pre-filled with the message's author and a link to it."""
     ack()
-    message = body.get("message") or {}
+    message = body.get("message") if isinstance(body.get("message"), dict) else {}
     try:
         view = blocks.give_modal(services.kudos.form_for_message(
-            team_id=team_of(body), giver_id=body["user"]["id"], channel_id=(body.get("channel") or {}).get("id", ""),
-            message_ts=message.get("ts") or body.get("message_ts", ""), author=message.get("user")))
+            team_id=team_of(body), giver_id=user_of(body), channel_id=channel_of(body),
+            message_ts=text_of(message, "ts") or text_of(body, "message_ts"), author=text_of(message, "user") or None))
     except UserFacingError as error:
         view = blocks.notice(error.message)
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -76,11 +74,11 @@ def handle_give_kudos_shortcut(ack: Ack, body: Body, client: WebClient, services
 
 def handle_give_kudos_submitted(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """The Give kudos form: checked by the service first (errors under their field), then it says what was sent."""
-    values = form_values(view)
-    sent = services.kudos.give_from_form(team_id=team_of(body), giver_id=body["user"]["id"],
+    values = _form_values(view)
+    sent = services.kudos.give_from_form(team_id=team_of(body), giver_id=user_of(body),
                                          receivers=values["receivers"], message=values["message"],
                                          objective_id=values["objective_id"],
-                                         metadata=view.get("private_metadata", ""))
+                                         metadata=text_of(view, "private_metadata"))
     ack(response_action="update", view=blocks.modal_done(sent))
 
 

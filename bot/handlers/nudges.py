@@ -12,18 +12,15 @@ from slack_sdk import WebClient
 
 from bot.blocks.agenda import NudgeAction, agenda_modal
 from bot.blocks.nudges import snoozed
+from bot.handlers.reading import team_of, text_of, user_of
 from bot.services import Services
-
-
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
 
 
 def handle_open_agenda_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
                               services: Services) -> None:
     """Open agenda: the pair's full, current agenda in a modal."""
     ack()
-    agenda = services.nudges.agenda(team_id=_team(body), actor=body["user"]["id"], value=action.get("value", ""))
+    agenda = services.nudges.agenda(team_id=team_of(body), actor=user_of(body), value=text_of(action, "value"))
     client.views_open(trigger_id=body["trigger_id"], view=agenda_modal(agenda))
 
 
@@ -31,7 +28,7 @@ def handle_snooze_action(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                          services: Services) -> None:
     """Snooze a week: the agenda's buttons become "Snoozed until …"; the agenda comes back once, then."""
     ack()
-    result = services.nudges.snooze(team_id=_team(body), nudge_id=action.get("value", ""), actor=body["user"]["id"])
+    result = services.nudges.snooze(team_id=team_of(body), nudge_id=text_of(action, "value"), actor=user_of(body))
     container, message = body.get("container") or {}, body.get("message") or {}
     if container.get("channel_id") and container.get("message_ts") and message.get("blocks"):
         client.chat_update(channel=container["channel_id"], ts=container["message_ts"], text=message.get("text", ""),

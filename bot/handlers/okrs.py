@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -11,38 +10,18 @@ from slack_sdk import WebClient
 from bot.blocks import okrs as blocks
 from bot.blocks.okrs import OkrAction, OkrView
 from bot.handlers.common import open_modal
-from bot.handlers.home import publish_home, team_of
+from bot.handlers.home import publish_home
+from bot.handlers.reading import form_values, id_in_metadata, optional_id_in, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services
 from bot.services.parsing import first_word, rest_after_first_word
-
-
-def form_values(view: dict[str, Any]) -> dict[str, Any]:
-    """A submitted view's inputs as {block_id: plain value} (text, option value, date, user or list)."""
-    values: dict[str, Any] = {}
-    for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
-        for element in elements.values():
-            values[block_id] = _value(element)
-    return values
-
-
-def _value(element: dict[str, Any]) -> Any:
-    if "selected_option" in element:
-        return (element["selected_option"] or {}).get("value")
-    if "selected_options" in element:
-        return [o.get("value") for o in element["selected_options"] or []]
-    for key in ("value", "selected_date", "selected_user", "selected_users", "selected_conversation",
-                "selected_channel", "selected_time"):
-        if key in element:
-            return element[key]
-    return None
 
 
 def handle_okr_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
                        services: Services) -> None:
     """/okr [list|new|checkin|away until YYYY-MM-DD|away off|help]."""
     ack()
-    team_id, user_id, text = command["team_id"], command["user_id"], command.get("text", "")
+    team_id, user_id, text = team_of(command), user_of(command), text_of(command, "text")
     sub = first_word(text)
     if sub in ("", "list", "ls"):
         listing = services.okrs.list_mine(team_id=team_id, user_id=user_id)
@@ -67,23 +46,22 @@ def handle_checkin_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], 
                         services: Services) -> None:
     """Check in (value: objective id, or "" for all of the caller's objectives): open the check-in modal."""
     ack()
-    value = str(action.get("value") or "")
-    choice = services.okrs.checkin_choice(team_id=team_of(body), user_id=body["user"]["id"],
-                                          objective_id=int(value) if value.isdigit() else None)
+    choice = services.okrs.checkin_choice(team_id=team_of(body), user_id=user_of(body),
+                                          objective_id=optional_id_in(action.get("value")))
     open_modal(client, body, blocks.checkin_modal(choice))
 
 
 def handle_new_open(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     """New objective: open its modal."""
     ack()
-    form = services.okrs.new_objective_form(team_id=team_of(body), user_id=body["user"]["id"])
+    form = services.okrs.new_objective_form(team_id=team_of(body), user_id=user_of(body))
     open_modal(client, body, blocks.new_objective_modal(form))
 
 
 def handle_new_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
                          services: Services) -> None:
     """New objective submitted: create it (field errors stay in the modal), then refresh the Home tab."""
-    team_id, user_id = team_of(body), body["user"]["id"]
+    team_id, user_id = team_of(body), user_of(body)
     services.okrs.create(team_id=team_id, owner_id=user_id, values=form_values(view))
     ack(response_action="clear")
     publish_home(client, services, team_id, user_id)
@@ -92,10 +70,9 @@ def handle_new_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], c
 def handle_checkin_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
                              services: Services) -> None:
     """Check-in submitted: store it (field errors stay in the modal), then refresh the Home tab."""
-    team_id, user_id = team_of(body), body["user"]["id"]
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    services.okrs.check_in(team_id=team_id, user_id=user_id, objective_id=int(metadata.get("objective", 0)),
-                           batch_id=view.get("id", ""), values=form_values(view))
+    team_id, user_id = team_of(body), user_of(body)
+    services.okrs.check_in(team_id=team_id, user_id=user_id, objective_id=id_in_metadata(view, "objective"),
+                           batch_id=text_of(view, "id"), values=form_values(view))
     ack(response_action="clear")
     publish_home(client, services, team_id, user_id)
 

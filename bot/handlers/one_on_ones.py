@@ -7,7 +7,6 @@ through the app's one error path, privately.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -27,57 +26,29 @@ from bot.blocks.one_on_ones import (
     usage,
 )
 from bot.blocks.one_on_ones_parts import TASK_BLOCK_PREFIX
-from bot.handlers.common import team_of, tell_privately
+from bot.handlers.common import tell_privately
 from bot.handlers.home import publish_home, state_of
+from bot.handlers.reading import (
+    channel_of,
+    form_values,
+    id_in,
+    id_in_metadata,
+    in_home,
+    metadata_of,
+    team_of,
+    text_of,
+    user_of,
+)
 from bot.ids import SharedAction
-from bot.services import Services, UserFacingError
+from bot.services import Services
 
 Body = dict[str, Any]
 
 
-# ---- reading payloads --------------------------------------------------------------------------
-def form_values(view: Body) -> dict[str, Any]:
-    """`view.state.values` as {block_id: plain value}: text, user id, date, time, option value(s)."""
-    values: dict[str, Any] = {}
-    for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
-        for element in elements.values():
-            kind = element.get("type")
-            if kind in ("multi_static_select", "checkboxes"):
-                values[block_id] = [o["value"] for o in element.get("selected_options") or []]
-            elif kind in ("static_select", "radio_buttons"):
-                values[block_id] = (element.get("selected_option") or {}).get("value")
-            else:
-                values[block_id] = next((element[key] for key in ("value", "selected_user", "selected_date",
-                                                                  "selected_time") if key in element), None)
-    return values
-
-
-def _metadata(view: Body) -> dict[str, Any]:
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        meta = {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def _id(value: Any) -> int:
-    if str(value or "").isdigit():
-        return int(value)
-    raise UserFacingError("That button is out of date; please use the latest message.")
-
-
-def _user(body: Body) -> str:
-    return (body.get("user") or {}).get("id", "")
-
-
-def _in_home(body: Body) -> bool:
-    return (body.get("view") or {}).get("type") == "home"
-
-
 def _refresh_home(client: WebClient, services: Services, body: Body, *, after_modal: bool = False) -> None:
     """After a change made from the App Home, show the clicker their Home as it now is."""
-    if after_modal or _in_home(body):
-        publish_home(client, services, team_of(body), _user(body), None if after_modal else state_of(body))
+    if after_modal or in_home(body):
+        publish_home(client, services, team_of(body), user_of(body), None if after_modal else state_of(body))
 
 
 def _confirm(client: WebClient, meta: dict[str, Any], user_id: str, blocks: list[dict], text: str) -> None:
@@ -90,8 +61,8 @@ def _confirm(client: WebClient, meta: dict[str, Any], user_id: str, blocks: list
 def handle_request_command(ack: Ack, command: Body, respond: Respond, client: WebClient, services: Services) -> None:
     """/request-1on1 [@manager] [topic] | help: send the request, or open the form when something is missing."""
     ack()
-    outcome = services.one_on_ones.request_command(team_id=command["team_id"], requester=command["user_id"],
-                                                   text=command.get("text", ""))
+    outcome = services.one_on_ones.request_command(team_id=team_of(command), requester=user_of(command),
+                                                   text=text_of(command, "text"))
     if outcome.kind == "help":
         respond(text="How to use /request-1on1", blocks=usage(), response_type="ephemeral")
     elif outcome.kind == "form" and outcome.form:
@@ -104,22 +75,22 @@ def handle_request_command(ack: Ack, command: Body, respond: Respond, client: We
 def handle_request_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """SharedAction.REQUEST_ONE_ON_ONE (nudge DM, Home): the request form, pre-filled with the manager."""
     ack()
-    form = services.one_on_ones.request_form(team_id=team_of(body), requester=_user(body),
-                                             manager_id=action.get("value") or None)
+    form = services.one_on_ones.request_form(team_id=team_of(body), requester=user_of(body),
+                                             manager_id=text_of(action, "value") or None)
     client.views_open(trigger_id=body["trigger_id"], view=request_modal(
-        form, response_url=body.get("response_url", ""), channel=(body.get("channel") or {}).get("id", ""),
-        home=_in_home(body)))
+        form, response_url=body.get("response_url", ""), channel=channel_of(body),
+        home=in_home(body)))
 
 
 def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The request form: validated by the service first (field errors), then the modal closes."""
-    values, user_id = form_values(view), _user(body)
+    values, user_id = form_values(view), user_of(body)
     request = services.one_on_ones.request(
         team_id=team_of(body), requester=user_id, manager_id=values.get("manager"), topic=values.get("topic") or "",
         objective_ids=values.get("objectives") or [], day=values.get("date"), clock=values.get("time"),
         urgency=values.get("urgency") or "this_month", remember="yes" in (values.get("remember") or []))
     ack()
-    meta = _metadata(view)
+    meta = metadata_of(view)
     _confirm(client, meta, user_id, request_sent(request), "1-on-1 request sent")
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
@@ -128,23 +99,24 @@ def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClien
 def handle_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Accept: the DM updates in place, the requester is told, the pair gets the 1-on-1 message."""
     ack()
-    services.one_on_ones.accept(team_id=team_of(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
+    services.one_on_ones.accept(team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     _refresh_home(client, services, body)
 
 
 def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Propose another time: a modal with date, time and a note (only for the addressed manager)."""
     ack()
-    request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
-                                               actor=_user(body))
-    client.views_open(trigger_id=body["trigger_id"], view=reschedule_modal(request, home=_in_home(body)))
+    request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+                                               actor=user_of(body))
+    client.views_open(trigger_id=body["trigger_id"], view=reschedule_modal(request, home=in_home(body)))
 
 
 def handle_reschedule_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The proposed time (manager's timezone) and note."""
-    values, meta = form_values(view), _metadata(view)
-    services.one_on_ones.reschedule(team_id=team_of(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
-                                    day=values.get("date"), clock=values.get("time"), note=values.get("note") or "")
+    values, meta = form_values(view), metadata_of(view)
+    services.one_on_ones.reschedule(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"),
+                                    actor=user_of(body), day=values.get("date"), clock=values.get("time"),
+                                    note=values.get("note") or "")
     ack()
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
@@ -152,15 +124,15 @@ def handle_reschedule_submission(ack: Ack, body: Body, view: Body, client: WebCl
 def handle_decline_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Decline: a modal with an optional reason (only for the addressed manager)."""
     ack()
-    request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
-                                               actor=_user(body))
-    client.views_open(trigger_id=body["trigger_id"], view=decline_modal(request, home=_in_home(body)))
+    request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+                                               actor=user_of(body))
+    client.views_open(trigger_id=body["trigger_id"], view=decline_modal(request, home=in_home(body)))
 
 
 def handle_decline_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The decline, with its optional reason."""
-    meta = _metadata(view)
-    services.one_on_ones.decline(team_id=team_of(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
+    meta = metadata_of(view)
+    services.one_on_ones.decline(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"), actor=user_of(body),
                                  reason=form_values(view).get("reason") or "")
     ack()
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
@@ -169,31 +141,32 @@ def handle_decline_submission(ack: Ack, body: Body, view: Body, client: WebClien
 def handle_new_time_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """The requester accepts the time their manager proposed."""
     ack()
-    services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
-                                         actor=_user(body), accept=True)
+    services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+                                         actor=user_of(body), accept=True)
     _refresh_home(client, services, body)
 
 
 def handle_new_time_refuse(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """The requester can't make the proposed time: the request closes."""
     ack()
-    services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
-                                         actor=_user(body), accept=False)
+    services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+                                         actor=user_of(body), accept=False)
     _refresh_home(client, services, body)
 
 
 def handle_schedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """SharedAction.SCHEDULE_ONE_ON_ONE (mid-month agenda): a manager picks a time with a report."""
     ack()
-    form = services.one_on_ones.schedule_form(team_id=team_of(body), manager=_user(body),
-                                              report=action.get("value") or "")
+    form = services.one_on_ones.schedule_form(team_id=team_of(body), manager=user_of(body),
+                                              report=text_of(action, "value"))
     client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(form))
 
 
 def handle_schedule_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """The scheduled time: an accepted 1-on-1, the report is told."""
     values = form_values(view)
-    services.one_on_ones.schedule(team_id=team_of(body), manager=_user(body), report=_metadata(view).get("report", ""),
+    services.one_on_ones.schedule(team_id=team_of(body), manager=user_of(body),
+                                  report=text_of(metadata_of(view), "report"),
                                   day=values.get("date"), clock=values.get("time"), topic=values.get("topic") or "",
                                   objective_ids=values.get("objectives") or [])
     ack()
@@ -204,14 +177,14 @@ def handle_note_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Add note: a modal (private by default)."""
     ack()
     one_on_one = services.one_on_ones.participant_view(team_id=team_of(body),
-                                                       one_on_one_id=_id(action.get("value")), actor=_user(body))
-    client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, _user(body), home=_in_home(body)))
+                                                       one_on_one_id=id_in(action.get("value")), actor=user_of(body))
+    client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, user_of(body), home=in_home(body)))
 
 
 def handle_note_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """Save the note, shared or private."""
-    values, meta = form_values(view), _metadata(view)
-    services.one_on_ones.add_note(team_id=team_of(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
+    values, meta = form_values(view), metadata_of(view)
+    services.one_on_ones.add_note(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"), actor=user_of(body),
                                   text=values.get("note") or "", private=values.get("visibility") != "shared")
     ack()
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
@@ -221,15 +194,15 @@ def handle_task_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Add task: a modal with text, assignee and due date."""
     ack()
     one_on_one = services.one_on_ones.participant_view(team_id=team_of(body),
-                                                       one_on_one_id=_id(action.get("value")), actor=_user(body))
+                                                       one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=task_modal(one_on_one))
 
 
 def handle_task_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """Save the task."""
     values = form_values(view)
-    services.one_on_ones.add_task(team_id=team_of(body), one_on_one_id=_id(_metadata(view).get("id")),
-                                  actor=_user(body), text=values.get("task") or "", assignee=values.get("assignee"),
+    services.one_on_ones.add_task(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"),
+                                  actor=user_of(body), text=values.get("task") or "", assignee=values.get("assignee"),
                                   due=values.get("due"))
     ack()
 
@@ -237,9 +210,9 @@ def handle_task_submission(ack: Ack, body: Body, view: Body, services: Services)
 def handle_task_toggle(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """A task's checkbox: ticked marks it done, unticked opens it again."""
     ack()
-    block_id = str(action.get("block_id", ""))
+    block_id = text_of(action, "block_id")
     task_id = block_id[len(TASK_BLOCK_PREFIX):] if block_id.startswith(TASK_BLOCK_PREFIX) else ""
-    services.one_on_ones.set_task_done(team_id=team_of(body), task_id=_id(task_id), actor=_user(body),
+    services.one_on_ones.set_task_done(team_id=team_of(body), task_id=id_in(task_id), actor=user_of(body),
                                        done=bool(action.get("selected_options")))
     _refresh_home(client, services, body)
 
@@ -247,21 +220,21 @@ def handle_task_toggle(ack: Ack, body: Body, action: Body, client: WebClient, se
 def handle_mark_done(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Mark done: closes the 1-on-1 and asks both for a one-line summary."""
     ack()
-    services.one_on_ones.mark_done(team_id=team_of(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
+    services.one_on_ones.mark_done(team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
 
 
 def handle_summary_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Write a summary: a one-line modal."""
     ack()
-    one_on_one = services.one_on_ones.summary_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
-                                                   actor=_user(body))
-    client.views_open(trigger_id=body["trigger_id"], view=summary_modal(one_on_one, _user(body)))
+    one_on_one = services.one_on_ones.summary_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+                                                   actor=user_of(body))
+    client.views_open(trigger_id=body["trigger_id"], view=summary_modal(one_on_one, user_of(body)))
 
 
 def handle_summary_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """Save the summary."""
-    services.one_on_ones.save_summary(team_id=team_of(body), one_on_one_id=_id(_metadata(view).get("id")),
-                                      actor=_user(body), text=form_values(view).get("summary") or "")
+    services.one_on_ones.save_summary(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"),
+                                      actor=user_of(body), text=form_values(view).get("summary") or "")
     ack()
 
 

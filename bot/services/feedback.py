@@ -34,7 +34,7 @@ from bot.services.feedback_views import (
 )
 from bot.services.kudos_parsing import MAX_TEXT, too_long
 from bot.services.okr_status import quarter_of
-from bot.services.parsing import first_word, parse_command_text, rest_after_first_word
+from bot.services.parsing import first_word, parse_command_text, parse_id, rest_after_first_word
 from bot.services.people import valid_tz
 from storage.models import Feedback, FeedbackRequest, Objective, Person
 
@@ -154,8 +154,10 @@ class FeedbackService:
         """Deliver feedback by DM (once per form submission); errors name the form field they belong to."""
         try:
             meta = json.loads(metadata or "{}")
-            request_id = int(meta["req"]) if meta.get("req") is not None else None
-        except (ValueError, KeyError, TypeError):
+            request_id = parse_id(meta["req"]) if meta.get("req") is not None else None
+            if meta.get("req") is not None and request_id is None:
+                raise ValueError("not a request id")
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise UserFacingError("This form is out of date; close it and open it again.", field=TEXT) from None
         if request_id is not None:
             receiver_id = str(meta.get("to") or "")

@@ -18,6 +18,7 @@ from bot.services.feedback_views import (
     FeedbackView,
 )
 from bot.services.okr_status import quarter_of
+from bot.services.parsing import parse_id
 from bot.services.people import valid_tz
 from storage.models import Feedback, FeedbackRequest, Objective, OneOnOne, Person
 from storage.privacy import feedback_visible_to
@@ -88,12 +89,13 @@ class FeedbackQueries:
         if not value:
             return None, None, ""
         kind, _, raw = value.partition(":")
-        if raw.isdigit() and kind == "objective":
-            objective = session.get(Objective, int(raw))
+        row_id = parse_id(raw)
+        if row_id is not None and kind == "objective":
+            objective = session.get(Objective, row_id)
             if objective is not None and objective.team_id == team_id and objective.owner_id == receiver_id:
                 return objective.id, None, objective.title
-        if raw.isdigit() and kind == "1on1":
-            meeting = session.scalar(select(OneOnOne).where(OneOnOne.id == int(raw), OneOnOne.team_id == team_id,
+        if row_id is not None and kind == "1on1":
+            meeting = session.scalar(select(OneOnOne).where(OneOnOne.id == row_id, OneOnOne.team_id == team_id,
                                                             _pair(giver_id, receiver_id)))
             if meeting is not None:
                 return None, meeting.id, one_on_one_label(meeting)

@@ -60,7 +60,7 @@ class HomeState:
             pages = tuple(sorted((str(k), max(0, min(MAX_PAGE, int(v)))) for k, v in dict(data.get("p", {})).items()
                                  if int(v)))
             return cls(tree=bool(data.get("t")), pages=pages)
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, OverflowError, RecursionError):
             return cls()
 
 

@@ -37,6 +37,7 @@ from bot.services.kudos_views import (
     Leaderboard,
 )
 from bot.services.okr_status import quarter_of
+from bot.services.parsing import parse_id
 from bot.services.people import PersonView
 from storage.db import insert_ignore
 from storage.models import Kudos, Objective, Person
@@ -106,16 +107,15 @@ class KudosService:
         try:
             meta = json.loads(metadata or "{}")
             source, channel_id, message_ts = str(meta["src"]), str(meta.get("ch") or ""), str(meta["ts"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise UserFacingError("This form is out of date; close it and open it again.", field=RECEIVERS) from None
         if source not in ("command", "shortcut"):
             raise UserFacingError("This form is out of date; close it and open it again.", field=RECEIVERS)
         chosen: int | None = None
         if objective_id:
-            try:
-                chosen = int(objective_id)
-            except ValueError:
-                raise UserFacingError("Pick an objective from the list.", field=OBJECTIVE) from None
+            chosen = parse_id(objective_id)
+            if chosen is None:
+                raise UserFacingError("Pick an objective from the list.", field=OBJECTIVE)
         return self._give(team_id=team_id, giver_id=giver_id, receivers=tuple(dict.fromkeys(receivers)),
                           message=(message or "").strip(), tags=(), objective_id=chosen, source=source,
                           channel_id=channel_id, message_ts=message_ts, permalink=meta.get("link"))

@@ -19,6 +19,7 @@ from bot.services.cadence import Cadence
 from bot.services.context import ServiceContext
 from bot.services.errors import NotFound, UserFacingError
 from bot.services.nudge_scan import PairOutcome, PlannedDM, Scan, ScanReport, Someone, nudging_since
+from bot.services.parsing import parse_id
 from bot.services.people import STALE_AFTER
 from storage.models import Nudge, Person, Workspace
 
@@ -201,10 +202,8 @@ class NudgeService:
 
     @staticmethod
     def _nudge(session: Session, team_id: str, nudge_id: str | int) -> Nudge:
-        try:
-            row = session.get(Nudge, int(nudge_id))
-        except (TypeError, ValueError):
-            row = None
+        row_id = parse_id(nudge_id)
+        row = session.get(Nudge, row_id) if row_id is not None else None
         if row is None or row.team_id != team_id:
             raise NotFound("That agenda is no longer available.")
         return row

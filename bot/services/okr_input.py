@@ -18,6 +18,7 @@ from storage.models import KeyResult, Objective
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_NOTE = 1000
+MAX_NUMBER = 1e15  # far beyond any key result; keeps progress arithmetic finite
 
 
 def parse_number(raw: Any) -> float | None:
@@ -34,7 +35,7 @@ def parse_number(raw: Any) -> float | None:
             value = float(text)
         except ValueError:
             return None
-    return value if math.isfinite(value) else None
+    return value if math.isfinite(value) and abs(value) <= MAX_NUMBER else None
 
 
 def normalise_status(raw: str | None) -> str | None:

@@ -36,7 +36,7 @@ from bot.services.one_on_ones_views import (
     RequestForm,
     ScheduleForm,
 )
-from bot.services.parsing import USER_MENTION, first_word
+from bot.services.parsing import USER_MENTION, first_word, parse_id
 from storage.models import Objective, OneOnOne
 
 MAX_TOPIC = 2000
@@ -142,7 +142,7 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
 
     @staticmethod
     def _own_objectives(session: object, team_id: str, owner: str, ids: Iterable[int | str]) -> list[Objective]:
-        wanted = [int(i) for i in ids if str(i).isdigit()]
+        wanted = [i for i in map(parse_id, ids) if i is not None]
         if not wanted:
             return []
         return list(session.scalars(select(Objective).where(  # type: ignore[attr-defined]

@@ -144,7 +144,7 @@ class OneOnOneModule(OneOnOneBase):
                 return False
             try:
                 at = datetime.fromtimestamp(float(ts), UTC)
-            except ValueError:
+            except (ValueError, OverflowError, OSError):
                 at = self._now()
             insert_ignore(session, ConversationMessage, {
                 "team_id": team_id, "one_on_one_id": one_on_one_id, "user_id": user_id, "channel_id": channel,

@@ -44,3 +44,23 @@ def rest_after_first_word(text: str | None) -> str:
     """Everything after the first word, stripped."""
     parts = (text or "").strip().split(maxsplit=1)
     return parts[1] if len(parts) > 1 else ""
+
+
+MAX_ID = 2**31 - 1  # row ids are INTEGER columns: PostgreSQL's int4 bound, well inside SQLite's
+
+
+def parse_id(value: object) -> int | None:
+    """A row id (1 … MAX_ID) from a payload value (`"42"` or 42); None for anything else.
+
+    The one place a database id is read from what Slack sends back (button values, private_metadata, option
+    values): `99999999999999999999999`, `1e400`, `-1`, `4.0`, `true`, `abc` or a JSON object are all None.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and 0 < len(value) <= 10 and value.isascii() and value.isdigit():
+        number = int(value)
+    else:
+        return None
+    return number if 1 <= number <= MAX_ID else None
