@@ -22,6 +22,22 @@ log = logging.getLogger("okrbot.socket_guard")
 class GuardedSocketModeHandler(SocketModeHandler):
     """Bolt's SocketModeHandler, refusing malformed envelopes before the app sees them."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # slack_sdk itself raises (and logs a traceback) on an envelope whose payload is not an object, before
+        # any request listener runs: such envelopes are acknowledged and dropped one step earlier.
+        original = self.client.run_message_listeners
+
+        def run_message_listeners(message: Any, raw_message: str) -> None:
+            if isinstance(message, dict) and message.get("envelope_id") and "payload" in message \
+                    and not isinstance(message["payload"], dict):
+                self._drop(self.client, str(message["envelope_id"])[:64], str(message.get("type"))[:40],
+                           "payload is not an object")
+                return
+            original(message, raw_message)
+
+        self.client.run_message_listeners = run_message_listeners  # type: ignore[method-assign]
+
     def handle(self, client: Any, req: Any) -> None:
         """Check the envelope's payload, then let Bolt handle it (or acknowledge and drop it)."""
         envelope = str(getattr(req, "envelope_id", "") or "")[:64]
@@ -32,7 +48,11 @@ class GuardedSocketModeHandler(SocketModeHandler):
                 return
             except Exception as error:  # noqa: BLE001 - the envelope is dropped, the connection lives on
                 problem = f"could not be handled ({error.__class__.__name__})"
-        log.warning("dropped Socket Mode envelope %s (%s): %s", envelope, getattr(req, "type", "?"), problem)
+        self._drop(client, envelope, str(getattr(req, "type", "?"))[:40], problem)
+
+    @staticmethod
+    def _drop(client: Any, envelope: str, kind: str, problem: str) -> None:
+        log.warning("dropped Socket Mode envelope %s (%s): %s", envelope, kind, problem)
         try:
             client.send_socket_mode_response(SocketModeResponse(envelope_id=envelope))
         except Exception as error:  # noqa: BLE001

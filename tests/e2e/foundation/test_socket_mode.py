@@ -3,6 +3,7 @@ loopback (FakeSlack answers apps.connections.open with a FakeSocketMode URL)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -271,3 +272,32 @@ def test_unreachable_slack_fails_in_one_clear_line(sqlite_url: str, tmp_path: Pa
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(f"okrbot: cannot reach Slack at http://127.0.0.1:{port}")
     assert "Traceback" not in result.stderr
+
+
+MALFORMED_ENVELOPES = {
+    "payload a list": ("events_api", [1, 2]),
+    "payload a string": ("interactive", "payload"),
+    "event null": ("events_api", {"type": "event_callback", "team_id": TEAM, "event_id": "EvSOCK1", "event": None}),
+    "event fields of the wrong type": ("events_api", {"type": "event_callback", "team_id": TEAM,
+                                                      "event_id": "EvSOCK2",
+                                                      "event": {"type": "message", "channel": 5, "text": ["x"]}}),
+    "view a string": ("interactive", {"type": "view_submission", "user": {"id": "URAVI"}, "view": "modal"}),
+    "user a list": ("interactive", {"type": "block_actions", "user": ["URAVI"], "actions": []}),
+}
+
+
+def test_malformed_envelopes_are_acked_dropped_and_logged_in_one_line(app: SocketApp) -> None:
+    """Envelopes whose payload is not shaped like Slack's: acknowledged (no redelivery), one log line each with
+    the reason, no call to Slack; the connection keeps serving the next good request."""
+    before = len(app.slack.calls)
+    for name, (kind, payload) in MALFORMED_ENVELOPES.items():
+        envelope_id = f"env-{abs(hash(name))}"
+        app.peer._send_json({"envelope_id": envelope_id, "payload": payload, "type": kind,  # noqa: SLF001
+                             "accepts_response_payload": False}, 5.0)
+        app.peer.wait_for_ack(envelope_id, timeout=10)
+        app.wait_for_log(f"dropped Socket Mode envelope {envelope_id}")
+    time.sleep(0.5)
+    assert app.slack.calls[before:] == []
+    assert "Traceback" not in app.output()
+    okr_help(app, "ULENA")
+    app.slack.wait_for("response_url", lambda c: "/okr" in json.dumps(c.args), timeout=10)
