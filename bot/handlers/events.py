@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.handlers.reading import team_of
+from bot.handlers.reading import team_of, text_of
 from bot.services import Services
 
 IGNORED_SUBTYPES = {"bot_message", "channel_join", "channel_leave", "channel_topic", "channel_purpose",
@@ -20,29 +20,29 @@ def handle_message(ack: Ack, body: dict[str, Any], event: dict[str, Any], servic
     """message.*: thread replies, edits and deletions become the conversation of a 1-on-1 or an OKR."""
     ack()
     team_id = team_of(body)
-    channel = event.get("channel", "")
+    channel = text_of(event, "channel")
     subtype = event.get("subtype")
     if subtype in IGNORED_SUBTYPES or event.get("bot_id"):
         return
     if subtype == "message_changed":
-        message = event.get("message") or {}
+        message = event.get("message") if isinstance(event.get("message"), dict) else {}
         if message.get("bot_id") or not message.get("user"):
             return
         for capture in (services.one_on_ones, services.okrs):
-            capture.record_edit(team_id=team_id, channel=channel, ts=message.get("ts", ""),
-                                text=message.get("text", ""))
+            capture.record_edit(team_id=team_id, channel=channel, ts=text_of(message, "ts"),
+                                text=text_of(message, "text"))
         return
     if subtype == "message_deleted":
         for capture in (services.one_on_ones, services.okrs):
-            capture.record_delete(team_id=team_id, channel=channel, ts=event.get("deleted_ts", ""))
+            capture.record_delete(team_id=team_id, channel=channel, ts=text_of(event, "deleted_ts"))
         return
-    thread_ts = event.get("thread_ts")
-    user = event.get("user")
+    thread_ts = text_of(event, "thread_ts")
+    user = text_of(event, "user")
     if not thread_ts or thread_ts == event.get("ts") or not user:
         return
     for capture in (services.one_on_ones, services.okrs):
-        capture.record_reply(team_id=team_id, channel=channel, thread_ts=thread_ts, ts=event.get("ts", ""),
-                             user_id=user, text=event.get("text", ""))
+        capture.record_reply(team_id=team_id, channel=channel, thread_ts=thread_ts, ts=text_of(event, "ts"),
+                             user_id=user, text=text_of(event, "text"))
 
 
 def handle_reaction_added(ack: Ack, body: dict[str, Any], event: dict[str, Any], services: Services) -> None:
@@ -58,12 +58,12 @@ def handle_reaction_removed(ack: Ack, body: dict[str, Any], event: dict[str, Any
 
 
 def _reaction(body: dict[str, Any], event: dict[str, Any], services: Services, *, added: bool) -> None:
-    item = event.get("item") or {}
+    item = event.get("item") if isinstance(event.get("item"), dict) else {}
     if item.get("type") != "message":
         return
-    fields = {"team_id": team_of(body), "user_id": event.get("user", ""),
-              "item_user": event.get("item_user"), "channel": item.get("channel", ""), "ts": item.get("ts", ""),
-              "reaction": event.get("reaction", ""), "added": added}
+    fields = {"team_id": team_of(body), "user_id": text_of(event, "user"),
+              "item_user": text_of(event, "item_user") or None, "channel": text_of(item, "channel"),
+              "ts": text_of(item, "ts"), "reaction": text_of(event, "reaction"), "added": added}
     services.kudos.record_reaction(**fields)
     services.okrs.record_reaction(**fields)
 

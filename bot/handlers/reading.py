@@ -24,7 +24,18 @@ def _dict(value: Any) -> Body:
 
 
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    return clean_text(value) if isinstance(value, str) else ""
+
+
+def clean_text(text: str) -> str:
+    """Text as a database can store it: no NUL characters, no lone surrogates (JSON allows both)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def team_of(body: Body) -> str:
@@ -102,11 +113,11 @@ def element_value(element: Any) -> Any:
         return [_str(_dict(o).get("value")) for o in options if _str(_dict(o).get("value"))]
     if "selected_users" in element:
         users = element["selected_users"] if isinstance(element["selected_users"], list) else []
-        return [u for u in users if isinstance(u, str) and u]
+        return [_str(u) for u in users if isinstance(u, str) and u]
     for key in ("value", "selected_date", "selected_user", "selected_conversation", "selected_channel",
                 "selected_time"):
         if key in element:
-            return element[key] if isinstance(element[key], str) else None
+            return _str(element[key]) if isinstance(element[key], str) else None
     return None
 
 
