@@ -84,3 +84,27 @@ def test_unexpected_errors_show_a_reference_never_a_traceback(slack: FakeSlack) 
     [post] = slack.wait_for("response_url")
     assert status == 200
     assert "reference" in post.args["text"] and "ZeroDivisionError" not in post.args["text"]
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "", "1.5", "-5", "9" * 30])
+def test_a_body_bolt_could_not_verify_is_never_acted_on(slack: FakeSlack, timestamp: str) -> None:
+    """Behind the front door too: when Bolt's own verifier fails (it raises on a malformed timestamp), the error
+    handler answers 401 and tells nobody, not even the response_url or user the unverified body names."""
+    import json
+    import time
+
+    def listener(ack) -> None:  # noqa: ANN001
+        ack()
+
+    app = app_with(listener, slack)
+    response_url = slack.new_response_url(channel="CGENERAL", user="URAVI")
+    body = "payload=" + json.dumps({"type": "block_actions", "user": {"id": "URAVI"}, "team": {"id": "T0001"},
+                                    "channel": {"id": "CGENERAL"}, "response_url": response_url,
+                                    "actions": [{"action_id": "x", "value": "1"}]})
+    request = BoltRequest(body=body, headers={"content-type": "application/x-www-form-urlencoded",
+                                              "x-slack-request-timestamp": timestamp,
+                                              "x-slack-signature": sign(SECRET, body.encode(), int(time.time()))})
+    response = app.dispatch(request)
+    time.sleep(0.3)
+    assert response.status == 401
+    assert slack.calls == []
