@@ -294,6 +294,14 @@ def parse_verified(body: bytes, content_type: str) -> tuple[Any, str | None]:
 
 
 # ---------------------------------------------------------------------------------- the WSGI wrapper
+_UNPRINTABLE = re.compile(r"[^\x21-\x7e]")
+
+
+def printable(text: str, limit: int = 100) -> str:
+    """Request-controlled text made safe for one log line: printable ASCII only, at most `limit` characters."""
+    return _UNPRINTABLE.sub("?", text[:limit])
+
+
 def _answer(start_response: StartResponse, status: str, reason: str, request_id: str) -> Iterable[bytes]:
     body = json.dumps({"error": reason, "request_id": request_id}).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
@@ -311,7 +319,7 @@ def guard_slack_posts(app: WSGIApp, signing_secret: str | None, *, max_body: int
         if environ.get("REQUEST_METHOD", "GET") != "POST":
             return app(environ, start_response)
         request_id = uuid.uuid4().hex[:12]
-        path = str(environ.get("PATH_INFO", ""))[:100]
+        path = printable(str(environ.get("PATH_INFO", "")))
         try:
             body = read_body(environ, max_body)
             if not body:

@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.http_guard import check_shape
+from bot.http_guard import check_shape, printable
 
 log = logging.getLogger("okrbot.socket_guard")
 
@@ -31,7 +31,7 @@ class GuardedSocketModeHandler(SocketModeHandler):
         def run_message_listeners(message: Any, raw_message: str) -> None:
             if isinstance(message, dict) and message.get("envelope_id") and "payload" in message \
                     and not isinstance(message["payload"], dict):
-                self._drop(self.client, str(message["envelope_id"])[:64], str(message.get("type"))[:40],
+                self._drop(self.client, str(message["envelope_id"]), str(message.get("type")),
                            "payload is not an object")
                 return
             original(message, raw_message)
@@ -40,7 +40,7 @@ class GuardedSocketModeHandler(SocketModeHandler):
 
     def handle(self, client: Any, req: Any) -> None:
         """Check the envelope's payload, then let Bolt handle it (or acknowledge and drop it)."""
-        envelope = str(getattr(req, "envelope_id", "") or "")[:64]
+        envelope = str(getattr(req, "envelope_id", "") or "")
         problem = check_shape(getattr(req, "payload", None))
         if problem is None:
             try:
@@ -48,12 +48,12 @@ class GuardedSocketModeHandler(SocketModeHandler):
                 return
             except Exception as error:  # noqa: BLE001 - the envelope is dropped, the connection lives on
                 problem = f"could not be handled ({error.__class__.__name__})"
-        self._drop(client, envelope, str(getattr(req, "type", "?"))[:40], problem)
+        self._drop(client, envelope, str(getattr(req, "type", "?")), problem)
 
     @staticmethod
     def _drop(client: Any, envelope: str, kind: str, problem: str) -> None:
-        log.warning("dropped Socket Mode envelope %s (%s): %s", envelope, kind, problem)
+        log.warning("dropped Socket Mode envelope %s (%s): %s", printable(envelope, 64), printable(kind, 40), problem)
         try:
             client.send_socket_mode_response(SocketModeResponse(envelope_id=envelope))
         except Exception as error:  # noqa: BLE001
-            log.warning("could not acknowledge envelope %s: %s", envelope, error.__class__.__name__)
+            log.warning("could not acknowledge envelope %s: %s", printable(envelope, 64), error.__class__.__name__)

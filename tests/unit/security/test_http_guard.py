@@ -154,3 +154,11 @@ def test_bodies_parse_as_bolt_parses_them() -> None:
     assert parse_verified(b'{"a":1}', "text/plain") == ({"a": 1}, None)
     assert parse_verified(b"payload=" + json.dumps({"b": 2}).encode(), "") == ({"b": 2}, None)
     assert parse_verified(b"command=%2Fokr&text=", "") == ({"command": "/okr", "text": ""}, None)
+
+
+def test_request_controlled_text_cannot_forge_log_lines() -> None:
+    """A path with newlines or control characters is logged as one printable line."""
+    from bot.http_guard import printable
+
+    assert printable("/slack/events\n2026 ERROR fake line\r\x1b[31m") == "/slack/events?2026?ERROR?fake?line???[31m"
+    assert len(printable("x" * 1000)) == 100
