@@ -160,5 +160,5 @@ def test_request_controlled_text_cannot_forge_log_lines() -> None:
     """A path with newlines or control characters is logged as one printable line."""
     from bot.http_guard import printable
 
-    assert printable("/slack/events\n2026 ERROR fake line\r\x1b[31m") == "/slack/events?2026?ERROR?fake?line???[31m"
+    assert printable("/slack/events\n2026 ERROR fake line\r\x1b[31m") == "/slack/events?2026?ERROR?fake?line??[31m"
     assert len(printable("x" * 1000)) == 100
