@@ -194,7 +194,7 @@
 
   function renderTop() {
     $("workspace-name").textContent = (app.state.team || {}).name || "okrbot sandbox";
-    $("jump-nudge").title = `Runs the mid-month nudge scan as if it were ${app.state.nudge || "the nudge time"}`;
+    $("jump-nudge").title = `Runs this month's nudge as if each person's nudge time had come (Maria's: ${app.state.nudge || "mid-month"}): managers get agendas, reports a note to prepare`;
     const select = $("you-are");
     if (changed("people", [app.state.people, app.me])) {
       select.innerHTML = "";
