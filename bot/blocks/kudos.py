@@ -194,6 +194,16 @@ def received_dm(view: KudosView) -> list[Block]:
     return blocks
 
 
+def taken_back_text(giver_id: str) -> str:
+    """Notification text of the receiver's DM once its kudos was taken back."""
+    return f"{user(giver_id)} took back these kudos"
+
+
+def taken_back_dm(giver_id: str) -> list[Block]:
+    """The receiver's DM, in place, once the giver removed their reaction."""
+    return [context(f"_{user(giver_id)} took back these kudos._")]
+
+
 # ---- the public post -------------------------------------------------------------------------------------
 def public_post_text(view: KudosPostView) -> str:
     """Notification text of the public post."""
