@@ -184,12 +184,17 @@ def _leader(view: HomeView, leader: LeaderView, budget: int) -> list[Block]:
     return within(blocks, max(3, budget), context("…more below the limit of the Home tab; use the lists' pages."))
 
 
+def _krs(count: int) -> str:
+    return f"{count} key result{'' if count == 1 else 's'}"
+
+
 def _person_line(person: PersonStatus, tree: bool) -> str:
     if not person.key_results:
         counts = "_no key results this quarter_"
     else:
-        counts = (f"{STATUS_EMOJI['ahead']} {person.ahead}  {STATUS_EMOJI['on_track']} {person.on_track}  "
-                  f"{STATUS_EMOJI['off_track']} {person.off_track}")
+        counts = (f"{_krs(person.ahead + person.on_track + person.off_track)}: {STATUS_EMOJI['ahead']} {person.ahead}"
+                  f" ahead, {STATUS_EMOJI['on_track']} {person.on_track} on track, {STATUS_EMOJI['off_track']} "
+                  f"{person.off_track} off track")
     nested = tree and person.depth > 1 and person.manager_id
     reports_to = f"  _(reports to {user(person.manager_id or '')})_" if nested else ""
     return f"{user(person.user_id)} — {counts}{reports_to}"
@@ -198,8 +203,9 @@ def _person_line(person: PersonStatus, tree: bool) -> str:
 def _where_are_we(view: HomeView, leader: LeaderView) -> list[Block]:
     ahead, on_track, off_track = leader.totals
     blocks: list[Block] = [section(
-        f"*Where are we?*  {STATUS_EMOJI['ahead']} {ahead} ahead  ·  {STATUS_EMOJI['on_track']} {on_track} on track"
-        f"  ·  {STATUS_EMOJI['off_track']} {off_track} off track", block_id="home.where")]
+        f"*Where are we?*  {_krs(ahead + on_track + off_track)} this quarter: {STATUS_EMOJI['ahead']} {ahead} ahead"
+        f"  ·  {STATUS_EMOJI['on_track']} {on_track} on track  ·  {STATUS_EMOJI['off_track']} {off_track} off track",
+        block_id="home.where")]
     page = _page(leader.people, view, "people", PEOPLE_PAGE)
     for start in range(0, len(page), PEOPLE_PER_BLOCK):
         lines = [_person_line(p, leader.tree) for p in page[start:start + PEOPLE_PER_BLOCK]]
@@ -223,7 +229,7 @@ def _obstacles(view: HomeView, leader: LeaderView) -> list[Block]:
     if not leader.obstacles:
         return [section("*Where are the obstacles?*  None: no key result is off track. :tada:",
                         block_id="home.obstacles")]
-    blocks: list[Block] = [section(f"*Where are the obstacles?*  {len(leader.obstacles)} key results off track, "
+    blocks: list[Block] = [section(f"*Where are the obstacles?*  {_krs(len(leader.obstacles))} off track, "
                                    "oldest first", block_id="home.obstacles")]
     blocks += [section(_obstacle_text(o)) for o in _page(leader.obstacles, view, "obstacles", OBSTACLES_PAGE)]
     return blocks + _pager(view, "obstacles", len(leader.obstacles), OBSTACLES_PAGE)

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import okrs as blocks
+from bot.blocks import saved
 from bot.blocks.okrs import OkrAction, OkrView
 from bot.handlers.common import open_modal
 from bot.handlers.home import publish_home, team_of
@@ -84,8 +85,8 @@ def handle_new_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], c
                          services: Services) -> None:
     """New objective submitted: create it (field errors stay in the modal), then refresh the Home tab."""
     team_id, user_id = team_of(body), body["user"]["id"]
-    services.okrs.create(team_id=team_id, owner_id=user_id, values=form_values(view))
-    ack(response_action="clear")
+    created = services.okrs.create(team_id=team_id, owner_id=user_id, values=form_values(view))
+    ack(response_action="update", view=saved.objective_created(created.title, len(created.key_results)))
     publish_home(client, services, team_id, user_id)
 
 
@@ -94,9 +95,9 @@ def handle_checkin_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any
     """Check-in submitted: store it (field errors stay in the modal), then refresh the Home tab."""
     team_id, user_id = team_of(body), body["user"]["id"]
     metadata = json.loads(view.get("private_metadata") or "{}")
-    services.okrs.check_in(team_id=team_id, user_id=user_id, objective_id=int(metadata.get("objective", 0)),
-                           batch_id=view.get("id", ""), values=form_values(view))
-    ack(response_action="clear")
+    result = services.okrs.check_in(team_id=team_id, user_id=user_id, objective_id=int(metadata.get("objective", 0)),
+                                    batch_id=view.get("id", ""), values=form_values(view))
+    ack(response_action="update", view=saved.checked_in(result.objective.title, len(result.changes)))
     publish_home(client, services, team_id, user_id)
 
 

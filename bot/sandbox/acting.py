@@ -206,6 +206,7 @@ class Acting:
         stack = self.slack.open_views(user_id)
         if not stack or stack[-1]["id"] != view_id:
             return {"ok": True}
+        clear = clear or bool(stack[-1].get("clear_on_close"))  # Slack: closing such a view closes the stack
         for view in reversed(stack if clear else stack[-1:]):
             if view.get("notify_on_close"):
                 self._post(view_closed(self.team_id, user_id, view, is_cleared=clear,

@@ -43,6 +43,7 @@ class KeyResultLine:
     obstacle: str  # the latest obstacle written at a check-in ("" when none)
     obstacle_age_days: int | None
     next_steps: str  # the latest next steps declared ("" when none)
+    start: float = 0.0  # where it started: a target below it means lower is better
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ class AgendaReader:
             progress=progress(start, target, current), current=current, target=target, unit=unit or "",
             last_check_in=latest, checked_in_this_month=latest is not None and latest >= month_start,
             obstacle=obstacle.strip(), obstacle_age_days=_days(self._now, obstacle_at) if obstacle_at else None,
-            next_steps=checks.get("next", (None, ""))[1].strip())
+            next_steps=checks.get("next", (None, ""))[1].strip(), start=start)
 
     def _tasks(self, team_id: str, managers: set[str], reports: set[str],
                pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[TaskLine]]:
