@@ -65,8 +65,8 @@ def day_label(day: date) -> str:
 
 
 def number(value: float) -> str:
-    """4 for 4.0, 2.5 for 2.5, 0.33 for 1/3."""
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    """4 for 4.0, 2.5 for 2.5, 0.33 for 1/3, 2,400 for 2400."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
 
 
 def clean(text: str, limit: int = TEXT_CHARS, *, one_line: bool = True) -> str:
