@@ -166,7 +166,8 @@ def give_modal(form: FeedbackForm) -> Block:
                                          placeholder="What went well, what could be better…")))
     name = form.receiver_name or "them"
     manager = f" ({form.manager_name})" if form.manager_name else (" (none set yet)" if form.receiver_id else "")
-    choices = [option(f"Only {name}", PRIVATE), option(f"{name} and their manager{manager}", WITH_MANAGER)]
+    choices = [option(f"Only {name}", PRIVATE), option(f"{name[:1].upper()}{name[1:]} and their manager{manager}",
+                                                       WITH_MANAGER)]
     blocks.append(input_block("Who may read it", BlockId.VISIBILITY,
                               {"type": "radio_buttons", "action_id": FeedbackAction.VISIBILITY, "options": choices,
                                "initial_option": choices[0]}))

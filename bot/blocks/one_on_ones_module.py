@@ -104,7 +104,7 @@ def pair_message(view: OneOnOneView) -> list[Block]:
 
 def pair_text(view: OneOnOneView) -> str:
     """Notification fallback of the pair's message."""
-    return f"1-on-1: {view.requester_name} & {view.manager_name}"
+    return f"1-on-1: {escape(view.requester_name)} &amp; {escape(view.manager_name)}"
 
 
 def note_modal(view: OneOnOneView, viewer: str, *, home: bool = False) -> Block:
@@ -187,7 +187,7 @@ def home_section(view: HomeView, max_blocks: int) -> list[Block]:
                                   f"Proposed: {when_text(r.proposed_at)}"))
             buttons = [button("Accept", OneOnOneAction.ACCEPT, value, style="primary"),
                        button("Propose another time", OneOnOneAction.RESCHEDULE, value),
-                       button("Decline", OneOnOneAction.DECLINE, value)]
+                       button("Decline", OneOnOneAction.DECLINE, value, style="danger")]
         blocks.append(actions(*buttons, block_id=f"1on1.home.answer.{r.id}"))
     if view.waiting:
         blocks.append(context(*[f":hourglass_flowing_sand: Waiting for {user(w.other(me))}"

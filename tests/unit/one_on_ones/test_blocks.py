@@ -124,6 +124,17 @@ def test_user_text_is_escaped() -> None:
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
 
 
+def test_notification_fallbacks_are_escaped() -> None:
+    """The top-level `text` of the request DM, the answer and the pair's message carry no control sequences."""
+    from bot.blocks.one_on_ones_module import pair_text
+
+    tricky = replace(REQUEST, topic="R&D <!channel> budget > 5k", requester_name="A<b>", manager_name="M&M")
+    texts = [blocks.request_text(tricky), blocks.answer_text(tricky), pair_text(tricky)]
+    assert all("<" not in t and ">" not in t for t in texts), texts
+    assert "R&amp;D &lt;!channel&gt; budget &gt; 5k" in texts[0]
+    assert "M&amp;M" in texts[1] and "A&lt;b&gt; &amp; M&amp;M" in texts[2]
+
+
 def test_a_huge_one_on_one_stays_within_50_blocks() -> None:
     """100 tasks and many notes: the pair message keeps under Slack's 50 blocks, buttons included."""
     many = tuple(replace(TASKS[0], id=i, text=f"Task {i}") for i in range(100))
