@@ -152,8 +152,12 @@ def _other_section(name: str, section_view: Any, budget: int) -> list[Block]:
 # --------------------------------------------------------------------------- me
 
 def _settings(view: HomeView) -> list[Block]:
-    manager = (f"*Your manager:* {user(view.manager_id)}" if view.manager_id
-               else "*Your manager:* not set yet. Choose who you report to, so 1-on-1s and nudges reach them.")
+    if view.manager_id:
+        manager = f"*Your manager:* {user(view.manager_id)}"
+    elif view.leader is not None:  # reports and no manager: the top of the tree, nothing is missing
+        manager = "*Your manager:* none: people report to you. If you report to someone too, choose them here."
+    else:
+        manager = "*Your manager:* not set yet. Choose who you report to, so 1-on-1s and nudges reach them."
     picker: Block = {"type": "users_select", "action_id": HomeAction.MANAGER,
                      "placeholder": plain("Choose your manager", 150)}
     if view.manager_id:

@@ -187,6 +187,7 @@ class HomeView:
     open_tasks: tuple[TaskView, ...] = ()  # assigned to the viewer
     manager_id: str | None = None
     now: datetime | None = field(default=None, compare=False)
+    has_reports: bool = False  # someone reports to the viewer (with no manager: the top of the tree)
 
 
 def objective_lines(session: Session, team_id: str, objective_ids: Iterable[int], now: datetime

@@ -156,3 +156,19 @@ def test_a_done_pair_message_has_no_buttons_but_the_summaries() -> None:
     message = blocks.pair_message(replace(ACCEPTED, state="done", done_at=AT, requester_summary="Two roles"))
     assert not ids(message) & {OneOnOneAction.ADD_NOTE, OneOnOneAction.ADD_TASK, OneOnOneAction.MARK_DONE}
     assert "<@URAVI>: _Two roles_" in json.dumps(message)
+
+
+def test_the_top_of_the_tree_is_not_offered_a_request() -> None:
+    """Someone with reports and no manager has nobody to ask: no "Request a 1-on-1" button in their Home."""
+    top = blocks.home_section(HomeView("UMARIA", manager_id=None, has_reports=True), 8)
+    report = blocks.home_section(HomeView("URAVI", manager_id="UMARIA"), 8)
+    assert "1on1.request.open" not in json.dumps(top) and "report to you" not in json.dumps(report)
+    assert "1on1.request.open" in json.dumps(report)
+
+
+def test_summaries_of_done_one_on_ones_show_in_the_home() -> None:
+    """A done 1-on-1's summaries are in both people's Home, with their authors."""
+    done = replace(ACCEPTED, state="done", done_at=AT, requester_summary="Two roles", manager_summary="Hire in Q1")
+    text = json.dumps(blocks.home_section(HomeView("URAVI", recent=(done,), manager_id="UMARIA"), 16),
+                      ensure_ascii=False)
+    assert "Summary · <@URAVI>: Two roles" in text and "Summary · <@UMARIA>: Hire in Q1" in text
