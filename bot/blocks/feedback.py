@@ -216,6 +216,20 @@ def feedback_dm(view: FeedbackView) -> list[Block]:
             context(_readers(view))]
 
 
+def manager_copy_text(view: FeedbackView) -> str:
+    """Notification text of the manager's copy (no text: it may show on a lock screen)."""
+    return f"{user(view.giver_id)} shared feedback for {user(view.receiver_id)} with you"
+
+
+def manager_copy_dm(view: FeedbackView) -> list[Block]:
+    """The DM to the recipient's manager when the giver chose "… and their manager"."""
+    about = f" about *{escape(view.about)}*" if view.about else ""
+    return [section(f":speech_balloon: {user(view.giver_id)} sent {user(view.receiver_id)} feedback{about} and "
+                    "shared it with you, their manager:"),
+            section(quote(view.text, 2900)),
+            context(f"Only {user(view.receiver_id)} and you can read this: not admins, not anyone else.")]
+
+
 # ---- App Home ------------------------------------------------------------------------------------------------
 MAX_HOME_REQUESTS = 3
 
