@@ -11,6 +11,7 @@ from bot.blocks.home import HomeAction, home_view
 from bot.ids import SharedAction
 from bot.services import Services
 from bot.services.home import HomeState, HomeView
+from bot.services.welcome import welcome_once
 
 
 def team_of(body: dict[str, Any]) -> str:
@@ -37,8 +38,10 @@ def publish_home(client: WebClient, services: Services, team_id: str, user_id: s
 
 def handle_app_home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient,
                            services: Services) -> None:
-    """app_home_opened on the Home tab: publish a fresh Home, keeping the viewer's toggle and pages."""
+    """app_home_opened: the one-time welcome DM; on the Home tab, publish a fresh Home (toggle and pages kept)."""
     ack()
+    if event.get("user"):
+        welcome_once(services.ctx, body.get("team_id", ""), event["user"])  # the first time only
     if event.get("tab") != "home" or not event.get("user"):
         return
     state = HomeState.decode((event.get("view") or {}).get("private_metadata"))

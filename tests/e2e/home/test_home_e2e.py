@@ -193,3 +193,16 @@ def test_the_home_refreshes_after_a_check_in_from_it(home_stack: Stack) -> None:
     assert response.json() == {"response_action": "clear"}
     home_stack.slack.wait_for("views.publish", lambda c: c.args["user_id"] == "URAVI", count=before + 1)
     assert "KR 1 — 100%" in text_of(home_stack.slack.home_view("URAVI"))
+
+
+def test_a_person_is_welcomed_once_the_first_time_they_open_okrbot(home_stack: Stack) -> None:
+    """The first app_home_opened (any tab) DMs one welcome with the three things to try; later ones add none."""
+    home_stack.send.event(TEAM, app_home_opened_event("URAVI", channel=home_stack.slack.dm_channel("URAVI"),
+                                                      tab="messages"))
+    listeners_done(home_stack)
+    open_home(home_stack, "URAVI")
+    home_stack.deliver()
+    dm = home_stack.slack.messages(home_stack.slack.dm_channel("URAVI"))
+    welcomes = [m for m in dm if "I'm okrbot" in text_of(m)]
+    assert len(welcomes) == 1
+    assert all(word in text_of(welcomes[0]) for word in ("/okr checkin", "/request-1on1", ":clap:"))
