@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import create_app
 from bot.clock import Clock, utcnow
 from bot.services import ServiceContext, Services
+from bot.services.okr_status import set_status_grace
 from bot.services.outbox import Outbox
 from bot.settings import ConfigError, Settings
 from bot.slack_port import OutboxSender, SlackDirectory, make_client
@@ -72,6 +73,7 @@ def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "
     `migrate`: "check" refuses an outdated schema (the default SQLite file is migrated automatically),
     "auto" migrates, "skip" does neither.
     """
+    set_status_grace(settings.status_grace_days)
     engine = make_engine(settings.database_url)
     if migrate != "skip":
         auto = migrate == "auto" or settings.database_url == "sqlite:///okrbot.db"

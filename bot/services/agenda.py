@@ -220,7 +220,7 @@ class AgendaReader:
         rows = self._session.execute(
             select(KeyResult.id, KeyResult.objective_id, KeyResult.title, KeyResult.start_value,
                    KeyResult.target_value, KeyResult.current_value, KeyResult.unit, KeyResult.status,
-                   Objective.title, Objective.owner_id, Objective.quarter)
+                   Objective.title, Objective.owner_id, Objective.quarter, KeyResult.updated_at)
             .join(Objective, KeyResult.objective_id == Objective.id).where(*scope)
             .order_by(Objective.owner_id, Objective.id, KeyResult.position, KeyResult.id)).all()
         if not rows:
@@ -251,12 +251,12 @@ class AgendaReader:
 
     def _line(self, row: tuple, checks: dict[str, tuple[datetime, str]], quarter: str,
               month_start: datetime) -> KeyResultLine:
-        kr_id, objective_id, title, start, target, current, unit, explicit, objective, _, _ = row
+        kr_id, objective_id, title, start, target, current, unit, explicit, objective, _, _, updated = row
         latest = checks.get("latest", (None, ""))[0]
         obstacle_at, obstacle = checks.get("obstacle", (None, ""))
         return KeyResultLine(
             id=kr_id, objective_id=objective_id, objective=objective, title=title,
-            status=effective_status(explicit, start, target, current, quarter, self._now),
+            status=effective_status(explicit, start, target, current, quarter, self._now, updated_at=updated),
             progress=progress(start, target, current), current=current, target=target, unit=unit or "",
             last_check_in=latest, checked_in_this_month=latest is not None and latest >= month_start,
             obstacle=obstacle.strip(), obstacle_age_days=_days(self._now, obstacle_at) if obstacle_at else None,

@@ -207,7 +207,7 @@ def objective_lines(session: Session, team_id: str, objective_ids: Iterable[int]
     for objective in objectives:
         kr_lines = tuple(
             KeyResultLine(kr.title, effective_status(kr.status, kr.start_value, kr.target_value, kr.current_value,
-                                                     objective.quarter, now),
+                                                     objective.quarter, now, updated_at=kr.updated_at),
                           progress(kr.start_value, kr.target_value, kr.current_value), kr.current_value,
                           kr.target_value, kr.unit)
             for kr in krs.get(objective.id, []))

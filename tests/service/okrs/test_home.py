@@ -19,8 +19,16 @@ REPORTS = ("URAVI", "ULENA", "UTOM")
 
 
 @pytest.fixture
-def team(env: Env) -> Env:
-    """Ravi, Lena and Tom report to Maria."""
+def team(graceless_env: Env) -> Env:
+    """Ravi, Lena and Tom report to Maria (no grace period: new key results get their derived status at once)."""
+    for report in REPORTS:
+        graceless_env.services.people.set_manager(graceless_env.team, report, "UMARIA")
+    return graceless_env
+
+
+@pytest.fixture
+def graced_team(env: Env) -> Env:
+    """Ravi, Lena and Tom report to Maria, with the default 14-day grace period for new key results."""
     for report in REPORTS:
         env.services.people.set_manager(env.team, report, "UMARIA")
     return env
@@ -107,6 +115,14 @@ def test_a_key_result_back_on_track_is_no_obstacle(team: Env) -> None:
     fresh = team.okrs.objective(team_id=team.team, objective_id=ravi.id)
     team.check_in(fresh, kr0={"value": "9"}, batch="R2")
     assert build(team).leader.obstacles == ()
+
+
+def test_a_new_key_result_is_no_obstacle_during_its_grace_period(graced_team: Env) -> None:
+    """A brand-new objective is on track, not "off track (auto)", until it moves or 14 days pass unchanged."""
+    graced_team.create(owner="UTOM")
+    assert build(graced_team).leader.obstacles == () and build(graced_team).leader.totals == (0, 1, 0)
+    graced_team.clock.advance(days=15)
+    assert [o.owner_id for o in build(graced_team).leader.obstacles] == ["UTOM"]
 
 
 def test_off_track_without_any_obstacle_is_listed_by_its_last_change(team: Env) -> None:
