@@ -97,7 +97,7 @@ def lines_section(title: str, lines: list[str], *, total: int | None = None, mor
 def kr_line(kr: KeyResultLine, *, with_objective: bool = True) -> str:
     """':large_green_circle: On track: *Title* ▓▓▓▓░░░░░░ 40% · 4/10 users (Objective)'; lower-is-better key
     results read '2,400 ms, target 1,200 ms'."""
-    unit = f" {clean(kr.unit, 32)}" if kr.unit else ""
+    unit = "" if not kr.unit else clean(kr.unit, 32) if kr.unit in ("%", "pp") else f" {clean(kr.unit, 32)}"
     where = (f"{number(kr.current)}{unit}, target {number(kr.target)}{unit}" if kr.target < kr.start
              else f"{number(kr.current)}/{number(kr.target)}{unit}")
     line = (f"{STATUS_EMOJI.get(kr.status, '')} {STATUS_LABEL.get(kr.status, '')}: *{clean(kr.title, TITLE_CHARS)}* "
@@ -145,7 +145,7 @@ def signals(agenda: Agenda) -> list[str]:
     if agenda.kudos_count:
         latest = agenda.kudos[0]
         said = f": “{clean(latest.message, 80)}”" if latest.message else ""
-        found.append(f":tada: {agenda.kudos_count} kudos this month, latest from {user(latest.giver_id)}{said}")
+        found.append(f":tada: Kudos this month: {agenda.kudos_count}, latest from {user(latest.giver_id)}{said}")
     if agenda.feedback_count:
         who = ", ".join(user(a.requester_id) for a in agenda.feedback[:3])
         more = f" and {agenda.feedback_count - 3} more" if agenda.feedback_count > 3 else ""
@@ -227,7 +227,7 @@ def agenda_modal(agenda: Agenda) -> Block:
             blocks.append(lines_section("Open tasks", [task_line(t) for t in agenda.tasks], more="more tasks"))
     people = []
     if agenda.kudos_count:
-        people.append(lines_section(f":tada: {agenda.kudos_count} kudos this month", [
+        people.append(lines_section(f":tada: Kudos this month: {agenda.kudos_count}", [
             f"• {user(k.giver_id)}" + (f": “{clean(k.message)}”" if k.message else "") for k in agenda.kudos]))
     if agenda.feedback_count:
         people.append(lines_section(f":memo: Feedback {agenda.report_name} was asked for", [

@@ -17,6 +17,7 @@ from bot.blocks import one_on_ones as one_on_one_blocks
 from bot.blocks.kit import (
     MAX_VIEW_BLOCKS,
     STATUS_EMOJI,
+    STATUS_LABEL,
     Block,
     actions,
     button,
@@ -119,7 +120,8 @@ def _page(items: tuple[Any, ...], view: HomeView, name: str, size: int) -> tuple
 def _objective_text(objective: Any) -> str:
     lines = [f"*{escape(truncate(objective.title, 200))}*"]
     for kr in objective.key_results:
-        lines.append(f"{STATUS_EMOJI[kr.status]} {escape(truncate(kr.title, 120))} — {round(kr.progress * 100)}%")
+        lines.append(f"{STATUS_EMOJI[kr.status]} {STATUS_LABEL[kr.status]}: {escape(truncate(kr.title, 120))} — "
+                     f"{round(kr.progress * 100)}%")
     if not objective.key_results:
         lines.append("_No key results yet._")
     lines.append(last_checkin(objective))
