@@ -139,6 +139,11 @@ def _my_okrs(view: HomeView) -> list[Block]:
     for objective in _page(view.objectives, view, "okrs", OKRS_PAGE):
         blocks.append(section(_objective_text(objective),
                               accessory=button("Check in", SharedAction.CHECK_IN, str(objective.id))))
+        thread = view.threads.get(objective.id)
+        if thread is not None:
+            replies = f"{thread.replies} repl{'y' if thread.replies == 1 else 'ies'} in its thread"
+            blocks.append(context(f":speech_balloon: {replies}, latest from {user(thread.latest_user)}: "
+                                  f"“{escape(truncate(' '.join(thread.latest_text.split()), 200))}”"))
     return blocks + _pager(view, "okrs", len(view.objectives), OKRS_PAGE)
 
 

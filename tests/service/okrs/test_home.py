@@ -269,3 +269,22 @@ def test_a_past_away_date_is_explained_on_the_tab(team: Env) -> None:
     """Yesterday is refused with a notice."""
     home = team.home.set_away(team_id=team.team, user_id="URAVI", until="2026-11-01")
     assert "passed" in home.notice and home.away_until is None
+
+
+def test_the_okr_thread_conversation_shows_in_the_owners_home(team: Env) -> None:
+    """Replies in an objective's thread: the owner's Home counts them and quotes the latest (deleted ones not)."""
+    from bot.blocks.home import home_view
+    from storage.models import OkrComment
+
+    ravi = team.create(owner="URAVI")
+    now = team.clock()
+    with team.sessions.begin() as session:
+        for n, (user, text, deleted) in enumerate((("UMARIA", "Can the data team help?", None),
+                                                   ("URAVI", "Asked them today", None),
+                                                   ("ULENA", "gone", now))):
+            session.add(OkrComment(team_id=team.team, objective_id=ravi.id, kind="reply", user_id=user,
+                                   channel_id="COKRS", message_ts=f"1.{n}", text=text, created_at=now,
+                                   deleted_at=deleted))
+    home = build(team, user="URAVI")
+    assert (home.threads[ravi.id].replies, home.threads[ravi.id].latest_user) == (2, "URAVI")
+    assert "2 replies in its thread, latest from <@URAVI>: “Asked them today”" in str(home_view(home))
