@@ -159,6 +159,7 @@ def test_the_home_tab_stays_within_100_blocks_for_a_big_busy_team(home_stack: St
         objective(home_stack, f"UX{n:03d}", f"Objective {n}", krs=5)
     for n in range(8):
         objective(home_stack, "UMARIA", f"Maria's objective {n}", krs=5)
+    home_stack.clock.advance(days=15)  # past the new key results' grace period: untouched ones are off track
     view = open_home(home_stack, "UMARIA")
     [call] = publishes(home_stack, "UMARIA")
     assert call.ok and len(view["blocks"]) <= 100
