@@ -8,14 +8,15 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || (echo "okrbot needs Python 3.11 or newer" >&2; exit 1)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@echo "okrbot: installing into $(VENV) (a minute the first time; pip's log goes to $(VENV)/install.log)"
+	@$(PYTHON) -m venv $(VENV)
+	@($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet -e '.[test]') \
+		> $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log >&2; exit 1)
 	@touch $(STAMP)
 
 ## run: start okrbot (HTTP server with Slack credentials, else the local sandbox)
 run: $(STAMP)
-	$(BIN)/okrbot run
+	@$(BIN)/okrbot run
 
 ## test: lint, then the whole suite on every core (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 PYTEST_ARGS ?= -n auto

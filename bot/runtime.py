@@ -16,6 +16,7 @@ from bot import log_safety
 from bot.app import create_app
 from bot.clock import Clock, utcnow
 from bot.services import ServiceContext, Services
+from bot.services.okr_status import set_status_grace
 from bot.services.outbox import Outbox
 from bot.settings import ConfigError, Settings
 from bot.slack_port import OutboxSender, SlackDirectory, make_client
@@ -74,6 +75,7 @@ def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "
     "auto" migrates, "skip" does neither.
     """
     log_safety.add_secrets(log_safety.secrets_of(settings))  # also those read from .env
+    set_status_grace(settings.status_grace_days)
     engine = make_engine(settings.database_url)
     if migrate != "skip":
         auto = migrate == "auto" or settings.database_url == "sqlite:///okrbot.db"

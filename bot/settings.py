@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     nudge_hour: int = Field(10, alias="OKRBOT_NUDGE_HOUR", ge=0, le=23)
     default_timezone: str = Field("UTC", alias="OKRBOT_DEFAULT_TIMEZONE")
     request_reminder_days: int = Field(3, alias="OKRBOT_REQUEST_REMINDER_DAYS", ge=1)
+    status_grace_days: int = Field(14, alias="OKRBOT_STATUS_GRACE_DAYS", ge=0)
     send_rate: float = Field(20.0, alias="OKRBOT_SEND_RATE", gt=0)
     admins_raw: str = Field("", alias="OKRBOT_ADMINS")
 

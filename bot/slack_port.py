@@ -401,6 +401,8 @@ class OutboxSender:
             channel = result["channel"]
             args["ts" if ref_name == "update_of" else "thread_ts"] = result["ts"]
         args["channel"] = channel
+        if method == "chat.delete":
+            return {"channel": args["channel"], "ts": args.get("ts")}
         if method == "chat.postEphemeral":
             args.setdefault("user", channel)
         return args

@@ -16,6 +16,7 @@ from bot.blocks.kit import (
     MAX_SECTION_TEXT,
     MAX_VIEW_BLOCKS,
     STATUS_EMOJI,
+    STATUS_LABEL,
     Block,
     actions,
     button,
@@ -64,8 +65,8 @@ def day_label(day: date) -> str:
 
 
 def number(value: float) -> str:
-    """4 for 4.0, 2.5 for 2.5, 0.33 for 1/3."""
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    """4 for 4.0, 2.5 for 2.5, 0.33 for 1/3, 2,400 for 2400."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
 
 
 def clean(text: str, limit: int = TEXT_CHARS, *, one_line: bool = True) -> str:
@@ -94,10 +95,13 @@ def lines_section(title: str, lines: list[str], *, total: int | None = None, mor
 
 
 def kr_line(kr: KeyResultLine, *, with_objective: bool = True) -> str:
-    """':large_green_circle: *Title* ▓▓▓▓░░░░░░ 40% · 4/10 users (Objective)'."""
-    unit = f" {clean(kr.unit, 32)}" if kr.unit else ""
-    line = (f"{STATUS_EMOJI.get(kr.status, '')} *{clean(kr.title, TITLE_CHARS)}* {progress_bar(kr.progress)} "
-            f"{round(kr.progress * 100)}% · {number(kr.current)}/{number(kr.target)}{unit}")
+    """':large_green_circle: On track: *Title* ▓▓▓▓░░░░░░ 40% · 4/10 users (Objective)'; lower-is-better key
+    results read '2,400 ms, target 1,200 ms'."""
+    unit = "" if not kr.unit else clean(kr.unit, 32) if kr.unit in ("%", "pp") else f" {clean(kr.unit, 32)}"
+    where = (f"{number(kr.current)}{unit}, target {number(kr.target)}{unit}" if kr.target < kr.start
+             else f"{number(kr.current)}/{number(kr.target)}{unit}")
+    line = (f"{STATUS_EMOJI.get(kr.status, '')} {STATUS_LABEL.get(kr.status, '')}: *{clean(kr.title, TITLE_CHARS)}* "
+            f"{progress_bar(kr.progress)} {round(kr.progress * 100)}% · {where}")
     return line + (f" _({clean(kr.objective, 60)})_" if with_objective else "")
 
 
@@ -121,10 +125,11 @@ def task_line(task: TaskLine) -> str:
 
 
 def summary_line(agenda: Agenda) -> str:
-    """'3 key results: :rocket: 1 :large_green_circle: 1 :red_circle: 1 · last 1-on-1 Nov 12'."""
+    """'3 key results: :rocket: 1 ahead, :large_green_circle: 1 on track, :red_circle: 1 off track · last 1-on-1
+    Nov 12'."""
     total = len(agenda.key_results)
-    counts = " ".join(f"{STATUS_EMOJI[s]} {agenda.count(s)}" for s in ("ahead", "on_track", "off_track")
-                      if agenda.count(s))
+    counts = ", ".join(f"{STATUS_EMOJI[s]} {agenda.count(s)} {STATUS_LABEL[s].lower()}"
+                       for s in ("ahead", "on_track", "off_track") if agenda.count(s))
     parts = [f"{total} key result{'s' if total != 1 else ''}" + (f": {counts}" if counts else "")
              if total else f"no key results for {agenda.quarter}"]
     parts.append(f"last 1-on-1 {day_label(agenda.last_one_on_one)}" if agenda.last_one_on_one
@@ -140,7 +145,7 @@ def signals(agenda: Agenda) -> list[str]:
     if agenda.kudos_count:
         latest = agenda.kudos[0]
         said = f": “{clean(latest.message, 80)}”" if latest.message else ""
-        found.append(f":tada: {agenda.kudos_count} kudos this month, latest from {user(latest.giver_id)}{said}")
+        found.append(f":tada: Kudos this month: {agenda.kudos_count}, latest from {user(latest.giver_id)}{said}")
     if agenda.feedback_count:
         who = ", ".join(user(a.requester_id) for a in agenda.feedback[:3])
         more = f" and {agenda.feedback_count - 3} more" if agenda.feedback_count > 3 else ""
@@ -222,7 +227,7 @@ def agenda_modal(agenda: Agenda) -> Block:
             blocks.append(lines_section("Open tasks", [task_line(t) for t in agenda.tasks], more="more tasks"))
     people = []
     if agenda.kudos_count:
-        people.append(lines_section(f":tada: {agenda.kudos_count} kudos this month", [
+        people.append(lines_section(f":tada: Kudos this month: {agenda.kudos_count}", [
             f"• {user(k.giver_id)}" + (f": “{clean(k.message)}”" if k.message else "") for k in agenda.kudos]))
     if agenda.feedback_count:
         people.append(lines_section(f":memo: Feedback {agenda.report_name} was asked for", [

@@ -166,7 +166,8 @@ def give_modal(form: FeedbackForm) -> Block:
                                          placeholder="What went well, what could be better…")))
     name = form.receiver_name or "them"
     manager = f" ({form.manager_name})" if form.manager_name else (" (none set yet)" if form.receiver_id else "")
-    choices = [option(f"Only {name}", PRIVATE), option(f"{name} and their manager{manager}", WITH_MANAGER)]
+    choices = [option(f"Only {name}", PRIVATE), option(f"{name[:1].upper()}{name[1:]} and their manager{manager}",
+                                                       WITH_MANAGER)]
     blocks.append(input_block("Who may read it", BlockId.VISIBILITY,
                               {"type": "radio_buttons", "action_id": FeedbackAction.VISIBILITY, "options": choices,
                                "initial_option": choices[0]}))
@@ -213,6 +214,20 @@ def feedback_dm(view: FeedbackView) -> list[Block]:
     return [section(f":speech_balloon: {user(view.giver_id)} sent you feedback{about}"),
             section(quote(view.text, 2900)),
             context(_readers(view))]
+
+
+def manager_copy_text(view: FeedbackView) -> str:
+    """Notification text of the manager's copy (no text: it may show on a lock screen)."""
+    return f"{user(view.giver_id)} shared feedback for {user(view.receiver_id)} with you"
+
+
+def manager_copy_dm(view: FeedbackView) -> list[Block]:
+    """The DM to the recipient's manager when the giver chose "… and their manager"."""
+    about = f" about *{escape(view.about)}*" if view.about else ""
+    return [section(f":speech_balloon: {user(view.giver_id)} sent {user(view.receiver_id)} feedback{about} and "
+                    "shared it with you, their manager:"),
+            section(quote(view.text, 2900)),
+            context(f"Only {user(view.receiver_id)} and you can read this: not admins, not anyone else.")]
 
 
 # ---- App Home ------------------------------------------------------------------------------------------------

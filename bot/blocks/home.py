@@ -17,6 +17,7 @@ from bot.blocks import one_on_ones as one_on_one_blocks
 from bot.blocks.kit import (
     MAX_VIEW_BLOCKS,
     STATUS_EMOJI,
+    STATUS_LABEL,
     Block,
     actions,
     button,
@@ -119,7 +120,8 @@ def _page(items: tuple[Any, ...], view: HomeView, name: str, size: int) -> tuple
 def _objective_text(objective: Any) -> str:
     lines = [f"*{escape(truncate(objective.title, 200))}*"]
     for kr in objective.key_results:
-        lines.append(f"{STATUS_EMOJI[kr.status]} {escape(truncate(kr.title, 120))} — {round(kr.progress * 100)}%")
+        lines.append(f"{STATUS_EMOJI[kr.status]} {STATUS_LABEL[kr.status]}: {escape(truncate(kr.title, 120))} — "
+                     f"{round(kr.progress * 100)}%")
     if not objective.key_results:
         lines.append("_No key results yet._")
     lines.append(last_checkin(objective))
@@ -137,6 +139,11 @@ def _my_okrs(view: HomeView) -> list[Block]:
     for objective in _page(view.objectives, view, "okrs", OKRS_PAGE):
         blocks.append(section(_objective_text(objective),
                               accessory=button("Check in", SharedAction.CHECK_IN, str(objective.id))))
+        thread = view.threads.get(objective.id)
+        if thread is not None:
+            replies = f"{thread.replies} repl{'y' if thread.replies == 1 else 'ies'} in its thread"
+            blocks.append(context(f":speech_balloon: {replies}, latest from {user(thread.latest_user)}: "
+                                  f"“{escape(truncate(' '.join(thread.latest_text.split()), 200))}”"))
     return blocks + _pager(view, "okrs", len(view.objectives), OKRS_PAGE)
 
 
@@ -152,8 +159,12 @@ def _other_section(name: str, section_view: Any, budget: int) -> list[Block]:
 # --------------------------------------------------------------------------- me
 
 def _settings(view: HomeView) -> list[Block]:
-    manager = (f"*Your manager:* {user(view.manager_id)}" if view.manager_id
-               else "*Your manager:* not set yet. Choose who you report to, so 1-on-1s and nudges reach them.")
+    if view.manager_id:
+        manager = f"*Your manager:* {user(view.manager_id)}"
+    elif view.leader is not None:  # reports and no manager: the top of the tree, nothing is missing
+        manager = "*Your manager:* none: people report to you. If you report to someone too, choose them here."
+    else:
+        manager = "*Your manager:* not set yet. Choose who you report to, so 1-on-1s and nudges reach them."
     picker: Block = {"type": "users_select", "action_id": HomeAction.MANAGER,
                      "placeholder": plain("Choose your manager", 150)}
     if view.manager_id:
@@ -184,12 +195,17 @@ def _leader(view: HomeView, leader: LeaderView, budget: int) -> list[Block]:
     return within(blocks, max(3, budget), context("…more below the limit of the Home tab; use the lists' pages."))
 
 
+def _krs(count: int) -> str:
+    return f"{count} key result{'' if count == 1 else 's'}"
+
+
 def _person_line(person: PersonStatus, tree: bool) -> str:
     if not person.key_results:
         counts = "_no key results this quarter_"
     else:
-        counts = (f"{STATUS_EMOJI['ahead']} {person.ahead}  {STATUS_EMOJI['on_track']} {person.on_track}  "
-                  f"{STATUS_EMOJI['off_track']} {person.off_track}")
+        counts = (f"{_krs(person.ahead + person.on_track + person.off_track)}: {STATUS_EMOJI['ahead']} {person.ahead}"
+                  f" ahead, {STATUS_EMOJI['on_track']} {person.on_track} on track, {STATUS_EMOJI['off_track']} "
+                  f"{person.off_track} off track")
     nested = tree and person.depth > 1 and person.manager_id
     reports_to = f"  _(reports to {user(person.manager_id or '')})_" if nested else ""
     return f"{user(person.user_id)} — {counts}{reports_to}"
@@ -198,8 +214,9 @@ def _person_line(person: PersonStatus, tree: bool) -> str:
 def _where_are_we(view: HomeView, leader: LeaderView) -> list[Block]:
     ahead, on_track, off_track = leader.totals
     blocks: list[Block] = [section(
-        f"*Where are we?*  {STATUS_EMOJI['ahead']} {ahead} ahead  ·  {STATUS_EMOJI['on_track']} {on_track} on track"
-        f"  ·  {STATUS_EMOJI['off_track']} {off_track} off track", block_id="home.where")]
+        f"*Where are we?*  {_krs(ahead + on_track + off_track)} this quarter: {STATUS_EMOJI['ahead']} {ahead} ahead"
+        f"  ·  {STATUS_EMOJI['on_track']} {on_track} on track  ·  {STATUS_EMOJI['off_track']} {off_track} off track",
+        block_id="home.where")]
     page = _page(leader.people, view, "people", PEOPLE_PAGE)
     for start in range(0, len(page), PEOPLE_PER_BLOCK):
         lines = [_person_line(p, leader.tree) for p in page[start:start + PEOPLE_PER_BLOCK]]
@@ -223,7 +240,7 @@ def _obstacles(view: HomeView, leader: LeaderView) -> list[Block]:
     if not leader.obstacles:
         return [section("*Where are the obstacles?*  None: no key result is off track. :tada:",
                         block_id="home.obstacles")]
-    blocks: list[Block] = [section(f"*Where are the obstacles?*  {len(leader.obstacles)} key results off track, "
+    blocks: list[Block] = [section(f"*Where are the obstacles?*  {_krs(len(leader.obstacles))} off track, "
                                    "oldest first", block_id="home.obstacles")]
     blocks += [section(_obstacle_text(o)) for o in _page(leader.obstacles, view, "obstacles", OBSTACLES_PAGE)]
     return blocks + _pager(view, "obstacles", len(leader.obstacles), OBSTACLES_PAGE)

@@ -151,7 +151,7 @@ def sent(view: KudosSent) -> list[Block]:
     if view.objective_title:
         details.append(f":dart: {escape(view.objective_title)}")
     if view.left_today is not None:
-        details.append(f"{view.left_today} kudos left today")
+        details.append(f"Kudos left today: {view.left_today}")
     if details:
         blocks.append(context(" · ".join(details)))
     return blocks
@@ -165,8 +165,8 @@ def limit_text(info: KudosLimit, now: datetime, *, plain: bool = False) -> str:
             f"{slack_date(info.resets_at, '{date_short_pretty} at {time}')} (midnight your time)")
     if info.used < info.limit:
         left = info.limit - info.used
-        return (f"You have {left} kudos left today and chose {info.wanted} people. Thank fewer people now, or the "
-                f"others after your allowance resets {when}.")
+        return (f"You can thank {left} more {'person' if left == 1 else 'people'} today and chose {info.wanted}. "
+                f"Thank fewer people now, or the others after your allowance resets {when}.")
     if info.reaction and not plain:
         return (f"Your {emoji(info.reaction)} on {link(info.permalink, 'this message')} didn't count: you've given "
                 f"your {info.limit} kudos for today. Your allowance resets {when}.")
@@ -192,6 +192,16 @@ def received_dm(view: KudosView) -> list[Block]:
     if view.objective_title:
         blocks.append(context(f":dart: {escape(view.objective_title)}"))
     return blocks
+
+
+def taken_back_text(giver_id: str) -> str:
+    """Notification text of the receiver's DM once its kudos was taken back."""
+    return f"{user(giver_id)} took back these kudos"
+
+
+def taken_back_dm(giver_id: str) -> list[Block]:
+    """The receiver's DM, in place, once the giver removed their reaction."""
+    return [context(f"_{user(giver_id)} took back these kudos._")]
 
 
 # ---- the public post -------------------------------------------------------------------------------------
@@ -226,7 +236,10 @@ def public_post(view: KudosPostView) -> list[Block]:
 # ---- leaderboard ---------------------------------------------------------------------------------------
 def _board_lines(rows: tuple, empty: str) -> str:
     medals = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
-    lines = [f"{medals[i] if i < 3 else f'{i + 1}.'} {user(r.user_id)} · {r.count}" for i, r in enumerate(rows)]
+    lines = []
+    for r in rows:
+        rank = 1 + sum(1 for other in rows if other.count > r.count)  # ties share a rank (1, 1, 3)
+        lines.append(f"{medals[rank - 1] if rank <= 3 else f'{rank}.'} {user(r.user_id)} · {r.count}")
     return "\n".join(lines) or empty
 
 

@@ -165,7 +165,7 @@ def request_message(view: OneOnOneView) -> list[Block]:
         blocks.append(actions(
             button("Accept", OneOnOneAction.ACCEPT, value, style="primary"),
             button("Propose another time", OneOnOneAction.RESCHEDULE, value),
-            button("Decline", OneOnOneAction.DECLINE, value),
+            button("Decline", OneOnOneAction.DECLINE, value, style="danger"),
             block_id=f"1on1.answer.{view.id}"))
     else:
         blocks.append(section(_outcome(view)))
@@ -175,7 +175,8 @@ def request_message(view: OneOnOneView) -> list[Block]:
 
 def request_text(view: OneOnOneView) -> str:
     """Notification fallback of the manager's DM."""
-    return f"{view.requester_name} asks you for a 1-on-1: {truncate(view.topic, 200) or 'no topic given'}"
+    topic = escape(truncate(view.topic, 200)) or "no topic given"
+    return f"{escape(view.requester_name)} asks you for a 1-on-1: {topic}"
 
 
 def reminder_message(view: OneOnOneView, days: int) -> list[Block]:
@@ -215,7 +216,7 @@ def answer_text(view: OneOnOneView) -> str:
     """Notification fallback of the requester's DM."""
     verb = {"declined": "declined", "rescheduled": "proposed another time for",
             "cancelled": "closed"}.get(view.state, "accepted")
-    return f"{view.manager_name} {verb} your 1-on-1 request"
+    return f"{escape(view.manager_name)} {verb} your 1-on-1 request"
 
 
 def new_time_reply(view: OneOnOneView) -> list[Block]:
@@ -253,7 +254,7 @@ def decline_modal(view: OneOnOneView, *, home: bool = False) -> Block:
     """The manager declines, with an optional reason the requester reads."""
     blocks = [
         section(f"Decline {user(view.requester_id)}'s 1-on-1 request? They will get a DM."),
-        input_block("Reason (optional)", "reason", text_input("reason", multiline=True, max_length=MAX_TOPIC),
+        input_block("Reason", "reason", text_input("reason", multiline=True, max_length=MAX_TOPIC),
                     optional=True),
     ]
     return modal("Decline 1-on-1", blocks, callback_id=OneOnOneModal.DECLINE, submit="Decline",

@@ -104,7 +104,7 @@ def pair_message(view: OneOnOneView) -> list[Block]:
 
 def pair_text(view: OneOnOneView) -> str:
     """Notification fallback of the pair's message."""
-    return f"1-on-1: {view.requester_name} & {view.manager_name}"
+    return f"1-on-1: {escape(view.requester_name)} &amp; {escape(view.manager_name)}"
 
 
 def note_modal(view: OneOnOneView, viewer: str, *, home: bool = False) -> Block:
@@ -162,10 +162,13 @@ def _one_on_one_lines(view: OneOnOneView, viewer: str, *, done: bool = False) ->
     blocks: list[Block] = [section(f"*With {user(view.other(viewer))}* · {when}{topic}",
                                    accessory=None if done else button("Add note", OneOnOneAction.ADD_NOTE,
                                                                       str(view.id)))]
-    if view.notes:
+    summaries = [f":memo: Summary · {user(author)}: {escape(truncate(text, 300))}"
+                 for author, text in ((view.requester_id, view.requester_summary),
+                                      (view.manager_id, view.manager_summary)) if text]
+    if view.notes or summaries:
         shown = view.notes[-HOME_NOTES:]
         more = [f"…and {len(view.notes) - HOME_NOTES} earlier notes"] if len(view.notes) > HOME_NOTES else []
-        blocks.append(context(*more, *[_note_line(n) for n in shown]))
+        blocks.append(context(*summaries, *more, *[_note_line(n) for n in shown]))
     return blocks
 
 
@@ -187,7 +190,7 @@ def home_section(view: HomeView, max_blocks: int) -> list[Block]:
                                   f"Proposed: {when_text(r.proposed_at)}"))
             buttons = [button("Accept", OneOnOneAction.ACCEPT, value, style="primary"),
                        button("Propose another time", OneOnOneAction.RESCHEDULE, value),
-                       button("Decline", OneOnOneAction.DECLINE, value)]
+                       button("Decline", OneOnOneAction.DECLINE, value, style="danger")]
         blocks.append(actions(*buttons, block_id=f"1on1.home.answer.{r.id}"))
     if view.waiting:
         blocks.append(context(*[f":hourglass_flowing_sand: Waiting for {user(w.other(me))}"
@@ -200,8 +203,13 @@ def home_section(view: HomeView, max_blocks: int) -> list[Block]:
     if view.open_tasks:
         blocks.append(section(f"*Your open tasks* · {len(view.open_tasks)}"))
         blocks += [task_block(t, viewer=me) for t in view.open_tasks[:HOME_TASKS]]
+    top_of_tree = view.has_reports and not view.manager_id  # nobody to ask: reports ask them
     if len(blocks) == 1:
-        blocks.append(section("No 1-on-1s yet. Ask your manager for one about your OKRs."))
+        blocks.append(section("No 1-on-1s yet. Your reports can ask you for one, and each month's nudge brings "
+                              "you an agenda per report." if top_of_tree
+                              else "No 1-on-1s yet. Ask your manager for one about your OKRs."))
+    if top_of_tree:
+        return within(blocks, max_blocks, more=context("…more 1-on-1s than fit here"))
     blocks.append(actions(button("Request a 1-on-1", SharedAction.REQUEST_ONE_ON_ONE, view.manager_id or ""),
                           block_id="1on1.home.request"))
     if len(blocks) <= max_blocks:

@@ -12,6 +12,7 @@ from bot.handlers.reading import in_home, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services
 from bot.services.home import HomeState, HomeView
+from bot.services.welcome import welcome_once
 
 
 def state_of(body: dict[str, Any]) -> HomeState:
@@ -32,8 +33,10 @@ def publish_home(client: WebClient, services: Services, team_id: str, user_id: s
 
 def handle_app_home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient,
                            services: Services) -> None:
-    """app_home_opened on the Home tab: publish a fresh Home, keeping the viewer's toggle and pages."""
+    """app_home_opened: the one-time welcome DM; on the Home tab, publish a fresh Home (toggle and pages kept)."""
     ack()
+    if text_of(event, "user"):
+        welcome_once(services.ctx, team_of(body), event["user"])  # the first time only
     if text_of(event, "tab") != "home" or not text_of(event, "user"):
         return
     view = event.get("view") if isinstance(event.get("view"), dict) else {}

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import okrs as blocks
+from bot.blocks import saved
 from bot.blocks.okrs import OkrAction, OkrView
 from bot.handlers.common import open_modal
 from bot.handlers.home import publish_home
@@ -62,8 +63,8 @@ def handle_new_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], c
                          services: Services) -> None:
     """New objective submitted: create it (field errors stay in the modal), then refresh the Home tab."""
     team_id, user_id = team_of(body), user_of(body)
-    services.okrs.create(team_id=team_id, owner_id=user_id, values=form_values(view))
-    ack(response_action="clear")
+    created = services.okrs.create(team_id=team_id, owner_id=user_id, values=form_values(view))
+    ack(response_action="update", view=saved.objective_created(created.title, len(created.key_results)))
     publish_home(client, services, team_id, user_id)
 
 
@@ -71,9 +72,9 @@ def handle_checkin_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any
                              services: Services) -> None:
     """Check-in submitted: store it (field errors stay in the modal), then refresh the Home tab."""
     team_id, user_id = team_of(body), user_of(body)
-    services.okrs.check_in(team_id=team_id, user_id=user_id, objective_id=id_in_metadata(view, "objective"),
-                           batch_id=text_of(view, "id"), values=form_values(view))
-    ack(response_action="clear")
+    result = services.okrs.check_in(team_id=team_id, user_id=user_id, objective_id=id_in_metadata(view, "objective"),
+                                    batch_id=text_of(view, "id"), values=form_values(view))
+    ack(response_action="update", view=saved.checked_in(result.objective.title, len(result.changes)))
     publish_home(client, services, team_id, user_id)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.blocks import saved
 from bot.blocks.one_on_ones import (
     OneOnOneAction,
     OneOnOneModal,
@@ -184,9 +185,10 @@ def handle_note_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
 def handle_note_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """Save the note, shared or private."""
     values, meta = form_values(view), metadata_of(view)
+    private = values.get("visibility") != "shared"
     services.one_on_ones.add_note(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"), actor=user_of(body),
-                                  text=values.get("note") or "", private=values.get("visibility") != "shared")
-    ack()
+                                  text=values.get("note") or "", private=private)
+    ack(response_action="update", view=saved.note_saved(private))
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
 
@@ -235,7 +237,7 @@ def handle_summary_submission(ack: Ack, body: Body, view: Body, services: Servic
     """Save the summary."""
     services.one_on_ones.save_summary(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"),
                                       actor=user_of(body), text=form_values(view).get("summary") or "")
-    ack()
+    ack(response_action="update", view=saved.summary_saved())
 
 
 def register(app: App) -> None:

@@ -7,6 +7,7 @@ answer as Slack would (a command's immediate reply, a view submission's `respons
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -205,6 +206,7 @@ class Acting:
         stack = self.slack.open_views(user_id)
         if not stack or stack[-1]["id"] != view_id:
             return {"ok": True}
+        clear = clear or bool(stack[-1].get("clear_on_close"))  # Slack: closing such a view closes the stack
         for view in reversed(stack if clear else stack[-1:]):
             if view.get("notify_on_close"):
                 self._post(view_closed(self.team_id, user_id, view, is_cleared=clear,
@@ -381,7 +383,12 @@ def _action(element: dict[str, Any], action_id: str, block_id: str | None, value
         raise SandboxError("This choice takes a list of values.")
     if not many and kind != "button" and value is not None and not isinstance(value, str):
         raise SandboxError("This choice takes one value.")
-    if kind in ("static_select", "overflow", "radio_buttons", "external_select"):
+    if kind == "button":
+        # Slack sends the clicked button itself: its text, value and style, never another button's.
+        for key in ("text", "value", "style"):
+            if key in element:
+                action[key] = copy.deepcopy(element[key])
+    elif kind in ("static_select", "overflow", "radio_buttons", "external_select"):
         action["selected_option"] = _option(element, value) if kind != "external_select" else \
             {"text": {"type": "plain_text", "text": str(value)}, "value": str(value)}
     elif kind in ("multi_static_select", "checkboxes"):

@@ -7,7 +7,12 @@ block tests call them on builders' output.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit), checked on every message and view.
 MAX_MESSAGE_BLOCKS = 50
@@ -34,6 +39,9 @@ MAX_VIEW_BYTES = 250_000
 MAX_MODAL_STACK = 3
 MAX_MPIM_USERS = 8
 MAX_RESPONSE_URL_USES = 5
+OVERFLOW_OPTIONS = (2, 5)
+MAX_CHOICE_OPTIONS = 10  # checkboxes and radio_buttons
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 BLOCK_TYPES = frozenset({
     "section", "divider", "image", "actions", "context", "input", "header", "file", "rich_text", "video",
@@ -60,6 +68,8 @@ def _check_text(obj: Any, pointer: str, limit: int, errors: list[str], *, plain_
         errors.append(_error(f"{pointer}/type", f"must be one of {sorted(allowed)}"))
     if len(obj["text"]) > limit:
         errors.append(_error(f"{pointer}/text", f"must be at most {limit} characters"))
+    if not obj["text"].strip():
+        errors.append(_error(f"{pointer}/text", "must not be empty or only whitespace"))
 
 
 def _check_options(options: Any, pointer: str, errors: list[str]) -> None:
@@ -96,6 +106,52 @@ def _check_element(element: Any, pointer: str, action_ids: set[str], errors: lis
         _check_text(element["placeholder"], f"{pointer}/placeholder", MAX_PLACEHOLDER, errors, plain_only=True)
     if "options" in element:
         _check_options(element["options"], f"{pointer}/options", errors)
+        _check_choices(element, pointer, errors)
+    if "initial_date" in element and not (isinstance(element["initial_date"], str)
+                                          and _DATE.match(element["initial_date"])):
+        errors.append(_error(f"{pointer}/initial_date", "must be a date written YYYY-MM-DD"))
+
+
+def _all_options(element: dict) -> list[Any]:
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        if isinstance(group, dict):
+            options.extend(group.get("options") or [])
+    return options
+
+
+def _check_choices(element: dict, pointer: str, errors: list[str]) -> None:
+    """Per-element option counts, and initial options that must be exactly one of the options."""
+    options = element.get("options")
+    if not isinstance(options, list):
+        return
+    kind = element["type"]
+    low, high = OVERFLOW_OPTIONS
+    if kind == "overflow" and not low <= len(options) <= high:
+        errors.append(_error(f"{pointer}/options", f"an overflow menu must have {low} to {high} options"))
+    if kind in ("checkboxes", "radio_buttons") and len(options) > MAX_CHOICE_OPTIONS:
+        errors.append(_error(f"{pointer}/options", f"must have at most {MAX_CHOICE_OPTIONS} items"))
+    everything = _all_options(element)
+    if "initial_option" in element and element["initial_option"] not in everything:
+        errors.append(_error(f"{pointer}/initial_option", "must exactly match one of the options"))
+    for index, option in enumerate(element.get("initial_options") or []):
+        if option not in everything:
+            errors.append(_error(f"{pointer}/initial_options/{index}", "must exactly match one of the options"))
+
+
+def _sdk_errors(check: Any, pointer: str) -> list[str]:
+    """slack_sdk's own model checks (a second opinion written by Slack, not by us)."""
+    try:
+        check()
+    except (SlackObjectFormationError, TypeError, KeyError, ValueError, AttributeError) as error:
+        return [_error(pointer, f"slack_sdk: {error}")]
+    return []
+
+
+def _sdk_block(block: dict) -> None:
+    parsed = Block.parse(block)
+    if parsed is not None:
+        parsed.validate_json()
 
 
 def _check_block(block: Any, pointer: str, block_ids: set[str], errors: list[str]) -> None:
@@ -155,6 +211,8 @@ def block_errors(blocks: Any, *, limit: int = MAX_MESSAGE_BLOCKS, pointer: str =
     block_ids: set[str] = set()
     for index, block in enumerate(blocks):
         _check_block(block, f"{pointer}/{index}", block_ids, errors)
+        if isinstance(block, dict) and block.get("type") in BLOCK_TYPES:
+            errors.extend(_sdk_errors(lambda block=block: _sdk_block(block), f"{pointer}/{index}"))
     return errors
 
 
@@ -188,4 +246,16 @@ def view_errors(view: Any, *, kind: str) -> list[str]:
     for key in ("callback_id", "external_id"):
         if _too_long(view.get(key), MAX_ID):
             errors.append(_error(f"/view/{key}", f"must be at most {MAX_ID} characters"))
+    if not errors:
+        errors.extend(_sdk_errors(lambda: View(**view).validate_json(), "/view"))
     return errors
+
+
+FALLBACK_ERROR = ("[ERROR] a message with blocks needs a top-level `text` fallback (notifications and screen "
+                  "readers show it) [json-pointer:/text]")
+
+
+def missing_fallback(args: dict) -> bool:
+    """A message with blocks but no top-level `text`: notifications and screen readers would get nothing."""
+    text = args.get("text")
+    return bool(args.get("blocks")) and not (isinstance(text, str) and text.strip())

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from bot.sandbox.blockkit_limits import (
     BLOCK_TYPES,
+    FALLBACK_ERROR,
     MAX_ACTIONS_ELEMENTS,
     MAX_BUTTON_TEXT,
     MAX_BUTTON_VALUE,
@@ -56,6 +57,7 @@ from bot.sandbox.blockkit_limits import (
     MAX_VIEW_BYTES,
     TEXT_TYPES,
     block_errors,
+    missing_fallback,
     view_errors,
 )
 from bot.sandbox.payloads import fill_ids, new_trigger_id
@@ -679,6 +681,8 @@ class FakeSlack(SlackMethods):
             raise _SlackError("invalid_blocks", messages=errors, status=400)
         if not text and not blocks:
             raise _SlackError("no_text", status=400)
+        if missing_fallback(args):
+            raise _SlackError("invalid_arguments", messages=[FALLBACK_ERROR], status=400)
         if _flag(args.get("replace_original")) and self._replace_original(channel, user, original_ts, args):
             return {"ok": True}
         if args.get("response_type") == "in_channel" and channel:

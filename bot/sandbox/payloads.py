@@ -354,8 +354,12 @@ def app_home_opened_event(user: str, *, channel: str, tab: str = "home", view: d
     return event
 
 
-def _find_element(blocks: list[dict], action_id: str) -> tuple[dict, dict] | None:
+def _find_element(blocks: list[dict], action_id: str, block_id: str | None = None) -> tuple[dict, dict] | None:
+    # Slack names the clicked element by its block AND its action_id: buttons repeated per person or per
+    # objective share an action_id, so the block is what tells them apart.
     for block in blocks:
+        if block_id is not None and block.get("block_id") != block_id:
+            continue
         for element in _interactive_elements(block):
             if element.get("action_id") == action_id:
                 return block, element
@@ -364,7 +368,9 @@ def _find_element(blocks: list[dict], action_id: str) -> tuple[dict, dict] | Non
 
 def _action(raw: Mapping[str, Any], blocks: list[dict]) -> dict:
     action = dict(raw)
-    found = _find_element(blocks, action["action_id"]) if "action_id" in action else None
+    found = _find_element(blocks, action["action_id"], action.get("block_id")) if "action_id" in action else None
+    if found is None and "action_id" in action and action.get("block_id") is not None:
+        raise ValueError(f"no element {action['action_id']!r} in block {action['block_id']!r}")
     if found:
         block, element = found
         action.setdefault("block_id", block["block_id"])

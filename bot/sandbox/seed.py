@@ -19,6 +19,7 @@ from bot.clock import utcnow
 from bot.runtime import Runtime
 from bot.sandbox.fake_slack import FakeSlack
 from bot.services.cadence import Cadence
+from bot.services.nudge_scan import PairOutcome, PlannedDM
 from bot.services.nudges import NudgeService
 from bot.services.okr_status import quarter_bounds, quarter_of
 from bot.services.okr_views import load_objectives, objective_rows
@@ -260,12 +261,14 @@ def _one_on_one(session: Any, now: datetime, objective: Objective) -> None:
 # --------------------------------------------------------------------------- the clock control
 
 
-def nudge_moment(runtime: Runtime, manager: str = "UMARIA") -> datetime:
-    """This month's nudge time for the demo manager (aware UTC), by okrbot's own nudge date rules."""
+def nudge_moment(runtime: Runtime, manager: str = "UMARIA", *, person: str | None = None) -> datetime:
+    """This month's nudge time for the demo manager (aware UTC), by okrbot's own nudge date rules.
+
+    With `person`: that person's own local nudge time in the manager's month (a report far east may already
+    be in the next month)."""
     cadence = Cadence.of(runtime.settings)
-    tz = BY_ID[manager].tz
-    today = runtime.services.ctx.clock().astimezone(cadence.zone(tz)).date()
-    return cadence.window(today.year, today.month, tz).due_at
+    today = runtime.services.ctx.clock().astimezone(cadence.zone(BY_ID[manager].tz)).date()
+    return cadence.window(today.year, today.month, BY_ID[person or manager].tz).due_at
 
 
 def nudge_label(runtime: Runtime) -> str:
@@ -274,19 +277,72 @@ def nudge_label(runtime: Runtime) -> str:
     return f"{moment:%a %d %b %H:%M} ({BY_ID['UMARIA'].first_name}, {BY_ID['UMARIA'].tz})"
 
 
-def run_nudge(runtime: Runtime) -> str:
-    """Run the nudge scan as if it were this month's nudge time; a sentence saying what happened.
+def nudge_moments(runtime: Runtime) -> list[datetime]:
+    """This month's nudge time of every demo manager and report, earliest first (each in their own timezone)."""
+    managers = {p.manager for p in PEOPLE if p.manager}
+    in_pairs = [p.user_id for p in PEOPLE if p.manager or p.user_id in managers]
+    return sorted({nudge_moment(runtime, person=user_id) for user_id in in_pairs})
 
-    Like `okrbot nudge --at`: okrbot's own NudgeService over a clock that starts at the nudge time and runs
-    on. Everything else (the outbox, the sender, the other services) keeps the real clock, so the DMs the
-    scan queues are delivered at once.
+
+def run_nudge(runtime: Runtime) -> str:
+    """Run this month's nudge scan as if each person's nudge time had come; a sentence saying what happened.
+
+    Like `okrbot nudge --at`: okrbot's own NudgeService over a clock that starts at a nudge time and runs on,
+    once per distinct local nudge time of the demo's managers and reports (earliest first), so managers get
+    their agendas AND reports their "prepare" DMs. Everything else (the outbox, the sender, the other
+    services) keeps the real clock, so the DMs the scans queue are delivered at once.
     """
-    moment = nudge_moment(runtime)
-    started = utcnow()
-    ctx = replace(runtime.services.ctx, clock=lambda: moment + (utcnow() - started))
-    report = NudgeService(ctx, runtime.services).scan()
-    local = moment.astimezone(ZoneInfo(BY_ID["UMARIA"].tz))
-    said = f"Ran the mid-month nudge as of {local:%a %d %b %H:%M} ({BY_ID['UMARIA'].tz}): {report}."
-    if not report.messages:
-        said += " Each pair is nudged once a month: `okrbot sandbox --reset` starts the demo afresh."
+    messages: list[PlannedDM] = []
+    outcomes: dict[tuple[str, str], PairOutcome] = {}
+    for moment in nudge_moments(runtime):
+        started = utcnow()
+        ctx = replace(runtime.services.ctx, clock=lambda moment=moment, started=started: moment + (utcnow() - started))
+        report = NudgeService(ctx, runtime.services).scan()
+        messages += report.messages
+        for outcome in report.outcomes:
+            outcomes[(outcome.manager_id, outcome.report_id)] = outcome
+    nudged = {user for m in messages for user in (m.channel, *m.about)}
+    skipped = [o for key, o in sorted(outcomes.items()) if not {*key} <= nudged]
+    return nudge_sentence(messages, skipped)
+
+
+def _name(user_id: str) -> str:
+    person = BY_ID.get(user_id)
+    return person.first_name if person else user_id
+
+
+def _names(user_ids: list[str]) -> str:
+    names = [_name(u) for u in sorted(set(user_ids), key=_name)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+_SKIPPED = {
+    "done": "{manager} and {report} already had their 1-on-1 this month",
+    "away": "{report} is away",
+    "manager_away": "{manager} is away",
+}
+
+
+def nudge_sentence(messages: list[PlannedDM], skipped: list[PairOutcome]) -> str:
+    """What the jump did, as a person would say it: who got what, and who was left out and why."""
+    parts = []
+    agendas: dict[str, list[str]] = {}
+    for m in messages:
+        if m.kind in ("agendas", "agenda", "reminder"):
+            agendas.setdefault(m.channel, []).extend(m.about)
+    for manager, about in sorted(agendas.items(), key=lambda item: _name(item[0])):
+        parts.append(f"{_name(manager)} got 1-on-1 agendas for {_names(about)}")
+    prepared = [m.channel for m in messages if m.kind == "prepare"]
+    if prepared:
+        each = " each" if len(set(prepared)) > 1 else ""
+        parts.append(f"{_names(prepared)}{each} got a note to prepare")
+    if parts:
+        said = "It's nudge time: " + "; ".join(parts) + ". Switch person to read them."
+    else:
+        said = ("Nothing new to send: this month's nudges already went out (once a month per pair). "
+                "`okrbot sandbox --reset` starts the demo afresh.")
+    reasons = [_SKIPPED.get(o.outcome, "{manager} and {report}'s nudge time has passed").format(
+        manager=_name(o.manager_id), report=_name(o.report_id)) for o in skipped]
+    if reasons:
+        said += " No nudge where " + "; ".join(reasons) + "."
     return said

@@ -261,6 +261,9 @@ def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sa
         if not raw.isdigit() or not 0 < int(raw) < 65536:
             raise ConfigError(f"PORT is invalid: {raw!r} is not a port number.")
         port = int(raw)
+    if not os.environ.get("LOG_LEVEL"):
+        # A newcomer wants the address, not the jobs' INFO lines: warnings and errors only unless LOG_LEVEL asks.
+        logging.getLogger().setLevel(logging.WARNING)
     done = threading.Event()  # Ctrl-C from here on stops cleanly, even while still starting
     previous = {sig: signal.signal(sig, lambda *_: done.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -269,8 +272,9 @@ def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sa
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         raise
-    click.echo(f"okrbot sandbox: open {sandbox.url}  (demo workspace \"{seed.TEAM_NAME}\", data in "
-               f"{sandbox.db_path.name}; `okrbot sandbox --reset` starts afresh; Ctrl-C stops)")
+    click.echo(f"okrbot sandbox: demo workspace \"{seed.TEAM_NAME}\", data in {sandbox.db_path.name} "
+               "(`okrbot sandbox --reset` starts afresh; Ctrl-C stops; LOG_LEVEL=INFO shows the jobs' logs)")
+    click.echo(f"\n  okrbot is ready: open {sandbox.url}\n")
     try:
         while not done.wait(0.5):
             pass

@@ -16,12 +16,14 @@ import time
 from typing import Any
 
 from bot.sandbox.blockkit_limits import (
+    FALLBACK_ERROR,
     MAX_MESSAGE_TEXT,
     MAX_MODAL_STACK,
     MAX_MPIM_USERS,
     MAX_VIEW_BYTES,
     _too_long,
     block_errors,
+    missing_fallback,
     view_errors,
 )
 from bot.sandbox.payloads import fill_ids, is_trigger_id, slack_message, trigger_user
@@ -97,6 +99,9 @@ class SlackMethods:
         blocks = args.get("blocks")
         if blocks is not None and (errors := block_errors(blocks)):
             raise _SlackError("invalid_blocks", messages=errors)
+        if missing_fallback(args):
+            # Slack only warns; the stand-in refuses, so no message reaches a notification as nothing.
+            raise _SlackError("invalid_arguments", messages=[FALLBACK_ERROR])
         if need_content and not args.get("text") and not blocks and not args.get("attachments"):
             raise _SlackError("no_text")
         if _too_long(args.get("text"), MAX_MESSAGE_TEXT):

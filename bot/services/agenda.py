@@ -43,6 +43,7 @@ class KeyResultLine:
     obstacle: str  # the latest obstacle written at a check-in ("" when none)
     obstacle_age_days: int | None
     next_steps: str  # the latest next steps declared ("" when none)
+    start: float = 0.0  # where it started: a target below it means lower is better
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ class AgendaReader:
         rows = self._session.execute(
             select(KeyResult.id, KeyResult.objective_id, KeyResult.title, KeyResult.start_value,
                    KeyResult.target_value, KeyResult.current_value, KeyResult.unit, KeyResult.status,
-                   Objective.title, Objective.owner_id, Objective.quarter)
+                   Objective.title, Objective.owner_id, Objective.quarter, KeyResult.updated_at)
             .join(Objective, KeyResult.objective_id == Objective.id).where(*scope)
             .order_by(Objective.owner_id, Objective.id, KeyResult.position, KeyResult.id)).all()
         if not rows:
@@ -250,16 +251,16 @@ class AgendaReader:
 
     def _line(self, row: tuple, checks: dict[str, tuple[datetime, str]], quarter: str,
               month_start: datetime) -> KeyResultLine:
-        kr_id, objective_id, title, start, target, current, unit, explicit, objective, _, _ = row
+        kr_id, objective_id, title, start, target, current, unit, explicit, objective, _, _, updated = row
         latest = checks.get("latest", (None, ""))[0]
         obstacle_at, obstacle = checks.get("obstacle", (None, ""))
         return KeyResultLine(
             id=kr_id, objective_id=objective_id, objective=objective, title=title,
-            status=effective_status(explicit, start, target, current, quarter, self._now),
+            status=effective_status(explicit, start, target, current, quarter, self._now, updated_at=updated),
             progress=progress(start, target, current), current=current, target=target, unit=unit or "",
             last_check_in=latest, checked_in_this_month=latest is not None and latest >= month_start,
             obstacle=obstacle.strip(), obstacle_age_days=_days(self._now, obstacle_at) if obstacle_at else None,
-            next_steps=checks.get("next", (None, ""))[1].strip())
+            next_steps=checks.get("next", (None, ""))[1].strip(), start=start)
 
     def _tasks(self, team_id: str, managers: set[str], reports: set[str],
                pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[TaskLine]]:

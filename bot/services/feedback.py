@@ -185,6 +185,11 @@ class FeedbackService:
                                         channel=receiver_id, text=feedback_blocks.feedback_text(view),
                                         blocks=feedback_blocks.feedback_dm(view)):
                 return FeedbackGiven(receiver_id, visibility, manager_id, label)
+            if manager_id and manager_id not in (giver_id, receiver_id):
+                # Shared with the manager: one private DM to them too (same submission key: never twice).
+                self._ctx.outbox.add(session, team_id=team_id, key=f"feedback-manager-dm:{submission_id}"[:255],
+                                     channel=manager_id, text=feedback_blocks.manager_copy_text(view),
+                                     blocks=feedback_blocks.manager_copy_dm(view))
             request = self._queries.own_request(session, team_id, request_id, giver_id) if request_id else None
             session.add(Feedback(team_id=team_id, giver_id=giver_id, receiver_id=receiver_id, text=text,
                                  visibility=visibility, objective_id=objective_id, one_on_one_id=one_on_one_id,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bot.services.context import ServiceContext
 from bot.services.errors import UserFacingError
 from bot.services.leader import LeaderView, leader_view
+from bot.services.okr_thread_lines import ThreadLine, thread_lines
 from bot.services.okr_views import ObjectiveView
 from bot.services.people import PersonView
 
@@ -84,6 +85,7 @@ class HomeView:
     sections: tuple[HomeSection, ...]
     state: HomeState = field(default_factory=HomeState)
     notice: str | None = None
+    threads: dict[int, ThreadLine] = field(default_factory=dict)  # objective id → its OKR conversation
 
     @property
     def manager_id(self) -> str | None:
@@ -117,8 +119,9 @@ class HomeService:
             quarter = okrs.current_quarter(team_id, user_id, session)
             objectives = tuple(okrs.objectives_of(session, team_id, user_id, quarter, now))
             leader = leader_view(session, team_id, user_id, quarter, now, tree=state.tree)
+            threads = thread_lines(session, team_id, [o.id for o in objectives])
         return HomeView(viewer=viewer, quarter=quarter, now=now, objectives=objectives, leader=leader,
-                        sections=self._sections(team_id, user_id), state=state, notice=notice)
+                        sections=self._sections(team_id, user_id), state=state, notice=notice, threads=threads)
 
     def _sections(self, team_id: str, user_id: str) -> tuple[HomeSection, ...]:
         sections = []

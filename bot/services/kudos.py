@@ -171,6 +171,7 @@ class KudosService:
         with self._ctx.sessions.begin() as session:
             deleted = session.execute(delete(Kudos).where(*_matches(natural))).rowcount or 0
             if deleted:
+                self._notices.taken_back_dm(session, natural)
                 self._notices.refresh_post(session, natural["team_id"], natural["channel_id"], natural["message_ts"],
                                    create=False)
         return bool(deleted)

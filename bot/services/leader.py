@@ -173,7 +173,7 @@ def _key_results(session: Session, team_id: str, member_ids: Select[Any], quarte
     statuses: dict[str, Counter[str]] = defaultdict(Counter)
     found: list[Obstacle] = []
     for owner, objective_id, objective_title, kr_id, title, start, target, current, explicit, updated in rows:
-        status = effective_status(explicit, start, target, current, quarter, now)
+        status = effective_status(explicit, start, target, current, quarter, now, updated_at=updated)
         statuses[owner][status] += 1
         if status == "off_track":
             text, at = latest.get(kr_id, ("", updated))

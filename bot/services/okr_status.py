@@ -8,6 +8,10 @@ the quarter that has elapsed:
   otherwise      → off_track
 A key result already at its target is ahead (or on track on the last day); one whose target equals its
 start counts as done when current reaches the target.
+
+No automatic verdict on a new key result: while it has not moved from its start value and was created or
+last checked in less than the grace period ago (OKRBOT_STATUS_GRACE_DAYS, 14 days by default), it counts as
+on track, so a new objective is not "Off track" before anyone could work on it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,13 @@ from datetime import UTC, date, datetime, timedelta
 AHEAD_MARGIN = 0.10
 BEHIND_MARGIN = 0.15
 STATUSES = ("ahead", "on_track", "off_track")
+DEFAULT_STATUS_GRACE_DAYS = 14
+_grace = {"period": timedelta(days=DEFAULT_STATUS_GRACE_DAYS)}  # set from the settings by build_runtime
+
+
+def set_status_grace(days: int) -> None:
+    """How long a key result that has not moved yet gets no automatic status (OKRBOT_STATUS_GRACE_DAYS)."""
+    _grace["period"] = timedelta(days=max(0, days))
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
@@ -67,10 +78,13 @@ def derived_status(start: float, target: float, current: float, quarter: str, no
 
 
 def effective_status(explicit: str | None, start: float, target: float, current: float, quarter: str,
-                     now: datetime) -> str:
-    """The explicit status when set, else the derived one."""
+                     now: datetime, *, updated_at: datetime | None = None) -> str:
+    """The explicit status when set, else the derived one; on track while a new key result is in its grace
+    period (not moved from its start, `updated_at` less than the grace period ago)."""
     if explicit in STATUSES:
         return explicit
+    if updated_at is not None and current == start and now - updated_at < _grace["period"]:
+        return "on_track"
     return derived_status(start, target, current, quarter, now)
 
 
@@ -87,4 +101,4 @@ def days_left(quarter: str, now: datetime) -> int:
 
 
 __all__ = ["days_left", "derived_status", "effective_status", "elapsed_share", "next_quarter", "progress",
-           "quarter_bounds", "quarter_of", "timedelta"]
+           "quarter_bounds", "quarter_of", "set_status_grace", "timedelta"]

@@ -122,7 +122,7 @@ def key_result_view(kr: KeyResult | Any, quarter: str, now: datetime) -> KeyResu
     return KeyResultView(
         id=kr.id, title=kr.title, start=kr.start_value, target=kr.target_value, current=kr.current_value,
         unit=kr.unit or "", status=effective_status(kr.status, kr.start_value, kr.target_value, kr.current_value,
-                                                    quarter, now),
+                                                    quarter, now, updated_at=kr.updated_at),
         explicit_status=kr.status, progress=progress(kr.start_value, kr.target_value, kr.current_value),
         updated_at=kr.updated_at)
 

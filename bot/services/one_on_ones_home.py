@@ -58,7 +58,11 @@ class OneOnOneHome(OneOnOneBase):
                              for r in found)
 
             me = people.get(viewer_id)
+            has_reports = me is not None and not me.manager_id and session.scalar(
+                select(Person.user_id).where(Person.team_id == team_id, Person.manager_id == viewer_id,
+                                             Person.is_active.is_(True)).limit(1)) is not None
             return HomeView(viewer_id=viewer_id, awaiting_answer=views(awaiting), waiting=views(waiting),
+                            has_reports=has_reports,
                             upcoming=views(upcoming), recent=views(recent),
                             open_tasks=tuple(task_view(t, o) for t, o in task_rows),
                             manager_id=me.manager_id if me else None, now=now)

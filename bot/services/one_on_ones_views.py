@@ -187,6 +187,7 @@ class HomeView:
     open_tasks: tuple[TaskView, ...] = ()  # assigned to the viewer
     manager_id: str | None = None
     now: datetime | None = field(default=None, compare=False)
+    has_reports: bool = False  # someone reports to the viewer (with no manager: the top of the tree)
 
 
 def objective_lines(session: Session, team_id: str, objective_ids: Iterable[int], now: datetime
@@ -206,7 +207,7 @@ def objective_lines(session: Session, team_id: str, objective_ids: Iterable[int]
     for objective in objectives:
         kr_lines = tuple(
             KeyResultLine(kr.title, effective_status(kr.status, kr.start_value, kr.target_value, kr.current_value,
-                                                     objective.quarter, now),
+                                                     objective.quarter, now, updated_at=kr.updated_at),
                           progress(kr.start_value, kr.target_value, kr.current_value), kr.current_value,
                           kr.target_value, kr.unit)
             for kr in krs.get(objective.id, []))

@@ -3,8 +3,9 @@
 A row is a Slack Web API call (`chat.postMessage` by default) with a dedupe key unique per team, so
 writing the same notification twice (a retried event, a double click, a second scheduler) is a no-op.
 `update_of` names another row's dedupe key: the call is a `chat.update` of the message that row posted,
-sent only after that row was delivered. `on_sent` names a hook (registered with `@outbox_hook`) that
-runs in the sender's transaction with the Slack answer, e.g. to remember a message's ts.
+sent only after that row was delivered (with `method="chat.delete"`, it deletes that message). `on_sent`
+names a hook (registered with `@outbox_hook`) that runs in the sender's transaction with the Slack answer,
+e.g. to remember a message's ts.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class Outbox:
             payload["blocks"] = blocks
         if update_of:
             payload["update_of"] = update_of
-            method = "chat.update"
+            method = "chat.delete" if method == "chat.delete" else "chat.update"
         if thread_of:
             payload["thread_of"] = thread_of
         now = self._clock()

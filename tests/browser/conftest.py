@@ -53,6 +53,8 @@ def slack(browser: Any, sandbox: Sandbox) -> Iterator[SlackPage]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(sandbox.url)
+    page.locator("#start").wait_for()  # a first visit opens on the guided start; the tests begin in #general
+    page.locator(".sidebar [data-channel='CGENERAL']").click()
     page.locator(".message").first.wait_for()
     try:
         yield SlackPage(page, sandbox)

@@ -186,7 +186,8 @@ def test_give_kudos_shortcut_opens_the_form_and_it_turns_into_the_receipt(slack:
 
 
 def test_pushed_modal_stacks_and_clear_closes_everything(slack: SlackPage) -> None:
-    """Ada, with no objective, checks in: "New objective" pushes a second modal; creating it clears the stack."""
+    """Ada, with no objective, checks in: "New objective" pushes a second modal; creating it says so, and Done
+    closes the whole stack (clear_on_close)."""
     slack.act_as("UADA")
     slack.open_app("Messages")
     slack.send("/okr checkin")
@@ -199,6 +200,9 @@ def test_pushed_modal_stacks_and_clear_closes_everything(slack: SlackPage) -> No
     modal.locator(".bk-input").filter(has_text="Key result").first.locator("input").fill("Uptime")
     modal.locator(".bk-input").filter(has_text="Target value").first.locator("input").fill("99.9")
     modal.get_by_role("button", name="Create").click()
+    expect(slack.page.locator("#modal-title")).to_have_text("Objective created")
+    expect(modal).to_contain_text("Keep okrbot running smoothly is saved with 1 key result")
+    modal.get_by_role("button", name="Done").click()
     expect(modal).to_be_hidden()
     slack.open_channel("okrs")
     expect(slack.message("Keep okrbot running smoothly")).to_be_visible()
@@ -232,3 +236,18 @@ def test_ticking_a_task_in_the_one_on_one_updates_it(slack: SlackPage) -> None:
     agenda.get_by_role("checkbox", name="Done").check()
     expect(agenda).to_contain_text("0 open")
     expect(agenda).to_contain_text("(edited)")
+
+
+def test_check_in_shows_status_emoji_and_confirms_what_was_saved(slack: SlackPage) -> None:
+    """The status choices show 🟢/🔴 (not :codes:); saving turns the modal into "Check-in saved"."""
+    slack.act_as("UPAT")
+    slack.open_app("Messages")
+    slack.send("/okr checkin")
+    modal = slack.modal()
+    expect(modal).to_contain_text("Move 40 components")
+    choices = modal.locator("select option").all_inner_texts()
+    assert any("🟢" in c for c in choices) and not any(":large_green_circle:" in c for c in choices), choices
+    modal.locator(".bk-input").filter(has_text="Current value").first.locator("input").fill("25")
+    slack.page.locator("#modal-submit").click()
+    expect(slack.page.locator("#modal-title")).to_have_text("Check-in saved")
+    expect(modal).to_contain_text("1 key result updated")

@@ -15,7 +15,8 @@
     version: -1,
     instance: null,
     me: localStorage.getItem("okrbot-sandbox-me") || "UMARIA",
-    where: { kind: "channel", id: "CGENERAL" },
+    where: { kind: "start" },  // a first visit opens on the guided start
+    spotlight: null,
     places: {},
     thread: null,
     seen: {},
@@ -194,7 +195,7 @@
 
   function renderTop() {
     $("workspace-name").textContent = (app.state.team || {}).name || "okrbot sandbox";
-    $("jump-nudge").title = `Runs the mid-month nudge scan as if it were ${app.state.nudge || "the nudge time"}`;
+    $("jump-nudge").title = `Runs this month's nudge as if each person's nudge time had come (Maria's: ${app.state.nudge || "mid-month"}): managers get agendas, reports a note to prepare`;
     const select = $("you-are");
     if (changed("people", [app.state.people, app.me])) {
       select.innerHTML = "";
@@ -276,7 +277,10 @@
     const messages = $("messages");
     const home = $("home");
     const about = $("about");
+    const start = $("start");
     const composer = $("composer");
+    start.hidden = app.where.kind !== "start";
+    $("start-link").classList.toggle("active", app.where.kind === "start");
     const channel = app.where.kind === "channel" ? channelsById()[app.where.id] : null;
     const onApp = app.where.kind === "app";
     tabs.hidden = !onApp;
@@ -291,6 +295,9 @@
         header.appendChild(el("div", { class: "pane-title" }, [el("span", { class: "app-icon", text: "🎯" }), "okrbot",
           el("span", { class: "app-badge", text: "APP" })]));
         header.appendChild(el("div", { class: "pane-subtitle", text: (app.state.app || {}).description || "" }));
+      } else if (app.where.kind === "start") {
+        header.appendChild(el("div", { class: "pane-title", text: "🚀 Start here" }));
+        header.appendChild(el("div", { class: "pane-subtitle", text: "Three things to try, each one click away" }));
       } else if (channel) {
         const names = users();
         const group = () => mpimMembers(channel).filter((id) => id !== app.me).map((id) => (names[id] || {}).name || id).join(", ");
@@ -403,7 +410,8 @@
         text: `${m.reply_count} ${m.reply_count === 1 ? "reply" : "replies"}`,
         onclick: () => openThread(channelId, m.ts) }));
     }
-    const node = el("div", { class: `message${ephemeral ? " ephemeral" : ""}${isRoot ? " root" : ""}`, "data-ts": m.ts,
+    const lit = app.spotlight && app.spotlight.channel === channelId && app.spotlight.ts === m.ts;
+    const node = el("div", { class: `message${ephemeral ? " ephemeral" : ""}${isRoot ? " root" : ""}${lit ? " spotlight" : ""}`, "data-ts": m.ts,
       "data-user": m.user || "", "data-kind": item.kind }, [
       avatar(m.user || "", bot),
       el("div", { class: "message-main" }, [
@@ -450,6 +458,36 @@
       bar.appendChild(menu);
     }
     return bar;
+  }
+
+  // ------------------------------------------------------------------ the guided start
+
+  function become(id) {
+    if (app.me !== id) {
+      $("you-are").value = id;
+      switchTo(id);
+    }
+  }
+
+  async function tryAgenda() {
+    become("UMARIA");
+    go({ kind: "app", tab: "messages" });
+    await api("nudge", {});
+  }
+
+  async function tryRequest() {
+    become("URAVI");
+    go({ kind: "app", tab: "messages" });
+    const dm = myDm();
+    if (dm) await api("command", { channel: dm, text: "/request-1on1" });
+  }
+
+  function tryKudos() {
+    become("UPAT");
+    const launch = (app.state.messages.CGENERAL || []).find((m) => m.user === "URAVI" && isTop(m));
+    app.spotlight = launch ? { channel: "CGENERAL", ts: launch.ts } : null;
+    go({ kind: "channel", id: "CGENERAL" });
+    toast("Hover Ravi's message (outlined) and click 👏: okrbot posts the kudos in #kudos.", "info");
   }
 
   function closePopovers(except) {
@@ -735,6 +773,10 @@
 
   function init() {
     $("you-are").addEventListener("change", (event) => switchTo(event.target.value));
+    $("start-link").addEventListener("click", () => go({ kind: "start" }));
+    $("try-agenda").addEventListener("click", tryAgenda);
+    $("try-request").addEventListener("click", tryRequest);
+    $("try-kudos").addEventListener("click", tryKudos);
     $("jump-nudge").addEventListener("click", async () => {
       const button = $("jump-nudge");
       button.disabled = true;

@@ -244,8 +244,15 @@
     return options;
   }
 
+  // Native <option>s hold text only: Slack still shows emoji there (plain_text has emoji: true by default).
+  function emojiText(obj) {
+    const text = plainText(obj);
+    if (obj && obj.emoji === false) return text;
+    return text.replace(/:([a-z0-9_+\-']+):/g, (all, name) => (emoji(name) === null ? all : emoji(name)));
+  }
+
   function optionEl(option, selected) {
-    return el("option", { value: option.value, selected: selected || undefined, text: plainText(option.text) });
+    return el("option", { value: option.value, selected: selected || undefined, text: emojiText(option.text) });
   }
 
   function fillSelect(select, element, ctx, chosen) {
@@ -254,7 +261,7 @@
     if (kind === "static_select" || kind === "external_select") {
       if (element.option_groups) {
         element.option_groups.forEach((group) => {
-          const g = el("optgroup", { label: plainText(group.label) });
+          const g = el("optgroup", { label: emojiText(group.label) });
           (group.options || []).forEach((o) => g.appendChild(optionEl(o, isChosen(o.value))));
           select.appendChild(g);
         });

@@ -58,7 +58,8 @@ def test_new_objective_from_the_modal_posts_its_message(okr_stack: Stack) -> Non
         new_field("title"): "Delight our first customers", new_field("title", 1): "Weekly active teams",
         new_field("target", 1): "40", new_field("unit", 1): "teams", new_field("title", 2): "NPS",
         new_field("start", 2): "10", new_field("target", 2): "50"})
-    assert response.status == 200 and response.json() == {"response_action": "clear"}
+    assert response.status == 200 and response.json()["response_action"] == "update"
+    assert "*Delight our first customers* is saved with 2 key results" in text_of(response.json()["view"])
     okr_stack.slack.wait_for("views.publish", lambda c: c.args["user_id"] == "URAVI")
     okr_stack.deliver()
     [row] = objectives(okr_stack)
@@ -89,7 +90,10 @@ def test_check_in_end_to_end(okr_stack: Stack) -> None:
     values = checkin_values(form, kr0={"value": "24", "status": "on_track", "obstacles": "Design review slipped",
                                        "next_steps": "Book the review"})
     response = submit(okr_stack, "URAVI", form, values)
-    assert response.json() == {"response_action": "clear"} and okr_stack.slack.open_views("URAVI") == []
+    assert response.json()["response_action"] == "update"
+    [saved] = okr_stack.slack.open_views("URAVI")
+    assert "Your check-in on *Delight our first customers* is saved (1 key result updated)" in text_of(saved)
+    assert saved["clear_on_close"] is True
 
     [check_in] = check_ins(okr_stack)
     assert (check_in.value, check_in.status, check_in.obstacles) == (24, "on_track", "Design review slipped")
@@ -115,7 +119,7 @@ def test_check_in_picker_for_several_objectives(okr_stack: Stack) -> None:
     form = modal(okr_stack, "URAVI", OkrView.CHECKIN)
     assert len(okr_stack.slack.open_views("URAVI")) == 2
     submit(okr_stack, "URAVI", form, checkin_values(form, kr0={"value": "5"}))
-    assert okr_stack.slack.open_views("URAVI") == []
+    assert [text_of(v) for v in okr_stack.slack.open_views("URAVI")][-1].count("is saved") == 1
     [check_in] = check_ins(okr_stack)
     assert check_in.key_result_id == second.key_results[0].id
 

@@ -31,7 +31,9 @@ def pair_message(stack: Stack, group: str, ts: str) -> dict:
 def add_note(stack: Stack, user: str, group: str, ts: str, text: str, visibility: str) -> None:
     click(stack, user, group, pair_message(stack, group, ts), OneOnOneAction.ADD_NOTE)
     response = submit(stack, user, modal(stack, user, OneOnOneModal.NOTE), {"note": text, "visibility": visibility})
-    assert response.status == 200 and response.json() is None
+    assert response.status == 200 and response.json()["response_action"] == "update"
+    saved = text_of(response.json()["view"])
+    assert ("Only you can read it" in saved) == (visibility == "private"), saved
 
 
 def add_task(stack: Stack, user: str, group: str, ts: str, text: str, assignee: str) -> None:

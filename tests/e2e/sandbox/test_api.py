@@ -204,11 +204,14 @@ def test_modal_errors_from_okrbot_show_under_the_field(page: PageClient) -> None
 
 
 def test_modal_submission_that_works_closes_the_modal(page: PageClient) -> None:
-    """A valid new objective closes the modal and okrbot posts it in #okrs."""
+    """A valid new objective turns the modal into its confirmation; Done closes it; okrbot posts it in #okrs."""
     modal = open_new_objective(page, "UPAT")
     page.ok("submit", user="UPAT", view_id=modal["id"], values={
         new_field("title"): "Accessible by default", new_field("title", 1): "WCAG AA on every screen",
         new_field("target", 1): "100", new_field("unit", 1): "%"})
+    [saved] = page.state()["views"]["UPAT"]
+    assert saved["title"]["text"] == "Objective created"
+    page.ok("close", user="UPAT", view_id=saved["id"])
     assert not page.state()["views"].get("UPAT")
     posted = page.wait_for(lambda s: [m for m in s["messages"][seed.OKRS] if "Accessible by default" in m["text"]])
     assert posted

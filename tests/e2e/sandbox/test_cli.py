@@ -141,3 +141,19 @@ def test_scheduler_runs_the_same_jobs_as_okrbot_scheduler(tmp_path: Path) -> Non
     finally:
         running.stop()
     assert names == sorted(job.name for job in JOBS)
+
+
+def test_run_prints_the_address_last_and_keeps_quiet(tmp_path: Path, process: list) -> None:
+    """`okrbot run` ends its output with the page's address; the jobs' INFO logs stay off unless LOG_LEVEL asks."""
+    port = free_port()
+    env = clean_env(PORT=str(port))
+    env.pop("LOG_LEVEL", None)
+    proc = launch(["run"], tmp_path, env, process)
+    wait_for_page(port, proc)
+    time.sleep(1.0)  # whatever the start logs arrives before the address, or not at all
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=30)
+    before_stop = output.split("okrbot sandbox: stopping")[0]
+    lines = [line for line in before_stop.splitlines() if line.strip()]
+    assert lines[-1].strip() == f"okrbot is ready: open http://127.0.0.1:{port}/", output
+    assert " INFO " not in output, output

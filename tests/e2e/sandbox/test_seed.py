@@ -144,3 +144,29 @@ def test_reset_starts_afresh(tmp_path: Path) -> None:
         again.stop()
     assert not any(m["text"] == "forget me" for m in general)
     assert objectives == 5
+
+
+def test_jump_to_the_nudge_sends_agendas_to_the_manager_and_prepare_notes_to_reports(sandbox: Sandbox) -> None:
+    """One jump shows the whole cadence: Maria's agendas and each report's "prepare" DM, said plainly."""
+    said = sandbox.jump_to_nudge()["result"]
+    sandbox.runtime.sender().drain(10)
+    for report in ("URAVI", "ULENA", "UTOM"):
+        dm = sandbox.slack.messages(sandbox.slack.dm_channel(report))
+        assert len([m for m in dm if "prepare" in m["text"]]) == 1, report
+    assert "Maria got 1-on-1 agendas for Lena, Ravi and Tom" in said
+    assert "Lena, Ravi and Tom each got a note to prepare" in said
+    assert "pairs" not in said and "DMs" not in said
+
+
+def test_second_jump_says_nothing_new_was_sent(sandbox: Sandbox) -> None:
+    """Nudges go once a month per pair: a second jump says so instead of sending again."""
+    sandbox.jump_to_nudge()
+    said = sandbox.jump_to_nudge()["result"]
+    assert said.startswith("Nothing new to send")
+
+
+def test_nudge_sentence_says_why_a_pair_was_left_out() -> None:
+    """A pair skipped because their 1-on-1 already happened is named in plain words."""
+    from bot.services.nudge_scan import PairOutcome
+    said = seed.nudge_sentence([], [PairOutcome(TEAM, "UMARIA", "ULENA", "2026-11", "done")])
+    assert "Maria and Lena already had their 1-on-1 this month" in said

@@ -158,6 +158,18 @@ def test_feedback_shared_with_the_manager_is_shown_to_the_manager_only(env: Env)
         assert env.feedback.for_home(env.team, reader).about_reports == ()
 
 
+def test_feedback_shared_with_the_manager_is_dmed_to_them_once(env: Env) -> None:
+    """`private+manager`: Maria gets one private DM with the feedback, even if the submission arrives twice;
+    `private` feedback DMs nobody but Ravi."""
+    give(env, "UPAT", "URAVI", visibility="private")
+    assert env.outbox("feedback-manager-dm:") == []
+    give(env, "UPAT", "URAVI", "Shared with Maria.", visibility="private+manager", submission="V-shared")
+    give(env, "UPAT", "URAVI", "Shared with Maria.", visibility="private+manager", submission="V-shared")
+    [row] = env.outbox("feedback-manager-dm:")
+    assert row.channel_key == "UMARIA"
+    assert "Shared with Maria." in str(row.payload["blocks"]) and "Shared with Maria." not in row.payload["text"]
+
+
 def test_pending_requests_are_listed_for_the_person_asked(env: Env) -> None:
     """Pat's agenda and Home list what Pat was asked for; Ravi's Home shows whom he waits for."""
     ask(env, "<@UPAT> about my demo")

@@ -98,7 +98,7 @@ def test_more_receivers_than_kudos_left_refuses_the_whole_command(env: Env) -> N
     """With one kudos left, thanking two people credits neither and says how many are left."""
     for n in range(4):
         give(env, f"<@URAVI> thanks {n}", trigger=f"T{n}")
-    with pytest.raises(UserFacingError, match="1 kudos left today and chose 2 people"):
+    with pytest.raises(UserFacingError, match="You can thank 1 more person today and chose 2"):
         give(env, "<@ULENA> <@UTOM> both of you", trigger="T9")
     assert len(env.kudos_rows()) == 4
 

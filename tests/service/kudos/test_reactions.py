@@ -54,12 +54,13 @@ def test_removing_the_reaction_takes_the_kudos_back(env: Env) -> None:
 
 
 def test_add_remove_add_counts_once_and_dms_once(env: Env) -> None:
-    """Taking a kudos back and giving it again leaves one kudos, and the receiver was told once."""
+    """Taking a kudos back and giving it again leaves one kudos, and the receiver got one DM (edited in place)."""
     ts = ravis_message(env)
     react(env, "UMARIA", ts)
     react(env, "UMARIA", ts, added=False)
     react(env, "UMARIA", ts)
-    assert len(env.kudos_rows()) == 1 and len(env.outbox("kudos-dm:")) == 1
+    posted = [m for m in env.outbox("kudos-dm:") if m.method == "chat.postMessage"]
+    assert len(env.kudos_rows()) == 1 and len(posted) == 1
 
 
 def test_other_reactions_are_not_kudos(env: Env) -> None:
@@ -131,16 +132,32 @@ def test_the_post_is_delivered_then_edited_in_place(env: Env) -> None:
     assert all(f"<@{g}>" in post["text"] for g in ("UMARIA", "ULENA", "UTOM"))
 
 
-def test_taking_back_the_last_kudos_updates_the_post(env: Env) -> None:
-    """When the only clap is removed, the post says the kudos were taken back."""
+def test_taking_back_the_last_kudos_deletes_the_post_and_a_new_clap_posts_again(env: Env) -> None:
+    """When the only clap is removed the public post is deleted (no shaming notice); clapping again posts anew."""
     ts = ravis_message(env)
     react(env, "UMARIA", ts)
     react(env, "UMARIA", ts, added=False)
     react(env, "UMARIA", ts)
     rows = env.outbox("kudos-post:")
-    assert [m.dedupe_key.split(":")[-1] for m in rows[1:]] == ["v2", "v3"]
-    assert rows[1].payload["text"] == "These kudos were taken back."
+    assert [m.method for m in rows] == ["chat.postMessage", "chat.delete", "chat.postMessage"]
+    assert rows[1].payload["update_of"] == rows[0].dedupe_key
+    assert rows[2].dedupe_key != rows[0].dedupe_key
     assert "<@UMARIA>" in rows[2].payload["text"]
+    assert all("taken back" not in m.payload["text"] for m in rows)
+
+
+def test_taking_back_updates_the_receivers_dm_and_giving_again_restores_it(env: Env) -> None:
+    """The receiver's DM says the kudos were taken back, in place; a new clap brings it back, never a second DM."""
+    ts = ravis_message(env)
+    react(env, "UMARIA", ts)
+    react(env, "UMARIA", ts, added=False)
+    rows = env.outbox("kudos-dm:")
+    assert [m.method for m in rows] == ["chat.postMessage", "chat.update"]
+    assert "took back" in rows[1].payload["text"]
+    react(env, "UMARIA", ts)
+    rows = env.outbox("kudos-dm:")
+    assert [m.method for m in rows] == ["chat.postMessage", "chat.update", "chat.update"]
+    assert "gave you kudos" in rows[2].payload["text"]
 
 
 def test_no_post_without_a_kudos_channel(db_url: str) -> None:

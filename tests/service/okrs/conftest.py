@@ -90,3 +90,10 @@ def channel_env(db_url: str) -> Iterator[Env]:
     """The same with OKRBOT_OKR_CHANNEL=COKRS."""
     with okr_env(db_url, OKRBOT_OKR_CHANNEL="COKRS") as running:
         yield running
+
+
+@pytest.fixture
+def graceless_env(db_url: str) -> Iterator[Env]:
+    """The same with OKRBOT_STATUS_GRACE_DAYS=0: a new key result gets its derived status at once."""
+    with okr_env(db_url, OKRBOT_STATUS_GRACE_DAYS="0") as running:
+        yield running

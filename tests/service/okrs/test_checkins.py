@@ -31,8 +31,9 @@ def test_obstacles_alone_count_as_a_change(env: Env) -> None:
     assert [c.obstacles for c in env.check_ins()] == ["Waiting for legal"]
 
 
-def test_explicit_status_is_kept_and_auto_goes_back_to_derived(env: Env) -> None:
+def test_explicit_status_is_kept_and_auto_goes_back_to_derived(graceless_env: Env) -> None:
     """Choosing a status stores it; choosing Automatic clears it so it is derived again."""
+    env = graceless_env
     view = env.create()
     result = env.check_in(view, kr0={"status": "ahead"}, batch="V1")
     assert result.objective.key_results[0].status == "ahead"

@@ -19,8 +19,16 @@ REPORTS = ("URAVI", "ULENA", "UTOM")
 
 
 @pytest.fixture
-def team(env: Env) -> Env:
-    """Ravi, Lena and Tom report to Maria."""
+def team(graceless_env: Env) -> Env:
+    """Ravi, Lena and Tom report to Maria (no grace period: new key results get their derived status at once)."""
+    for report in REPORTS:
+        graceless_env.services.people.set_manager(graceless_env.team, report, "UMARIA")
+    return graceless_env
+
+
+@pytest.fixture
+def graced_team(env: Env) -> Env:
+    """Ravi, Lena and Tom report to Maria, with the default 14-day grace period for new key results."""
     for report in REPORTS:
         env.services.people.set_manager(env.team, report, "UMARIA")
     return env
@@ -107,6 +115,14 @@ def test_a_key_result_back_on_track_is_no_obstacle(team: Env) -> None:
     fresh = team.okrs.objective(team_id=team.team, objective_id=ravi.id)
     team.check_in(fresh, kr0={"value": "9"}, batch="R2")
     assert build(team).leader.obstacles == ()
+
+
+def test_a_new_key_result_is_no_obstacle_during_its_grace_period(graced_team: Env) -> None:
+    """A brand-new objective is on track, not "off track (auto)", until it moves or 14 days pass unchanged."""
+    graced_team.create(owner="UTOM")
+    assert build(graced_team).leader.obstacles == () and build(graced_team).leader.totals == (0, 1, 0)
+    graced_team.clock.advance(days=15)
+    assert [o.owner_id for o in build(graced_team).leader.obstacles] == ["UTOM"]
 
 
 def test_off_track_without_any_obstacle_is_listed_by_its_last_change(team: Env) -> None:
@@ -253,3 +269,22 @@ def test_a_past_away_date_is_explained_on_the_tab(team: Env) -> None:
     """Yesterday is refused with a notice."""
     home = team.home.set_away(team_id=team.team, user_id="URAVI", until="2026-11-01")
     assert "passed" in home.notice and home.away_until is None
+
+
+def test_the_okr_thread_conversation_shows_in_the_owners_home(team: Env) -> None:
+    """Replies in an objective's thread: the owner's Home counts them and quotes the latest (deleted ones not)."""
+    from bot.blocks.home import home_view
+    from storage.models import OkrComment
+
+    ravi = team.create(owner="URAVI")
+    now = team.clock()
+    with team.sessions.begin() as session:
+        for n, (user, text, deleted) in enumerate((("UMARIA", "Can the data team help?", None),
+                                                   ("URAVI", "Asked them today", None),
+                                                   ("ULENA", "gone", now))):
+            session.add(OkrComment(team_id=team.team, objective_id=ravi.id, kind="reply", user_id=user,
+                                   channel_id="COKRS", message_ts=f"1.{n}", text=text, created_at=now,
+                                   deleted_at=deleted))
+    home = build(team, user="URAVI")
+    assert (home.threads[ravi.id].replies, home.threads[ravi.id].latest_user) == (2, "URAVI")
+    assert "2 replies in its thread, latest from <@URAVI>: “Asked them today”" in str(home_view(home))

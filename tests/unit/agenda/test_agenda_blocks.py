@@ -188,3 +188,15 @@ def test_snoozing_replaces_only_that_agendas_buttons() -> None:
     ids = [b.get("block_id") for b in after if b["type"] == "actions"]
     assert ids == ["nudge.actions.43"]
     assert "Snoozed until <!date^1798016400^" in json.dumps(after)
+
+
+def test_key_result_lines_say_their_status_and_read_lower_is_better_naturally() -> None:
+    """Each line names its status in words beside the dot; a key result going down reads "value, target"."""
+    from dataclasses import replace
+
+    from bot.blocks.agenda import kr_line
+
+    latency = replace(kr(1, "off_track", title="p99 latency"), start=3000, current=2400, target=1200, unit="ms")
+    line = kr_line(latency, with_objective=False)
+    assert line.startswith(":red_circle: Off track: *p99 latency*")
+    assert line.endswith("2,400 ms, target 1,200 ms")

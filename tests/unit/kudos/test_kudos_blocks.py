@@ -136,3 +136,13 @@ def test_a_limit_message_for_a_form_has_no_date_token() -> None:
     text = blocks.limit_text(KudosLimit(limit=5, used=5, wanted=1,
                                         resets_at=datetime(2026, 11, 16, 18, 30, tzinfo=UTC)), NOW, plain=True)
     assert text == "You've given your 5 kudos for today. Your allowance resets at midnight your time, in 9 h 30 min."
+
+
+def test_tied_counts_share_a_medal() -> None:
+    """Two people with 2 kudos both get the gold medal; the next one is third, as in any ranking."""
+    board = Leaderboard(period="month", label="November 2026", start=date(2026, 11, 1),
+                        received=(BoardRow("ULENA", 2), BoardRow("UTOM", 2), BoardRow("URAVI", 1)),
+                        given=(BoardRow("UMARIA", 1),), viewer_id="URAVI", viewer_received=1, viewer_given=0)
+    fields = blocks.leaderboard(board)[1]["fields"][0]["text"]
+    assert fields.splitlines()[1:] == [":first_place_medal: <@ULENA> · 2", ":first_place_medal: <@UTOM> · 2",
+                                       ":third_place_medal: <@URAVI> · 1"]

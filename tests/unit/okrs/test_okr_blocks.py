@@ -21,6 +21,7 @@ from bot.blocks.okrs import (
     number,
     objective_message,
     okr_list,
+    where_of,
 )
 from bot.sandbox.fake_slack import block_errors, view_errors
 from bot.services.okr_views import (
@@ -152,3 +153,17 @@ def test_checkin_form_offers_automatic_status_by_default() -> None:
     blocks = checkin_form(objective())["blocks"]
     selects = [b["element"] for b in blocks if b.get("block_id", "").endswith(".status")]
     assert [s["initial_option"]["value"] for s in selects] == ["auto", "off_track"]
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (1, "stores", "1 store"), (2, "stores", "2 stores"), (1, "cities", "1 city"), (1, "ms", "1 ms"),
+    (1, "days", "1 day"), (1, "status", "1 status"), (1, "boxes", "1 box")])
+def test_a_count_of_one_reads_singular(value: float, unit: str, text: str) -> None:
+    """"1 store", not "1 stores"; short or unusual units stay as typed."""
+    assert amount(value, unit) == text
+
+
+def test_lower_is_better_reads_value_then_target() -> None:
+    """A key result going down reads "2,400 ms, target 1,200 ms", never "2,400 of 1,200 ms"."""
+    assert where_of(3000, 2400, 1200, "ms") == "2,400 ms, target 1,200 ms"
+    assert where_of(0, 20, 40, "teams") == "20 of 40 teams"

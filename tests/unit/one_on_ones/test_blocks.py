@@ -124,6 +124,17 @@ def test_user_text_is_escaped() -> None:
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
 
 
+def test_notification_fallbacks_are_escaped() -> None:
+    """The top-level `text` of the request DM, the answer and the pair's message carry no control sequences."""
+    from bot.blocks.one_on_ones_module import pair_text
+
+    tricky = replace(REQUEST, topic="R&D <!channel> budget > 5k", requester_name="A<b>", manager_name="M&M")
+    texts = [blocks.request_text(tricky), blocks.answer_text(tricky), pair_text(tricky)]
+    assert all("<" not in t and ">" not in t for t in texts), texts
+    assert "R&amp;D &lt;!channel&gt; budget &gt; 5k" in texts[0]
+    assert "M&amp;M" in texts[1] and "A&lt;b&gt; &amp; M&amp;M" in texts[2]
+
+
 def test_a_huge_one_on_one_stays_within_50_blocks() -> None:
     """100 tasks and many notes: the pair message keeps under Slack's 50 blocks, buttons included."""
     many = tuple(replace(TASKS[0], id=i, text=f"Task {i}") for i in range(100))
@@ -145,3 +156,19 @@ def test_a_done_pair_message_has_no_buttons_but_the_summaries() -> None:
     message = blocks.pair_message(replace(ACCEPTED, state="done", done_at=AT, requester_summary="Two roles"))
     assert not ids(message) & {OneOnOneAction.ADD_NOTE, OneOnOneAction.ADD_TASK, OneOnOneAction.MARK_DONE}
     assert "<@URAVI>: _Two roles_" in json.dumps(message)
+
+
+def test_the_top_of_the_tree_is_not_offered_a_request() -> None:
+    """Someone with reports and no manager has nobody to ask: no "Request a 1-on-1" button in their Home."""
+    top = blocks.home_section(HomeView("UMARIA", manager_id=None, has_reports=True), 8)
+    report = blocks.home_section(HomeView("URAVI", manager_id="UMARIA"), 8)
+    assert "1on1.request.open" not in json.dumps(top) and "report to you" not in json.dumps(report)
+    assert "1on1.request.open" in json.dumps(report)
+
+
+def test_summaries_of_done_one_on_ones_show_in_the_home() -> None:
+    """A done 1-on-1's summaries are in both people's Home, with their authors."""
+    done = replace(ACCEPTED, state="done", done_at=AT, requester_summary="Two roles", manager_summary="Hire in Q1")
+    text = json.dumps(blocks.home_section(HomeView("URAVI", recent=(done,), manager_id="UMARIA"), 16),
+                      ensure_ascii=False)
+    assert "Summary · <@URAVI>: Two roles" in text and "Summary · <@UMARIA>: Hire in Q1" in text

@@ -290,7 +290,7 @@ def test_post_message_thread_reply_points_at_the_root(fake: FakeSlack, client: W
 
 def test_form_encoded_blocks_are_decoded(fake: FakeSlack, client: WebClient) -> None:
     """Blocks sent as a form-encoded JSON string are recorded and stored as a list."""
-    client.api_call("chat.postMessage", params={"channel": "C1", "blocks": json.dumps([section("x")])})
+    client.api_call("chat.postMessage", params={"channel": "C1", "text": "x", "blocks": json.dumps([section("x")])})
     assert isinstance(fake.calls_to("chat.postMessage")[0].args["blocks"], list)
     assert fake.messages("C1")[0]["blocks"][0]["type"] == "section"
 
@@ -399,6 +399,10 @@ def test_more_than_fifty_blocks_is_invalid_blocks(client: WebClient) -> None:
     assert "[json-pointer:/blocks]" in error.response["response_metadata"]["messages"][0]
 
 
+def _option(value: str) -> dict:
+    return {"text": {"type": "plain_text", "text": value.upper()}, "value": value}
+
+
 @pytest.mark.parametrize(("blocks", "pointer"), [
     pytest.param([section("x" * 3001)], "/blocks/0/text/text", id="section text over 3000"),
     pytest.param([{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}], "/blocks/0/text/text",
@@ -417,12 +421,46 @@ def test_more_than_fifty_blocks_is_invalid_blocks(client: WebClient) -> None:
     pytest.param([{"type": "carousel"}], "/blocks/0/type", id="unknown block type"),
     pytest.param(["not an object"], "/blocks/0", id="block not an object"),
     pytest.param({"type": "section"}, "/blocks", id="blocks not a list"),
+    pytest.param([{"type": "actions", "elements": [{"type": "overflow", "action_id": "o", "options": [
+        _option("only")]}]}], "/blocks/0/elements/0/options", id="overflow of 1 option"),
+    pytest.param([{"type": "actions", "elements": [{"type": "overflow", "action_id": "o", "options": [
+        _option(str(n)) for n in range(6)]}]}], "/blocks/0/elements/0/options", id="overflow of 6 options"),
+    pytest.param([{"type": "actions", "elements": [{"type": "checkboxes", "action_id": "c", "options": [
+        _option(str(n)) for n in range(11)]}]}], "/blocks/0/elements/0/options", id="checkboxes of 11"),
+    pytest.param([{"type": "actions", "elements": [{"type": "radio_buttons", "action_id": "r", "options": [
+        _option(str(n)) for n in range(11)]}]}], "/blocks/0/elements/0/options", id="radio buttons of 11"),
+    pytest.param([{"type": "actions", "elements": [{"type": "static_select", "action_id": "s",
+                                                     "placeholder": {"type": "plain_text", "text": "Pick"},
+                                                     "options": [_option("a"), _option("b")],
+                                                     "initial_option": _option("c")}]}],
+                 "/blocks/0/elements/0/initial_option", id="initial_option not an option"),
+    pytest.param([{"type": "actions", "elements": [{"type": "static_select", "action_id": "s",
+                                                     "placeholder": {"type": "plain_text", "text": "Pick"},
+                                                     "options": [_option("a")],
+                                                     "initial_option": {**_option("a"), "text": {
+                                                         "type": "plain_text", "text": "A (renamed)"}}}]}],
+                 "/blocks/0/elements/0/initial_option", id="initial_option with other text"),
+    pytest.param([{"type": "actions", "elements": [{"type": "datepicker", "action_id": "d",
+                                                     "initial_date": "2026-1-5"}]}],
+                 "/blocks/0/elements/0/initial_date", id="datepicker date not YYYY-MM-DD"),
+    pytest.param([section("   ")], "/blocks/0/text/text", id="whitespace-only text"),
+    pytest.param([{"type": "image", "image_url": "https://example.com/a.png", "alt_text": "a" * 2001}],
+                 "/blocks/0", id="slack_sdk: image alt_text over 2000"),
 ])
 def test_block_kit_violation_is_invalid_blocks(client: WebClient, blocks: object, pointer: str) -> None:
     """Each Block Kit violation answers invalid_blocks with a message naming its json-pointer."""
     error = slack_error(client.chat_postMessage, channel="C1", text="x", blocks=blocks)
     assert error.response["error"] == "invalid_blocks"
     assert any(f"[json-pointer:{pointer}]" in m for m in error.response["response_metadata"]["messages"])
+
+
+@pytest.mark.parametrize("method", ["chat_postMessage", "chat_postEphemeral"])
+def test_blocks_without_a_text_fallback_are_refused(client: WebClient, method: str) -> None:
+    """A message with blocks and no top-level text is refused: notifications would show nothing."""
+    extra = {"user": "U1"} if method == "chat_postEphemeral" else {}
+    error = slack_error(getattr(client, method), channel="C1", blocks=[section("x")], **extra)
+    assert error.response["error"] == "invalid_arguments"
+    assert "fallback" in error.response["response_metadata"]["messages"][0]
 
 
 def test_overlong_message_text_is_msg_too_long(client: WebClient) -> None:
@@ -723,7 +761,7 @@ def test_subscribers_hear_state_changes(fake: FakeSlack, client: WebClient) -> N
 def test_snapshot_is_json_serialisable(fake: FakeSlack, client: WebClient) -> None:
     """snapshot() gives the whole workspace state as plain JSON."""
     client.chat_postMessage(channel="U1", text="x")
-    client.views_publish(user_id="U1", view={"type": "home", "blocks": []})
+    client.views_publish(user_id="U1", view={"type": "home", "blocks": [section("home")]})
     state = json.loads(json.dumps(fake.snapshot()))
     assert state["homes"]["U1"]["type"] == "home"
 
@@ -731,7 +769,7 @@ def test_snapshot_is_json_serialisable(fake: FakeSlack, client: WebClient) -> No
 def test_restore_brings_back_a_snapshot(fake: FakeSlack, client: WebClient) -> None:
     """A new fake restored from snapshot() has the conversations, Home tabs and modals, and new ids after them."""
     posted = client.chat_postMessage(channel="U1", text="agenda")["ts"]
-    home = client.views_publish(user_id="U1", view={"type": "home", "blocks": []})["view"]
+    home = client.views_publish(user_id="U1", view={"type": "home", "blocks": [section("home")]})["view"]
     client.views_open(trigger_id=fake.new_trigger_id("U2"), view=modal("Open"))
     state = json.loads(json.dumps(fake.snapshot()))
     with FakeSlack() as restored:
@@ -741,8 +779,8 @@ def test_restore_brings_back_a_snapshot(fake: FakeSlack, client: WebClient) -> N
         assert restored.home_view("U1")["id"] == home["id"]
         assert restored.open_views("U2")[0]["title"]["text"] == "Open"
         assert restored_client.chat_postMessage(channel="U1", text="next")["ts"] > posted
-        assert restored_client.views_publish(user_id="U2", view={"type": "home", "blocks": []})["view"]["id"] not in {
-            home["id"], restored.open_views("U2")[0]["id"]}
+        republished = restored_client.views_publish(user_id="U2", view={"type": "home", "blocks": [section("home")]})
+        assert republished["view"]["id"] not in {home["id"], restored.open_views("U2")[0]["id"]}
 
 
 # --------------------------------------------------------------------------- response_url

@@ -125,6 +125,19 @@ def test_block_actions_on_a_message_fills_block_and_container() -> None:
     assert payload["response_url"] == "http://127.0.0.1:1/response/2"
 
 
+def test_block_actions_takes_the_clicked_buttons_value_when_action_ids_repeat() -> None:
+    """Buttons repeated per person share an action_id: the block_id names the clicked one and its value is sent."""
+    message = {"ts": "1.000003", "text": "Agendas", "user": "UBOT", "blocks": [
+        {"type": "actions", "block_id": f"nudge.{n}", "elements": [
+            {"type": "button", "action_id": "nudge.open", "text": text("Open agenda"), "value": n}]}
+        for n in ("lena", "ravi")]}
+    payload = interactive(payloads.block_actions(
+        "T0001", "UMARIA", [{"action_id": "nudge.open", "block_id": "nudge.ravi"}], channel_id="D1",
+        message=message))
+    [action] = payload["actions"]
+    assert (action["block_id"], action["value"]) == ("nudge.ravi", "ravi")
+
+
 def test_block_actions_in_a_view_carries_the_view_and_state() -> None:
     """A click inside a modal has a view container and the view's current state."""
     view = {"id": "V1", "type": "modal", "title": text("T"), "blocks": [
