@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.settings import ConfigError, Settings, load_settings
+from storage.crypto import CryptoError
 from storage.migrate import SchemaOutdated
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +41,9 @@ def friendly(fn: F) -> F:
         except SchemaOutdated as error:
             click.echo(f"okrbot: {error}", err=True)
             sys.exit(1)
+        except CryptoError as error:
+            click.echo(f"okrbot: {error}", err=True)
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 
@@ -113,6 +117,7 @@ def serve(workers: int | None, threads: int, bind: str | None) -> None:
     """Serve POST /slack/events and GET /healthz with gunicorn (with an outbox sender in every worker)."""
     settings = load_settings()
     settings.require_http()
+    settings.require_secret_key()
     _check_schema(settings)
     run_gunicorn(settings, bind=bind or f"0.0.0.0:{settings.port}",
                  workers=workers or int(os.environ.get("WEB_CONCURRENCY", "2")), threads=threads)
@@ -169,6 +174,7 @@ def socket() -> None:
 
     settings = load_settings()
     settings.require_socket()
+    settings.require_secret_key()
     assert settings.slack_app_token is not None
     runtime = build_runtime(settings)
     stop = threading.Event()
@@ -205,6 +211,7 @@ def scheduler() -> None:
 
     settings = load_settings()
     settings.require_bot_token()
+    settings.require_secret_key()
     runtime = build_runtime(settings)
     runtime.sender().start()
     clock = build_scheduler(runtime, blocking=True)
