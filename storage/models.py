@@ -372,3 +372,6 @@ class ProcessedEvent(Base):
     team_id: Mapped[str] = mapped_column(TeamId)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     __table_args__ = (Index("ix_processed_events_time", "received_at"),)
+
+
+from storage.models_privacy import ReadingLogEntry  # noqa: E402, F401  (the reading log, issue 16)

@@ -20,11 +20,13 @@ class Services:
         from bot.services.okrs import OkrService
         from bot.services.one_on_ones import OneOnOneService
         from bot.services.people import PeopleService
+        from bot.services.privacy import PrivacyService
         from bot.services.workspaces import WorkspaceService
 
         self.ctx = ctx
         self.people = PeopleService(ctx)
         self.workspaces = WorkspaceService(ctx)
+        self.privacy = PrivacyService(ctx)
         self.okrs = OkrService(ctx, self)
         self.one_on_ones = OneOnOneService(ctx, self)
         self.kudos = KudosService(ctx, self)
