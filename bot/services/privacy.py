@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.context import ServiceContext
 from storage.db import insert_ignore
-from storage.models import Note, ReadingLogEntry
+from storage.models import Note, Person, ReadingLogEntry
 
 log = logging.getLogger("okrbot.privacy")
 HOME_ENTRIES = 5
@@ -101,6 +101,26 @@ class PrivacyService:
         entries = tuple(ReadingEntryView(r.reader_id, r.reader_name, r.kind, r.author_id, r.via, r.read_on)
                         for r in rows)
         return PrivacyHomeView(viewer_id, WHO_READS, entries, total, self._ctx.settings.private_note_retention_months)
+
+    def person_left(self, team_id: str, user_id: str) -> int:
+        """A person left the workspace (user_change, deleted): mark them inactive and offer their erasure to the
+        admins (OKRBOT_ADMINS, else the workspace admins okrbot knows) by DM, once. Returns DMs queued."""
+        with self._ctx.sessions.begin() as session:
+            person = session.get(Person, (team_id, user_id), with_for_update=True)
+            if person is None:
+                return 0  # okrbot holds nothing about them
+            person.is_active = False
+            admins = sorted(self._ctx.settings.admins) or sorted(session.scalars(select(Person.user_id).where(
+                Person.team_id == team_id, Person.is_admin.is_(True), Person.is_active.is_(True),
+                Person.user_id != user_id)))
+            text = (f"<@{user_id}> left the workspace. okrbot still holds their private notes, the feedback they "
+                    f"received and their reading log. To erase them, run `okrbot people forget {user_id} --team "
+                    f"{team_id}` (add `--dry-run` first to see what it changes).")
+            queued = 0
+            for admin in admins:
+                queued += bool(self._ctx.outbox.add(session, team_id=team_id, channel=admin, text=text,
+                                                    key=f"privacy:left:{user_id}:{admin}"))
+            return queued
 
     def purge_old_private_notes(self) -> int:
         """Delete private notes older than OKRBOT_PRIVATE_NOTE_RETENTION_MONTHS (0 keeps them forever)."""
