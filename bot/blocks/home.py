@@ -47,7 +47,7 @@ NAMES_IN_A_LINE = 15
 ITEMS_IN_A_LIST = 8
 SCHEDULE_BUTTONS = 3
 # Blocks each other feature may use (their home_section(view, max_blocks) must respect it).
-SECTION_BUDGETS = {"one_on_ones": 16, "kudos": 8, "feedback": 8, "privacy": 3}
+SECTION_BUDGETS = {"one_on_ones": 16, "kudos": 8, "feedback": 8, "privacy": 4}
 SECTION_BUILDERS: dict[str, Callable[[Any, int], list[Block]]] = {
     "one_on_ones": one_on_one_blocks.home_section, "kudos": kudos_blocks.home_section,
     "feedback": feedback_blocks.home_section, "privacy": privacy_blocks.home_section}
