@@ -212,6 +212,12 @@ class PersonDataService:
             run("undelivered messages to them deleted", delete(OutboundMessage).where(
                 OutboundMessage.team_id == team_id, OutboundMessage.channel_key == user_id,
                 OutboundMessage.status != "sent"))
+            run("delivered messages to them anonymised", update(OutboundMessage).where(
+                OutboundMessage.team_id == team_id, OutboundMessage.channel_key == user_id)
+                .values(channel_key=anonymous))
+            run("message keys naming them anonymised", update(OutboundMessage).where(
+                OutboundMessage.team_id == team_id, OutboundMessage.dedupe_key.contains(user_id, autoescape=True))
+                .values(dedupe_key=func.replace(OutboundMessage.dedupe_key, user_id, anonymous)))
             run("reporting lines to them cleared", update(Person).where(
                 Person.team_id == team_id, Person.manager_id == user_id).values(manager_id=None))
             for model, column in ANONYMISED:
