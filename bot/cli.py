@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import StatementError
 
 from bot.settings import ConfigError, Settings, load_settings
 from storage.crypto import CryptoError
@@ -43,6 +44,11 @@ def friendly(fn: F) -> F:
             sys.exit(1)
         except CryptoError as error:
             click.echo(f"okrbot: {error}", err=True)
+            sys.exit(2)
+        except StatementError as error:  # a key problem met while writing a private text
+            if not isinstance(error.orig, CryptoError):
+                raise
+            click.echo(f"okrbot: {error.orig}", err=True)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]

@@ -143,3 +143,16 @@ def test_retention_deletes_only_private_notes_older_than_the_setting(db_url: str
         assert job.run(env.runtime) == 0
     with running_env(db_url) as env:
         assert env.services.privacy.purge_old_private_notes() == 0
+
+
+def test_commands_without_the_key_say_so_in_one_line(env: Env) -> None:
+    """`okrbot export feedback --include-private-text` and `people export` without OKRBOT_SECRET_KEY: one line
+    naming it, exit code 2, no traceback and no text."""
+    arrange(env)
+    variables = cli_variables(env.runtime, OKRBOT_SECRET_KEY="")
+    for args in (["export", "feedback", "--include-private-text"], ["people", "export", "ULENA", "--yes"]):
+        result = invoke(variables, *args)
+        assert result.exit_code == 2, result.output
+        assert result.output.strip().splitlines() == [
+            "okrbot: OKRBOT_SECRET_KEY is not set: private notes and feedback are encrypted at rest. "
+            "Make a key with `okrbot keys new` and set it."]
