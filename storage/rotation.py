@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, Table, func, not_, or_, select, text, type_coerce
+from sqlalchemy import Engine, Table, func, not_, select, text, type_coerce
 from sqlalchemy.types import Text
 
 from storage.crypto import PREFIX, Keyring, encrypted_columns
@@ -36,8 +36,7 @@ class RotationReport:
 
 def _stale(column: object, keyring: Keyring) -> object:
     raw = type_coerce(column, Text)
-    return (raw.is_not(None), raw != "", or_(not_(raw.startswith(PREFIX)),
-                                             not_(raw.startswith(f"{PREFIX}{keyring.current_id}:"))))
+    return raw.is_not(None), raw != "", not_(raw.startswith(f"{PREFIX}{keyring.current_id}:"))
 
 
 def count_stale(engine: Engine, keyring: Keyring, tables: Iterable[Table] | None = None) -> dict[str, int]:

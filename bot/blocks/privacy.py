@@ -36,7 +36,8 @@ def reading_line(entry: ReadingEntryView) -> str:
     day = f"{entry.read_on:%b} {entry.read_on.day}"
     if entry.kind == "all":
         return f"{reader} exported everything okrbot holds about you on {day}"
-    whose = f"{user(entry.author_id)}'s " if entry.author_id else ""
     verb = "exported" if entry.via in ("export", "people-export") else "read"
-    return f"{reader} {verb} {whose}{KIND_WORDS.get(entry.kind, entry.kind)} about you on {day} " \
-           f"({VIA_WORDS.get(entry.via, entry.via)})"
+    kind = KIND_WORDS.get(entry.kind, entry.kind)
+    what = f"your {kind}" if entry.author_id in ("", entry.subject_id) else \
+        f"{user(entry.author_id)}'s {kind} about you"
+    return f"{reader} {verb} {what} on {day} ({VIA_WORDS.get(entry.via, entry.via)})"

@@ -100,8 +100,14 @@ class PersonDataService:
         with self._ctx.sessions() as session:
             data = self._collect(session, team_id, user_id)
         if not dry_run:
+            # The person's own log says the operator exported it all; the other people whose shared notes and
+            # summaries went with it (the other side of each 1-on-1) see that too.
+            others = [ReadItem("note", n["id"], n["author_id"], n["author_id"]) for n in data["notes"]
+                      if n["author_id"] != user_id]
+            others += [ReadItem("summary", m["id"], m["with"], m["with"]) for m in data["one_on_ones"]
+                       if m["their_summary"]]
             self._privacy.record_reads(team_id=team_id, via="people-export", reader_name=operator,
-                                       items=[ReadItem("all", 0, user_id)])
+                                       items=[ReadItem("all", 0, user_id), *others])
         data["exported_at"] = self._ctx.clock()
         data["operator"] = operator
         return data

@@ -49,6 +49,7 @@ class ReadingEntryView:
     author_id: str
     via: str
     read_on: date
+    subject_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,8 @@ class PrivacyService:
             rows = session.scalars(select(ReadingLogEntry).where(*mine).order_by(
                 ReadingLogEntry.read_at.desc(), ReadingLogEntry.id.desc()).limit(limit)).all()
             total = session.scalar(select(func.count()).select_from(ReadingLogEntry).where(*mine)) or 0
-        entries = tuple(ReadingEntryView(r.reader_id, r.reader_name, r.kind, r.author_id, r.via, r.read_on)
-                        for r in rows)
+        entries = tuple(ReadingEntryView(r.reader_id, r.reader_name, r.kind, r.author_id, r.via, r.read_on,
+                                         r.subject_id) for r in rows)
         return PrivacyHomeView(viewer_id, WHO_READS, entries, total, self._ctx.settings.private_note_retention_months)
 
     def person_left(self, team_id: str, user_id: str) -> int:

@@ -156,3 +156,12 @@ def test_commands_without_the_key_say_so_in_one_line(env: Env) -> None:
         assert result.output.strip().splitlines() == [
             "okrbot: OKRBOT_SECRET_KEY is not set: private notes and feedback are encrypted at rest. "
             "Make a key with `okrbot keys new` and set it."]
+
+
+def test_exporting_one_person_logs_the_shared_texts_of_others_it_carries(env: Env) -> None:
+    """Maria's export holds Lena's shared note and summary: Lena's log says the operator exported them."""
+    arrange(env)
+    env.services.person_data.export(env.team, "UMARIA", operator="Jo")
+    lena = [(e.reader_name, e.kind, e.via) for e in env.rows(ReadingLogEntry)
+            if e.subject_id == "ULENA" and e.via == "people-export"]
+    assert sorted(lena) == [("Jo", "note", "people-export"), ("Jo", "summary", "people-export")]

@@ -87,6 +87,8 @@ def test_reading_lines_name_reader_author_and_day() -> None:
     export = ReadingEntryView("", "<jo>", "all", "", "people-export", date(2026, 12, 4))
     assert reading_line(home) == "<@UMARIA> read <@ULENA>'s feedback about you on Dec 3 (in their Home)"
     assert reading_line(export) == "&lt;jo&gt; (an operator) exported everything okrbot holds about you on Dec 4"
+    own = ReadingEntryView("", "jo", "note", "ULENA", "people-export", date(2026, 12, 4), "ULENA")
+    assert reading_line(own) == "jo (an operator) exported your shared note on Dec 4 (in an export of your data)"
 
 
 def test_retention_counts_calendar_months() -> None:
