@@ -117,8 +117,8 @@ class Keyring:
 
     def _require(self) -> None:
         if not self._order:
-            raise CryptoError("OKRBOT_SECRET_KEY is not set: private notes and feedback are encrypted at rest. "
-                              "Make a key with `okrbot keys new` and set it.")
+            raise CryptoError("OKRBOT_SECRET_KEY is not set: private notes and feedback are encrypted at rest; "
+                              "make a key with `okrbot keys new` and set it.")
 
 
 def is_encrypted(stored: str | None) -> bool:

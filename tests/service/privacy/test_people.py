@@ -154,8 +154,8 @@ def test_commands_without_the_key_say_so_in_one_line(env: Env) -> None:
         result = invoke(variables, *args)
         assert result.exit_code == 2, result.output
         assert result.output.strip().splitlines() == [
-            "okrbot: OKRBOT_SECRET_KEY is not set: private notes and feedback are encrypted at rest. "
-            "Make a key with `okrbot keys new` and set it."]
+            "okrbot: OKRBOT_SECRET_KEY is not set: private notes and feedback are encrypted at rest; "
+            "make a key with `okrbot keys new` and set it."]
 
 
 def test_exporting_one_person_logs_the_shared_texts_of_others_it_carries(env: Env) -> None:

@@ -97,3 +97,13 @@ def test_retention_counts_calendar_months() -> None:
 
     assert months_before(datetime(2026, 8, 31, 9, tzinfo=UTC), 6) == datetime(2026, 2, 28, 9, tzinfo=UTC)
     assert months_before(datetime(2026, 1, 15, tzinfo=UTC), 1) == datetime(2025, 12, 15, tzinfo=UTC)
+
+
+def test_the_key_never_shows_in_the_settings() -> None:
+    """OKRBOT_SECRET_KEY is a secret: neither repr nor str of the settings reveal it."""
+    from bot.settings import Settings
+
+    key = new_key()
+    settings = Settings(_env_file=None, OKRBOT_SECRET_KEY=key)  # type: ignore[call-arg]
+    assert key not in repr(settings) and key not in str(settings)
+    assert settings.secret_key is not None and settings.secret_key.get_secret_value() == key
