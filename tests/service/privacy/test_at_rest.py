@@ -87,3 +87,19 @@ def test_a_runtime_without_the_key_cannot_read_them(env: Env) -> None:
                 session.scalars(select(Feedback)).all()
         finally:
             engine.dispose()
+
+
+def test_the_sandbox_keeps_its_own_key_beside_its_database(tmp_path: Path) -> None:
+    """The sandbox makes a key file (owner-only) on first start and reuses it: after a restart its private texts
+    still read; --reset forgets the key with the database."""
+    path = tmp_path / "sandbox.db"
+    key_file = tmp_path / "sandbox.db.key"
+    with running_sandbox(path):
+        key = key_file.read_text().strip()
+    assert key_file.stat().st_mode & 0o777 == 0o600 and Keyring([key])
+    with running_sandbox(path) as again, again.runtime.sessions() as session:
+        assert again.runtime.settings.secret_key.get_secret_value() == key
+        assert [n.text[:len(SEEDED_PRIVATE[0])] for n in session.scalars(select(Note).where(Note.private.is_(True)))] \
+            == [SEEDED_PRIVATE[0]]
+    with running_sandbox(path, reset=True):
+        assert key_file.read_text().strip() != key
