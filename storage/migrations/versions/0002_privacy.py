@@ -1,4 +1,8 @@
-"""privacy
+"""privacy: the reading log (issue 16)
+
+Private texts need no schema change: they stay TEXT columns holding `enc1:…` ciphertexts (storage/crypto.py).
+Texts written before encryption existed are encrypted by `okrbot keys rotate`, which needs the key this
+migration does not have.
 
 Revision ID: privacy
 Revises: 0001
