@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import StatementError
 
 from bot.settings import ConfigError, Settings, load_settings
+from storage.crypto import CryptoError
 from storage.migrate import SchemaOutdated
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +42,14 @@ def friendly(fn: F) -> F:
         except SchemaOutdated as error:
             click.echo(f"okrbot: {error}", err=True)
             sys.exit(1)
+        except CryptoError as error:
+            click.echo(f"okrbot: {error}", err=True)
+            sys.exit(2)
+        except StatementError as error:  # a key problem met while writing a private text
+            if not isinstance(error.orig, CryptoError):
+                raise
+            click.echo(f"okrbot: {error.orig}", err=True)
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 
@@ -116,6 +126,7 @@ def serve(workers: int | None, threads: int, bind: str | None) -> None:
     """Serve POST /slack/events and GET /healthz with gunicorn (with an outbox sender in every worker)."""
     settings = load_settings()
     settings.require_http()
+    settings.require_secret_key()
     _check_schema(settings)
     run_gunicorn(settings, bind=bind or f"0.0.0.0:{settings.port}",
                  workers=workers or int(os.environ.get("WEB_CONCURRENCY", "2")), threads=threads)
@@ -172,6 +183,7 @@ def socket() -> None:
 
     settings = load_settings()
     settings.require_socket()
+    settings.require_secret_key()
     assert settings.slack_app_token is not None
     runtime = build_runtime(settings)
     stop = threading.Event()
@@ -208,6 +220,7 @@ def scheduler() -> None:
 
     settings = load_settings()
     settings.require_bot_token()
+    settings.require_secret_key()
     runtime = build_runtime(settings)
     runtime.sender().start()
     clock = build_scheduler(runtime, blocking=True)

@@ -31,7 +31,8 @@ TOKEN = re.compile(r"\b(?:xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9._-]*", re.
 BODY_LOGGERS = ("slack_bolt", "slack_sdk", "slack", "okrbot.bolt", "urllib3", "websocket", "aiohttp")
 _BODY_START = re.compile(r"(?:[\s(,]|^)(?:body|payload|json_body|body_params|query_params|headers|message|"
                          r"params|data|response|request|envelope|text)\s*[:=]|[({\[]|\bb'|\bb\"", re.IGNORECASE)
-SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET")
+SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET",
+                    "OKRBOT_SECRET_KEY", "OKRBOT_LLM_API_KEY")
 _secrets: set[str] = set()
 _lock = threading.Lock()
 _installed = False
@@ -112,8 +113,10 @@ def install(secrets: Iterable[str | None] = (), *, quiet: bool = True) -> None:
 def secrets_of(settings: Any) -> list[str]:
     """The secret values of a Settings object (tokens, signing and client secrets)."""
     values = []
-    for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret"):
+    for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret",
+                 "secret_key", "llm_api_key"):
         value = getattr(settings, name, None)
         if value is not None:
-            values.append(value.get_secret_value() if hasattr(value, "get_secret_value") else str(value))
+            raw = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+            values.extend(part.strip() for part in raw.split(",") if part.strip())  # each key of a rotation
     return values

@@ -20,6 +20,7 @@ from bot.services.okr_status import set_status_grace
 from bot.services.outbox import Outbox
 from bot.settings import ConfigError, Settings
 from bot.slack_port import OutboxSender, SlackDirectory, make_client
+from storage.crypto import CryptoError, Keyring, attach
 from storage.db import make_engine, make_sessions
 from storage.migrate import ensure_current
 
@@ -38,6 +39,7 @@ class Runtime:
     sender_options: dict[str, Any] = field(default_factory=dict)
     _app: App | None = None
     _sender: OutboxSender | None = None
+    keyring: Keyring = field(default_factory=Keyring)
 
     @property
     def app(self) -> App:
@@ -76,7 +78,8 @@ def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "
     """
     log_safety.add_secrets(log_safety.secrets_of(settings))  # also those read from .env
     set_status_grace(settings.status_grace_days)
-    engine = make_engine(settings.database_url)
+    keyring = keyring_for(settings)
+    engine = attach(make_engine(settings.database_url), keyring)  # this runtime's keys, not the process's
     if migrate != "skip":
         auto = migrate == "auto" or settings.database_url == "sqlite:///okrbot.db"
         ensure_current(engine, auto_migrate=auto, url=settings.database_url)
@@ -85,7 +88,15 @@ def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "
     outbox = Outbox(clock)
     ctx = ServiceContext(sessions=sessions, settings=settings, clock=clock,
                          directory=SlackDirectory(client_for), outbox=outbox)
-    return Runtime(settings, engine, sessions, Services(ctx), client_for, dict(sender_options))
+    return Runtime(settings, engine, sessions, Services(ctx), client_for, dict(sender_options), keyring=keyring)
+
+
+def keyring_for(settings: Settings) -> Keyring:
+    """The keys of OKRBOT_SECRET_KEY (empty when unset: private text can then be neither read nor written)."""
+    try:
+        return Keyring.parse(settings.secret_key.get_secret_value() if settings.secret_key else "")
+    except CryptoError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _client_factory(settings: Settings, engine: Engine):  # noqa: ANN202
@@ -118,3 +129,4 @@ def require(settings: Settings, mode: str) -> None:
         settings.require_bot_token()
     else:  # pragma: no cover
         raise ConfigError(f"unknown mode {mode}")
+    settings.require_secret_key()

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     status_grace_days: int = Field(14, alias="OKRBOT_STATUS_GRACE_DAYS", ge=0)
     send_rate: float = Field(20.0, alias="OKRBOT_SEND_RATE", gt=0)
     admins_raw: str = Field("", alias="OKRBOT_ADMINS")
+    # Privacy (docs/privacy.md): comma-separated keys, the first encrypts; months private notes are kept (0: forever)
+    secret_key: SecretStr | None = Field(None, alias="OKRBOT_SECRET_KEY")
+    private_note_retention_months: int = Field(0, alias="OKRBOT_PRIVATE_NOTE_RETENTION_MONTHS", ge=0)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -90,6 +93,12 @@ class Settings(BaseSettings):
             raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…).")
         if not self.slack_bot_token:
             raise ConfigError("SLACK_BOT_TOKEN is not set: Socket Mode needs the bot token (xoxb-…).")
+
+    def require_secret_key(self) -> None:
+        """Fail with one line when no key encrypts private text (serve, socket and scheduler)."""
+        if not (self.secret_key and self.secret_key.get_secret_value().strip(" ,")):
+            raise ConfigError("OKRBOT_SECRET_KEY is not set: private notes and feedback are encrypted at rest; "
+                              "make a key with `okrbot keys new` and set it.")
 
     def require_bot_token(self) -> None:
         """Fail with one line when no bot token is set (scheduler and CLI commands that call Slack)."""

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storage.crypto import EncryptedText
 from storage.db import Base, UTCDateTime
 
 TeamId = String(32)
@@ -172,8 +173,8 @@ class OneOnOne(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answer_note: Mapped[str] = mapped_column(Text, default="")  # decline reason or reschedule note
-    requester_summary: Mapped[str] = mapped_column(Text, default="")
-    manager_summary: Mapped[str] = mapped_column(Text, default="")
+    requester_summary: Mapped[str] = mapped_column(EncryptedText("one_on_ones.requester_summary"), default="")
+    manager_summary: Mapped[str] = mapped_column(EncryptedText("one_on_ones.manager_summary"), default="")
     request_channel: Mapped[str | None] = mapped_column(String(32))  # the manager's DM with the buttons
     request_ts: Mapped[str | None] = mapped_column(SlackTs)
     thread_channel: Mapped[str | None] = mapped_column(String(32))  # the 1-on-1 message (conversation)
@@ -194,7 +195,7 @@ class Note(Base):
     team_id: Mapped[str] = mapped_column(TeamId)
     one_on_one_id: Mapped[int] = mapped_column(ForeignKey("one_on_ones.id", ondelete="CASCADE"))
     author_id: Mapped[str] = mapped_column(UserId)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText("notes.text"))  # encrypted at rest (storage/crypto.py)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     __table_args__ = (Index("ix_notes_one_on_one", "one_on_one_id"),)
@@ -262,7 +263,7 @@ class Feedback(Base):
     team_id: Mapped[str] = mapped_column(TeamId)
     giver_id: Mapped[str] = mapped_column(UserId)
     receiver_id: Mapped[str] = mapped_column(UserId)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText("feedback.text"))  # encrypted at rest (storage/crypto.py)
     visibility: Mapped[str] = mapped_column(String(16), default="private")  # private | private+manager
     objective_id: Mapped[int | None] = mapped_column(ForeignKey("objectives.id", ondelete="SET NULL"))
     one_on_one_id: Mapped[int | None] = mapped_column(ForeignKey("one_on_ones.id", ondelete="SET NULL"))
@@ -371,3 +372,6 @@ class ProcessedEvent(Base):
     team_id: Mapped[str] = mapped_column(TeamId)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     __table_args__ = (Index("ix_processed_events_time", "received_at"),)
+
+
+from storage.models_privacy import ReadingLogEntry  # noqa: E402, F401  (the reading log, issue 16)

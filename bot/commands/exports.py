@@ -24,17 +24,28 @@ def neutralise(cell: Any) -> Any:
     return cell
 
 
-def rows_for(services: Any, kind: str, since: date | None, include_private_text: bool) -> list[dict[str, Any]]:
+def rows_for(services: Any, kind: str, since: date | None, include_private_text: bool,
+             operator: str = "") -> list[dict[str, Any]]:
     """The export rows of one kind; each feature's service owns what it exports (and never private notes)."""
     if kind == "kudos":
         return services.kudos.export(since=since)
     if kind == "feedback":
-        return services.feedback.export(since=since, include_private_text=include_private_text)
+        return services.feedback.export(since=since, include_private_text=include_private_text, operator=operator)
     if kind == "one-on-ones":
         return services.one_on_ones.export(since=since)
     if kind == "tasks":
         return services.one_on_ones.export_tasks(since=since)
     return services.okrs.export(since=since)
+
+
+def os_user() -> str:
+    """The name of the OS user running okrbot (the operator of an export, unless --operator says otherwise)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown operator"
 
 
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
@@ -60,8 +71,11 @@ def register(cli: click.Group) -> None:
     @click.option("--include-private-text", is_flag=True,
                   help="feedback only: include feedback texts (they are private to their recipients).")
     @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None)
+    @click.option("--operator", default=None,
+                  help="Who runs the export, for the reading log of --include-private-text (default: the OS user).")
     @friendly
-    def export(kind: str, fmt: str, since: Any, include_private_text: bool, output: str | None) -> None:
+    def export(kind: str, fmt: str, since: Any, include_private_text: bool, output: str | None,
+               operator: str | None) -> None:
         """Export data for reviews (private 1-on-1 notes are never exported)."""
         from bot.runtime import build_runtime
 
@@ -69,7 +83,8 @@ def register(cli: click.Group) -> None:
         if kind == "feedback" and not include_private_text:
             click.echo("Feedback texts are private to their recipients and are left out; "
                        "pass --include-private-text to include them.", err=True)
-        rows = rows_for(runtime.services, kind, since.date() if since else None, include_private_text)
+        rows = rows_for(runtime.services, kind, since.date() if since else None, include_private_text,
+                        operator=operator or os_user())
         text = render(rows, fmt)
         if output:
             with open(output, "w", encoding="utf-8", newline="") as handle:

@@ -35,6 +35,7 @@ from bot.sandbox.page import PageState, SandboxError, page_app
 from bot.sandbox.payloads import SlackSender
 from bot.settings import ConfigError, Settings
 from bot.web import LocalServer, create_wsgi_app
+from storage.crypto import new_key
 
 __all__ = ["Sandbox", "SandboxError", "load_slack_state", "main", "slack_state_path", "start"]
 
@@ -171,6 +172,21 @@ def read_manifest() -> dict[str, Any]:
     }
 
 
+def sandbox_key_path(db_path: Path) -> Path:
+    """Where the sandbox keeps the key its private texts are encrypted under (beside its database)."""
+    return db_path.with_name(db_path.name + ".key")
+
+
+def sandbox_key(db_path: Path) -> str:
+    """The sandbox's own OKRBOT_SECRET_KEY: made on first start, readable by its owner only."""
+    path = sandbox_key_path(db_path)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(new_key() + "\n")
+    return path.read_text().strip()
+
+
 def start(db_path: str | Path = "okrbot-sandbox.db", *, port: int = 0, reset: bool = False,
           scheduler: bool = True, env: dict[str, str] | None = None, database_url: str | None = None) -> Sandbox:
     """Start the stand-in, okrbot and the page; seed the demo workspace when the database has none.
@@ -181,7 +197,7 @@ def start(db_path: str | Path = "okrbot-sandbox.db", *, port: int = 0, reset: bo
     db_path = Path(db_path).resolve()
     if reset:
         for path in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm"),
-                     slack_state_path(db_path)):
+                     slack_state_path(db_path), sandbox_key_path(db_path)):
             path.unlink(missing_ok=True)
     token = "xoxb-sandbox-" + secrets.token_hex(12)
     signing_secret = secrets.token_hex(16)  # new every run: only this process can sign requests
@@ -191,6 +207,7 @@ def start(db_path: str | Path = "okrbot-sandbox.db", *, port: int = 0, reset: bo
         seed.populate_slack(fake)
         values = {**seed.SETTINGS, **(env or {}), "SLACK_API_URL": fake.base_url, "SLACK_BOT_TOKEN": token,
                   "SLACK_SIGNING_SECRET": signing_secret, "DATABASE_URL": database_url or f"sqlite:///{db_path}"}
+        values.setdefault("OKRBOT_SECRET_KEY", sandbox_key(db_path))
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         runtime = build_runtime(settings, migrate="auto", per_channel_interval=0.05, backoff=0.2, max_backoff=5.0,
                                 idle_poll=0.2)

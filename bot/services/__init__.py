@@ -20,11 +20,15 @@ class Services:
         from bot.services.okrs import OkrService
         from bot.services.one_on_ones import OneOnOneService
         from bot.services.people import PeopleService
+        from bot.services.person_data import PersonDataService
+        from bot.services.privacy import PrivacyService
         from bot.services.workspaces import WorkspaceService
 
         self.ctx = ctx
         self.people = PeopleService(ctx)
         self.workspaces = WorkspaceService(ctx)
+        self.privacy = PrivacyService(ctx)
+        self.person_data = PersonDataService(ctx, self.privacy)
         self.okrs = OkrService(ctx, self)
         self.one_on_ones = OneOnOneService(ctx, self)
         self.kudos = KudosService(ctx, self)

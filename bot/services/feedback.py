@@ -36,6 +36,7 @@ from bot.services.kudos_parsing import MAX_TEXT, too_long
 from bot.services.okr_status import quarter_of
 from bot.services.parsing import first_word, parse_command_text, parse_id, rest_after_first_word
 from bot.services.people import valid_tz
+from bot.services.privacy import ReadItem
 from storage.models import Feedback, FeedbackRequest, Objective, Person
 
 if TYPE_CHECKING:
@@ -213,15 +214,23 @@ class FeedbackService:
 
     # ---- reading ---------------------------------------------------------------------------------------
     def for_home(self, team_id: str, viewer_id: str, *, limit: int = 3) -> FeedbackHomeView:
-        """The App Home's feedback section: requests to answer, feedback received, feedback shared about reports."""
-        return self._queries.home(team_id, viewer_id, limit)
+        """The App Home's feedback section: requests to answer, feedback received, feedback shared about reports.
+
+        Feedback about the viewer's reports is someone else's text about a person: the read goes in the reading log.
+        """
+        view = self._queries.home(team_id, viewer_id, limit)
+        self._services.privacy.record_reads(team_id=team_id, via="home", reader_id=viewer_id, items=[
+            ReadItem("feedback", f.id, f.receiver_id, f.giver_id) for f in view.about_reports])
+        return view
 
     def pending_for(self, team_id: str, giver_id: str, *, limit: int = 10) -> tuple[FeedbackRequestView, ...]:
         """Requests `giver_id` has not answered yet, oldest first (for their 1-on-1 agenda)."""
         return self._queries.pending_for(team_id, giver_id, limit)
 
-    def export(self, since: date | None = None, include_private_text: bool = False) -> list[dict[str, Any]]:
-        """Every feedback (all workspaces) since `since`; texts only with `include_private_text`."""
+    def export(self, since: date | None = None, include_private_text: bool = False,
+               operator: str = "") -> list[dict[str, Any]]:
+        """Every feedback (all workspaces) since `since`; texts only with `include_private_text`, and then each
+        text read goes in its recipient's reading log under the `operator`'s name."""
         giver, receiver = aliased(Person), aliased(Person)
         stmt = (select(Feedback, Objective.title, giver.name, receiver.name)
                 .outerjoin(Objective, Objective.id == Feedback.objective_id)
@@ -242,6 +251,12 @@ class FeedbackService:
                 if include_private_text:
                     row["text"] = item.text
                 rows.append(row)
+        if include_private_text:
+            for team_id in sorted({row["team_id"] for row in rows}):
+                self._services.privacy.record_reads(
+                    team_id=team_id, via="export", reader_name=operator or "an operator", items=[
+                        ReadItem("feedback", r["id"], r["receiver_id"], r["giver_id"])
+                        for r in rows if r["team_id"] == team_id])
         return rows
 
     # ---- reminders -----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from bot.sandbox.fake_slack import FakeSlack
 from bot.settings import Settings
 from storage.models import OutboundMessage
 from tests.support.clock import MovableClock
-from tests.support.stack import BOT_TOKEN, REPORTS_OF_MARIA, TEAM, OnRuntime, populate
+from tests.support.stack import BOT_TOKEN, REPORTS_OF_MARIA, SECRET_KEY, TEAM, OnRuntime, populate
 
 
 @dataclass
@@ -82,7 +82,7 @@ def start_env(cls: type[E], db_url: str, *, at: datetime, managed: bool = True, 
     fake = FakeSlack(team_id=TEAM, bot_token=BOT_TOKEN).start()
     populate(fake)
     settings = Settings(_env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake.base_url,  # type: ignore[call-arg]
-                        DATABASE_URL=db_url, **env)
+                        DATABASE_URL=db_url, **({"OKRBOT_SECRET_KEY": SECRET_KEY} | env))
     clock = MovableClock()
     clock.travel_to(at)
     runtime = build_runtime(settings, clock=clock, migrate="check", per_channel_interval=0.0, backoff=0.05,

@@ -25,6 +25,7 @@ from tests.support.clock import MovableClock
 TEAM = "T0001"
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
+SECRET_KEY = "cHJpdmF0ZS10ZXh0LWtleS1mb3Itb2tyYm90LXRlc3Q"  # 32 bytes, base64url: tests' OKRBOT_SECRET_KEY
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def start_stack(database_url: str, *, env: dict[str, str] | None = None, sender:
     fake = FakeSlack(team_id=TEAM, team_name="Acme", bot_user_id="UBOT", bot_token=BOT_TOKEN).start()
     populate(fake)
     values = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.base_url,
-              "DATABASE_URL": database_url, **(env or {})}
+              "DATABASE_URL": database_url, "OKRBOT_SECRET_KEY": SECRET_KEY, **(env or {})}
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     clock = MovableClock()
     runtime = build_runtime(settings, clock=clock, migrate="check", per_channel_interval=0.0, backoff=0.05,

@@ -21,7 +21,7 @@ from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.fake_socket_mode import FakeSocketMode
 from bot.sandbox.payloads import app_home_opened_event, event_callback, slash_command, view_submission
 from tests.support.db import truncate_postgres
-from tests.support.stack import BOT_TOKEN, TEAM, populate
+from tests.support.stack import BOT_TOKEN, SECRET_KEY, TEAM, populate
 
 APP_TOKEN = "xapp-1-A0OKRBOT01-2001-5f1c0ffee"
 OKRBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
@@ -33,7 +33,7 @@ LEAKY = ("SLACK_", "OKRBOT_", "DATABASE_URL", "LOG_LEVEL", "HTTP_PROXY", "HTTPS_
 def environment(**values: str) -> dict[str, str]:
     """The test's environment without anything okrbot or slack_sdk would read, plus `values`."""
     clean = {key: value for key, value in os.environ.items() if not key.startswith(LEAKY)}
-    return {**clean, **values}
+    return {**clean, "OKRBOT_SECRET_KEY": SECRET_KEY, **values}
 
 
 @dataclass

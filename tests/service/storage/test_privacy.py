@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from storage.crypto import Keyring, attach
 from storage.db import make_engine, make_sessions
 from storage.models import Feedback, Note, OneOnOne, Person
 from storage.privacy import feedback_visible_to, notes_visible_to, shared_notes
+from tests.support.stack import SECRET_KEY
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 
@@ -38,7 +40,7 @@ def texts(session: Session, stmt) -> set[str]:  # noqa: ANN001
 
 def test_each_participant_reads_shared_notes_and_only_their_own_private_ones(db_url: str) -> None:
     """Maria never sees Ravi's private note, Ravi never sees Maria's."""
-    sessions = make_sessions(make_engine(db_url))
+    sessions = make_sessions(attach(make_engine(db_url), Keyring([SECRET_KEY])))
     with sessions.begin() as session:
         meeting = arrange(session)
         assert texts(session, notes_visible_to("T1", "UMARIA", [meeting])) == {"shared by maria", "maria only"}
@@ -47,7 +49,7 @@ def test_each_participant_reads_shared_notes_and_only_their_own_private_ones(db_
 
 def test_outsiders_and_admins_read_no_note(db_url: str) -> None:
     """Someone who is not a participant (an admin included) reads nothing, not even shared notes."""
-    sessions = make_sessions(make_engine(db_url))
+    sessions = make_sessions(attach(make_engine(db_url), Keyring([SECRET_KEY])))
     with sessions.begin() as session:
         meeting = arrange(session)
         assert texts(session, notes_visible_to("T1", "UADMIN", [meeting])) == set()
@@ -55,7 +57,7 @@ def test_outsiders_and_admins_read_no_note(db_url: str) -> None:
 
 def test_exports_contain_no_private_note_and_stay_in_their_team(db_url: str) -> None:
     """shared_notes is what exports may contain."""
-    sessions = make_sessions(make_engine(db_url))
+    sessions = make_sessions(attach(make_engine(db_url), Keyring([SECRET_KEY])))
     with sessions.begin() as session:
         arrange(session)
         assert texts(session, shared_notes("T1")) == {"shared by maria"}
@@ -63,7 +65,7 @@ def test_exports_contain_no_private_note_and_stay_in_their_team(db_url: str) -> 
 
 def test_feedback_manager_visibility_both_ways(db_url: str) -> None:
     """The manager reads feedback about their report only when the giver chose private+manager."""
-    sessions = make_sessions(make_engine(db_url))
+    sessions = make_sessions(attach(make_engine(db_url), Keyring([SECRET_KEY])))
     with sessions.begin() as session:
         arrange(session)
         session.add_all([

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support.stack import SECRET_KEY
+
 ROOT = Path(__file__).resolve().parents[3]
 CREDENTIALS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 
@@ -36,7 +38,8 @@ def test_modes_without_credentials_fail_in_one_line(tmp_path: Path, command: str
 def test_serve_refuses_an_outdated_schema(tmp_path: Path) -> None:
     """On a non-default database that was never migrated, serve says to run `okrbot migrate`."""
     url = f"sqlite:///{tmp_path / 'other.db'}"
-    result = okrbot("serve", cwd=tmp_path, SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-1", DATABASE_URL=url)
+    result = okrbot("serve", cwd=tmp_path, SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-1", DATABASE_URL=url,
+                    OKRBOT_SECRET_KEY=SECRET_KEY)
     assert result.returncode == 1
     assert "okrbot migrate" in result.stderr
     assert "Traceback" not in result.stderr
