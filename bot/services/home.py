@@ -84,6 +84,7 @@ class HomeView:
     sections: tuple[HomeSection, ...]
     state: HomeState = field(default_factory=HomeState)
     notice: str | None = None
+    llm: Any = None  # LlmNotice when a language model is configured (its buttons and Privacy part show)
 
     @property
     def manager_id(self) -> str | None:
@@ -118,7 +119,8 @@ class HomeService:
             objectives = tuple(okrs.objectives_of(session, team_id, user_id, quarter, now))
             leader = leader_view(session, team_id, user_id, quarter, now, tree=state.tree)
         return HomeView(viewer=viewer, quarter=quarter, now=now, objectives=objectives, leader=leader,
-                        sections=self._sections(team_id, user_id), state=state, notice=notice)
+                        sections=self._sections(team_id, user_id), state=state, notice=notice,
+                        llm=self._services.llm.notice())
 
     def _sections(self, team_id: str, user_id: str) -> tuple[HomeSection, ...]:
         sections = []
