@@ -130,3 +130,9 @@ class FakeLlm:
                     pass
 
         return Handler
+
+
+def stub_settings() -> tuple[FakeLlm, dict[str, str]]:
+    """A started stand-in and the settings that point okrbot at it (`okrbot sandbox --llm-stub`)."""
+    fake = FakeLlm().start()
+    return fake, {"OKRBOT_LLM_URL": fake.url, "OKRBOT_LLM_MODEL": "okrbot-stand-in", "OKRBOT_LLM_API_KEY": ""}
