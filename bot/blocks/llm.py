@@ -166,12 +166,25 @@ def prepare_modal(d: PrepareDraft) -> Block:
     return modal("Draft what to raise", blocks, callback_id=LlmView.INFO, submit=None, close="Close")
 
 
+def escaped_chunks(text: str, limit: int) -> list[str]:
+    """`text` escaped and cut into pieces of at most `limit` characters, never inside an entity like &amp;."""
+    chunks, current, size = [], [], 0
+    for char in text:
+        piece = escape(char)
+        if size + len(piece) > limit:
+            chunks.append("".join(current))
+            current, size = [], 0
+        current.append(piece)
+        size += len(piece)
+    return [*chunks, "".join(current)] if current or not chunks else chunks
+
+
 def sent_modal(e: ExchangeView) -> Block:
     """Exactly the prompt that was sent, for the person who asked."""
-    chunks = [e.prompt[i:i + PROMPT_CHUNK] for i in range(0, len(e.prompt), PROMPT_CHUNK)] or [""]
+    chunks = escaped_chunks(e.prompt, PROMPT_CHUNK)
     blocks: list[Block] = [context(f"Sent to `{escape(e.host)}` {slack_date(e.created_at)} · answer: {e.outcome}. "
                                    "Only you can see this.")]
-    blocks += [section("```" + escape(chunk) + "```") for chunk in chunks[:PROMPT_BLOCKS]]
+    blocks += [section("```" + chunk + "```") for chunk in chunks[:PROMPT_BLOCKS]]
     if len(chunks) > PROMPT_BLOCKS:
         blocks.append(context(f"…and {len(chunks) - PROMPT_BLOCKS} more parts"))
     return modal("What was sent", blocks, callback_id=LlmView.INFO, submit=None, close="Close")

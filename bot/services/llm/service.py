@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from bot.services.context import ServiceContext
 
 OPEN_STATES = ("accepted", "requested", "rescheduled")
+MAX_ACTION_ITEMS = 10
+MAX_TASK = 500  # bot.blocks.one_on_ones_module.MAX_TASK
 DESTINATIONS = ("checkin", "task")
 WHAT_IT_GETS = {
     "next_steps": "the key result, its objective, progress, status, latest obstacle and its age, its last three "
@@ -235,6 +237,10 @@ class LlmService:
                      action_items: list[str], assignee: str | None) -> int:
         """The author's edited draft: their one-line summary, then one task per action item; returns tasks added."""
         items = [" ".join(i.split()) for i in action_items if i.strip()]
+        if len(items) > MAX_ACTION_ITEMS:
+            raise UserFacingError(f"At most {MAX_ACTION_ITEMS} action items, please.", field="action_items")
+        if any(len(i) > MAX_TASK for i in items):
+            raise UserFacingError(f"Please keep each action item under {MAX_TASK} characters.", field="action_items")
         self._services.one_on_ones.save_summary(team_id=team_id, one_on_one_id=one_on_one_id, actor=actor,
                                                 text=summary)
         for item in items:
