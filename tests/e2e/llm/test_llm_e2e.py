@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,33 +14,18 @@ from storage.models import CheckIn, KeyResult, OneOnOne, Task
 from tests.e2e.home.test_home_e2e import open_home
 from tests.e2e.okrs.flow import create, okr
 from tests.support.reading import eventually, modal, rows, submit, text_of
-from tests.support.stack import TEAM, Stack, start_stack
+from tests.support.stack import TEAM, Stack
 
 MID_NOVEMBER = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def fake_llm() -> Iterator[FakeLlm]:
-    """The model stand-in."""
-    running = FakeLlm().start()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def llm_stack(db_url: str, fake_llm: FakeLlm) -> Iterator[Stack]:
+def llm_stack(with_model: Stack) -> Stack:
     """okrbot with the stand-in model configured; Ravi reports to Maria, has an off-track key result and an
     accepted 1-on-1 with her."""
-    running = start_stack(db_url, env={"OKRBOT_LLM_URL": fake_llm.url, "OKRBOT_LLM_MODEL": "stub",
-                                       "OKRBOT_LLM_API_KEY": "sk-e2e", "OKRBOT_LLM_TIMEOUT": "1"})
-    try:
-        running.clock.travel_to(MID_NOVEMBER)
-        arrange(running)
-        yield running
-    finally:
-        running.close()
+    with_model.clock.travel_to(MID_NOVEMBER)
+    arrange(with_model)
+    return with_model
 
 
 def arrange(stack: Stack) -> None:
