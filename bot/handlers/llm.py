@@ -2,14 +2,16 @@
 What was sent, and the two modals' submissions.
 
 The model is never called on the ack path: each listener acks, opens (or pushes) a "thinking" modal with the
-click's trigger_id at once, asks the model, then replaces that modal with views.update, guarded by the
-view's hash (a person who moved on in the meantime is left alone).
+click's trigger_id at once, then hands the model call to the LLM service's own small pool (Bolt's listener
+pool stays free for acks) which replaces that modal with views.update, guarded by the view's hash (a person
+who moved on in the meantime is left alone).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -22,7 +24,7 @@ from bot.blocks.okrs import checkin_form
 from bot.handlers.common import team_of
 from bot.handlers.okrs import form_values
 from bot.services import Services, UserFacingError
-from bot.services.llm.service import LlmFailed
+from bot.services.llm.service import BUSY, LlmFailed
 
 log = logging.getLogger("okrbot.llm")
 
@@ -47,22 +49,31 @@ def _answer(client: WebClient, opened: tuple[str, str] | None, view: dict[str, A
         client.views_update(view_id=view_id, hash=view_hash or None, view=view)
     except SlackApiError as error:
         log.info("llm answer not shown: views.update said %s", error.response.get("error"))
+    except OSError as error:  # Slack unreachable: the person sees the thinking modal and may try again
+        log.warning("llm answer not shown: Slack unreachable (%s)", type(error).__name__)
 
 
 def _ask_and_show(client: WebClient, body: dict[str, Any], services: Services, title: str, ask: Any,
                   render: Any) -> None:
-    """The shared shape: thinking modal, ask (after the ack), then the answer or the clear message."""
+    """The shared shape: thinking modal now, then the model on the LLM pool (never Bolt's), then the answer."""
     opened = _open_thinking(client, body, title, services.ctx.settings.llm_timeout)
-    try:
-        view = render(ask())
-    except LlmFailed as error:
-        view = blocks.failed_modal(title, error.message, error.exchange_id)
-    except UserFacingError as error:
-        view = blocks.failed_modal(title, error.message, None)
-    except Exception:
-        _answer(client, opened, blocks.failed_modal(title, "Sorry, something went wrong on our side.", None))
-        raise
-    _answer(client, opened, view)
+
+    def finish() -> None:
+        try:
+            view = render(ask())
+        except LlmFailed as error:
+            view = blocks.failed_modal(title, error.message, error.exchange_id)
+        except UserFacingError as error:
+            view = blocks.failed_modal(title, error.message, None)
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("unhandled error (ref %s) in %s", reference, title)
+            view = blocks.failed_modal(title, f"Sorry, something went wrong on our side (reference `{reference}`).",
+                                       None)
+        _answer(client, opened, view)
+
+    if not services.llm.run_later(finish):
+        _answer(client, opened, blocks.failed_modal(title, BUSY, None))
 
 
 def _int(value: Any) -> int:

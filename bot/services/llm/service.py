@@ -9,6 +9,10 @@ Handlers call these after Slack's ack, never on the ack path.
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -27,6 +31,11 @@ if TYPE_CHECKING:
     from bot.services import Services
     from bot.services.context import ServiceContext
 
+log = logging.getLogger("okrbot.llm")
+
+MODEL_WORKERS = 4  # model calls running at once in one process
+MAX_WAITING = 32  # calls running or queued before "busy, try again"
+BUSY = "The language model is busy with other requests. Nothing was changed; try again in a minute."
 OPEN_STATES = ("accepted", "requested", "rescheduled")
 MAX_ACTION_ITEMS = 10
 MAX_TASK = 500  # bot.blocks.one_on_ones_module.MAX_TASK
@@ -113,6 +122,35 @@ class LlmService:
     def __init__(self, ctx: ServiceContext, services: Services) -> None:
         self._ctx = ctx
         self._services = services
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._waiting = 0
+
+    def run_later(self, job: Callable[[], None]) -> bool:
+        """Run `job` (ask the model, then show the answer) on this process's own small pool; False when busy.
+
+        Bolt's listener pool has 5 threads in all: a slow model call there would hold up every other
+        listener's ack. Here at most MODEL_WORKERS calls run at once, and at most MAX_WAITING wait.
+        """
+        with self._lock:
+            if self._waiting >= MAX_WAITING:
+                return False
+            self._waiting += 1
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=MODEL_WORKERS, thread_name_prefix="okrbot-llm")
+            pool = self._pool
+
+        def run() -> None:
+            try:
+                job()
+            except Exception:
+                log.exception("a language-model job failed")
+            finally:
+                with self._lock:
+                    self._waiting -= 1
+
+        pool.submit(run)
+        return True
 
     @property
     def enabled(self) -> bool:

@@ -13,8 +13,8 @@ from bot.sandbox.fake_llm import LABEL, FakeLlm
 from storage.models import CheckIn, KeyResult, OneOnOne, Task
 from tests.e2e.home.test_home_e2e import open_home
 from tests.e2e.okrs.flow import create, okr
-from tests.support.reading import eventually, modal, rows, submit, text_of
-from tests.support.stack import TEAM, Stack
+from tests.support.reading import eventually, listeners_done, modal, rows, submit, text_of
+from tests.support.stack import TEAM, Stack, start_stack
 
 MID_NOVEMBER = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
@@ -128,3 +128,21 @@ def test_without_a_model_no_button_is_shown(stack: Stack) -> None:
     form = modal(stack, "URAVI", OkrView.CHECKIN)
     assert "llm." not in str(home) + str(form)
     assert "language model" not in text_of(home)
+
+
+def test_slow_model_calls_never_hold_up_bolts_listeners(db_url: str, fake_llm: FakeLlm) -> None:
+    """More clicks than Bolt has listener threads, on a model that takes 5 s: Bolt's pool stays free."""
+    fake_llm.mode, fake_llm.delay = "slow", 5.0
+    stack = start_stack(db_url, env={"OKRBOT_LLM_URL": fake_llm.url, "OKRBOT_LLM_MODEL": "stub",
+                                     "OKRBOT_LLM_TIMEOUT": "30"})
+    try:
+        stack.clock.travel_to(MID_NOVEMBER)
+        arrange(stack)
+        home = open_home(stack, "UMARIA")
+        for _ in range(6):
+            click_in_view(stack, "UMARIA", home, LlmAction.SUGGEST, str(kr_id(stack)))
+        eventually(lambda: len(fake_llm.requests) >= 4)  # four model calls are running right now
+        listeners_done(stack, timeout=2.0)  # yet every Bolt listener has finished
+        assert rows(stack, Task) == []
+    finally:
+        stack.close()
