@@ -25,7 +25,7 @@ def llm() -> None:
 @friendly
 def check() -> None:
     """Send one tiny request to OKRBOT_LLM_URL and say whether the model answers (exit 1 if not)."""
-    from bot.services.llm.client import LlmClient, LlmError, endpoint_of, host_of
+    from bot.services.llm.client import LlmClient, LlmError, host_of
 
     settings = load_settings()
     if not settings.llm_enabled:
@@ -39,8 +39,8 @@ def check() -> None:
     try:
         client.complete(CHECK_PROMPT, json_answer=False)
     except LlmError as error:
-        click.echo(f"llm at {host_of(settings.llm_url or '')} ({settings.llm_model}) does not answer: {error.kind} "
-                   f"({endpoint_of(settings.llm_url or '')})", err=True)
+        click.echo(f"llm at {host_of(settings.llm_url or '')} ({settings.llm_model}) does not answer: {error.kind}",
+                   err=True)
         sys.exit(1)
     click.echo(f"llm at {host_of(settings.llm_url or '')} ({settings.llm_model}) answers in "
                f"{(time.monotonic() - started) * 1000:.0f} ms")

@@ -11,7 +11,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,7 +57,7 @@ class LlmClient:
 
     url: str
     model: str
-    api_key: str | None
+    api_key: str | None = field(repr=False)  # never in a repr, so never in a log line
     timeout: float
 
     def complete(self, messages: list[dict[str, str]], *, json_answer: bool = True) -> str:

@@ -114,3 +114,9 @@ def test_llm_check_without_settings_says_the_features_are_off() -> None:
     result = invoke({"OKRBOT_LLM_URL": "", "OKRBOT_LLM_MODEL": ""}, "llm", "check")
     assert result.exit_code == 2
     assert "OKRBOT_LLM_URL is not set" in result.output
+
+
+def test_the_key_is_not_in_the_clients_repr() -> None:
+    """Logging the client object by mistake still shows no key."""
+    assert "sk-very-secret-key" not in repr(LlmClient(url="http://h/v1", model="m", api_key="sk-very-secret-key",
+                                                      timeout=1))
