@@ -14,10 +14,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.errors import NotFound, UserFacingError
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("okrbot.llm")
 
+KEEP_DAYS = 30  # "What was sent" is kept this long, then purged by the scheduler
 MODEL_WORKERS = 4  # model calls running at once in one process
 MAX_WAITING = 32  # calls running or queued before "busy, try again"
 BUSY = "The language model is busy with other requests. Nothing was changed; try again in a minute."
@@ -287,6 +288,12 @@ class LlmService:
         return len(items)
 
     # ---- transparency ----------------------------------------------------------------------------
+    def purge_exchanges(self) -> int:
+        """Forget prompts older than KEEP_DAYS (the scheduler's purge-llm-exchanges job); how many were dropped."""
+        cutoff = self._ctx.clock() - timedelta(days=KEEP_DAYS)
+        with self._ctx.sessions.begin() as session:
+            return session.execute(delete(LlmExchange).where(LlmExchange.created_at < cutoff)).rowcount or 0
+
     def exchange(self, *, team_id: str, actor: str, exchange_id: int) -> ExchangeView:
         """A recorded prompt: only the person who asked may see it."""
         with self._ctx.sessions() as session:

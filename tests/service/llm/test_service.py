@@ -129,3 +129,16 @@ def test_without_a_model_every_feature_is_refused(env: Env) -> None:
     with pytest.raises(UserFacingError, match="No language model"):
         env.service.suggest_steps(team_id=env.team, actor="URAVI", key_result_id=ids["kr"])
     assert env.llm.requests == []
+
+
+def test_prompts_are_kept_thirty_days_then_purged(env: Env) -> None:
+    """The purge job drops prompts older than 30 days; What was sent then says it no longer exists."""
+    ids = env.world()
+    old = env.service.suggest_steps(team_id=env.team, actor="URAVI", key_result_id=ids["kr"])
+    env.clock.advance(days=20)
+    recent = env.service.suggest_steps(team_id=env.team, actor="URAVI", key_result_id=ids["kr"])
+    env.clock.advance(days=11)
+    assert env.service.purge_exchanges() == 1
+    assert env.service.exchange(team_id=env.team, actor="URAVI", exchange_id=recent.exchange_id).outcome == "ok"
+    with pytest.raises(UserFacingError, match="no longer exists"):
+        env.service.exchange(team_id=env.team, actor="URAVI", exchange_id=old.exchange_id)
