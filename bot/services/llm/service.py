@@ -25,7 +25,7 @@ from bot.services.llm.answers import parse_answer
 from bot.services.llm.client import LlmClient, LlmError, host_of
 from bot.services.llm.facts import key_result_facts, meeting_facts, prepare_facts
 from bot.services.llm.prompts import Facts, Prompt, build_prompt
-from storage.models import LlmExchange, OneOnOne, Person
+from storage.models import LlmExchange, OneOnOne, Person, Task
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -274,7 +274,10 @@ class LlmService:
 
     def save_summary(self, *, team_id: str, actor: str, one_on_one_id: int, summary: str,
                      action_items: list[str], assignee: str | None) -> int:
-        """The author's edited draft: their one-line summary, then one task per action item; returns tasks added."""
+        """The author's edited draft: their one-line summary, then one task per new action item; returns tasks added.
+
+        Saving the same draft again (a double click, or again after a crash half-way) adds no task twice.
+        """
         items = [" ".join(i.split()) for i in action_items if i.strip()]
         if len(items) > MAX_ACTION_ITEMS:
             raise UserFacingError(f"At most {MAX_ACTION_ITEMS} action items, please.", field="action_items")
@@ -282,6 +285,11 @@ class LlmService:
             raise UserFacingError(f"Please keep each action item under {MAX_TASK} characters.", field="action_items")
         self._services.one_on_ones.save_summary(team_id=team_id, one_on_one_id=one_on_one_id, actor=actor,
                                                 text=summary)
+        with self._ctx.sessions() as session:  # a second Save (or one after a crash) adds no task twice
+            have = set(session.scalars(select(Task.text).where(Task.team_id == team_id,
+                                                               Task.one_on_one_id == one_on_one_id,
+                                                               Task.author_id == actor)))
+        items = [i for i in dict.fromkeys(items) if i not in have]
         for item in items:
             self._services.one_on_ones.add_task(team_id=team_id, one_on_one_id=one_on_one_id, actor=actor,
                                                 text=item, assignee=assignee)

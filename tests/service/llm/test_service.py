@@ -96,7 +96,7 @@ def test_only_the_owner_may_put_a_step_in_a_check_in(env: Env) -> None:
 
 
 def test_a_summary_draft_is_saved_only_as_edited(env: Env) -> None:
-    """Draft changes nothing; saving stores the edited summary and one task per kept action item."""
+    """Draft changes nothing; saving stores the edited summary and one task per kept item; saving again adds none."""
     ids = env.world()
     before = counts(env)
     draft = env.service.draft_summary(team_id=env.team, actor="UMARIA", one_on_one_id=ids["pair"])
@@ -111,6 +111,10 @@ def test_a_summary_draft_is_saved_only_as_edited(env: Env) -> None:
         assert pair.manager_summary == "Tracking first, then the funnel" and pair.requester_summary == ""
     assert [t.text for t in env.rows(Task) if t.one_on_one_id == ids["pair"]] == ["Draft the tracking plan",
                                                                                    "Ship events"]
+    again = env.service.save_summary(team_id=env.team, actor="UMARIA", one_on_one_id=ids["pair"],
+                                     summary="Tracking first, then the funnel", action_items=["Ship events"],
+                                     assignee="URAVI")
+    assert again == 0 and len([t for t in env.rows(Task) if t.one_on_one_id == ids["pair"]]) == 2
 
 
 def test_prepare_draft_lists_points_and_records_one_exchange(env: Env) -> None:
