@@ -40,6 +40,7 @@ JOBS: list[Job] = [
     Job("feedback-request-reminders", 30, lambda runtime: runtime.services.feedback.send_reminders()),
     Job("nudge-scan", 5, lambda runtime: runtime.services.nudges.scan()),
     Job("private-note-retention", 24 * 60, lambda runtime: runtime.services.privacy.purge_old_private_notes()),
+    Job("purge-llm-exchanges", 60, lambda runtime: runtime.services.llm.purge_exchanges()),
 ]
 
 

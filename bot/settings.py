@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     # Privacy (docs/privacy.md): comma-separated keys, the first encrypts; months private notes are kept (0: forever)
     secret_key: SecretStr | None = Field(None, alias="OKRBOT_SECRET_KEY")
     private_note_retention_months: int = Field(0, alias="OKRBOT_PRIVATE_NOTE_RETENTION_MONTHS", ge=0)
+    # Optional language model (docs/llm.md): every LLM feature is absent unless OKRBOT_LLM_URL is set.
+    llm_url: str | None = Field(None, alias="OKRBOT_LLM_URL")
+    llm_model: str = Field("", alias="OKRBOT_LLM_MODEL")
+    llm_api_key: SecretStr | None = Field(None, alias="OKRBOT_LLM_API_KEY")
+    llm_timeout: float = Field(20.0, alias="OKRBOT_LLM_TIMEOUT", gt=0, le=300)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -55,10 +60,17 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA timezone {value!r}") from error
         return value
 
-    @field_validator("kudos_channel", "okr_channel", "slack_client_id", mode="before")
+    @field_validator("kudos_channel", "okr_channel", "slack_client_id", "llm_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("llm_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL of an OpenAI-compatible endpoint")
+        return value
 
     @property
     def kudos_reactions(self) -> tuple[str, ...]:
@@ -69,6 +81,11 @@ class Settings(BaseSettings):
     def admins(self) -> frozenset[str]:
         """Slack user ids allowed to administer okrbot, besides workspace admins."""
         return frozenset(a.strip() for a in self.admins_raw.split(",") if a.strip())
+
+    @property
+    def llm_enabled(self) -> bool:
+        """Whether a language model is configured (OKRBOT_LLM_URL and OKRBOT_LLM_MODEL): else no LLM feature shows."""
+        return bool(self.llm_url and self.llm_model)
 
     @property
     def oauth_enabled(self) -> bool:

@@ -198,8 +198,13 @@ def agenda_blocks(agenda: Agenda) -> list[Block]:
     return blocks
 
 
-def agenda_modal(agenda: Agenda) -> Block:
-    """The full agenda in a modal (at most 100 blocks, nothing to submit)."""
+def agenda_modal(agenda: Agenda, *, suggest: bool = False) -> Block:
+    """The full agenda in a modal (at most 100 blocks, nothing to submit).
+
+    `suggest`: a language model is configured (docs/llm.md): each obstacle gets "Suggest next steps".
+    """
+    from bot.blocks.llm import suggest_button
+
     blocks: list[Block] = [
         header(f"{agenda.report_name} · {period_label(agenda.period)}"),
         context(f"1-on-1 of {user(agenda.manager_id)} and {user(agenda.report_id)} · {agenda.quarter} · "
@@ -218,7 +223,8 @@ def agenda_modal(agenda: Agenda) -> Block:
     off = agenda.off_track
     if off:
         blocks.append(header("Where are the obstacles"))
-        blocks += [section(obstacle_line(kr, MODAL_TEXT_CHARS)) for kr in off]
+        blocks += [section(obstacle_line(kr, MODAL_TEXT_CHARS), accessory=suggest_button(kr.id) if suggest else None)
+                   for kr in off]
     if agenda.next_steps or agenda.tasks:
         blocks.append(header("What next"))
         blocks += [section(f"*{clean(kr.title, TITLE_CHARS)}*\n{clean(kr.next_steps, MODAL_TEXT_CHARS)}")

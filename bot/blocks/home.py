@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.blocks import feedback as feedback_blocks
 from bot.blocks import kudos as kudos_blocks
+from bot.blocks import llm as llm_blocks
 from bot.blocks import one_on_ones as one_on_one_blocks
 from bot.blocks import privacy as privacy_blocks
 from bot.blocks.kit import (
@@ -70,7 +71,7 @@ def home_view(view: HomeView) -> Block:
     """The Home tab view of one person (≤ 100 blocks)."""
     top = _top(view)
     okrs = _my_okrs(view)
-    settings = _settings(view)
+    settings = _settings(view) + (llm_blocks.privacy_section(view.llm) if view.llm else [])
     others: list[Block] = []
     for part in view.sections:
         others += _other_section(part.name, part.view, SECTION_BUDGETS.get(part.name, 6))
@@ -243,7 +244,8 @@ def _obstacles(view: HomeView, leader: LeaderView) -> list[Block]:
                         block_id="home.obstacles")]
     blocks: list[Block] = [section(f"*Where are the obstacles?*  {_krs(len(leader.obstacles))} off track, "
                                    "oldest first", block_id="home.obstacles")]
-    blocks += [section(_obstacle_text(o)) for o in _page(leader.obstacles, view, "obstacles", OBSTACLES_PAGE)]
+    blocks += [section(_obstacle_text(o), accessory=llm_blocks.suggest_button(o.key_result_id) if view.llm else None)
+               for o in _page(leader.obstacles, view, "obstacles", OBSTACLES_PAGE)]
     return blocks + _pager(view, "obstacles", len(leader.obstacles), OBSTACLES_PAGE)
 
 

@@ -135,7 +135,7 @@ def report_text(digest: ReportDigest) -> str:
     return f"Your monthly 1-on-1 with {clean(digest.manager_name, 60)} is due: a few minutes to prepare?"
 
 
-def report_message(digest: ReportDigest) -> Message:
+def report_message(digest: ReportDigest, *, draft: bool = False) -> Message:
     """'Your 1-on-1 with @manager is due': key results without a check-in this month, Check in now, Request."""
     agenda = digest.agenda
     blocks: list[Block] = [section(f":wave: It's mid-month: your 1-on-1 with {user(digest.manager_id)} is due. "
@@ -153,9 +153,13 @@ def report_message(digest: ReportDigest) -> Message:
     if mine:
         blocks.append(lines_section("Your open tasks from earlier 1-on-1s", [task_line(t) for t in mine[:5]],
                                     total=len(mine), more="more tasks"))
-    blocks.append(actions(button("Check in now", SharedAction.CHECK_IN, "", style="primary"),
-                          button("Request 1-on-1", SharedAction.REQUEST_ONE_ON_ONE, digest.manager_id),
-                          block_id="nudge.report.actions"))
+    buttons = [button("Check in now", SharedAction.CHECK_IN, "", style="primary"),
+               button("Request 1-on-1", SharedAction.REQUEST_ONE_ON_ONE, digest.manager_id)]
+    if draft:  # a language model is configured (docs/llm.md): drafted on click, never during the scan
+        from bot.blocks.llm import draft_prepare_button
+
+        buttons.append(draft_prepare_button())
+    blocks.append(actions(*buttons, block_id="nudge.report.actions"))
     return Message(digest.report_id, report_text(digest), blocks)
 
 

@@ -266,10 +266,13 @@ def _status_options() -> list[dict[str, Any]]:
             *(option(f"{STATUS_EMOJI[s]} {STATUS_LABEL[s]}", s) for s in ("ahead", "on_track", "off_track"))]
 
 
-def checkin_modal(view: CheckinChoiceView) -> Block:
-    """`/okr checkin`: the form of one objective, or a list to pick one from (or a nudge to create one)."""
+def checkin_modal(view: CheckinChoiceView, *, suggest: bool = False) -> Block:
+    """`/okr checkin`: the form of one objective, or a list to pick one from (or a nudge to create one).
+
+    `suggest`: a language model is configured (docs/llm.md): off-track key results get "Suggest next steps".
+    """
     if view.objectives and len(view.objectives) == 1:
-        return checkin_form(view.objectives[0])
+        return checkin_form(view.objectives[0], suggest=suggest)
     blocks: list[Block] = []
     if not view.objectives:
         blocks.append(section(f"You have no objectives for {view.quarter} yet."))
@@ -283,13 +286,21 @@ def checkin_modal(view: CheckinChoiceView) -> Block:
     return modal("Check in", blocks, callback_id=OkrView.CHECKIN_PICK, submit=None, close="Close")
 
 
-def checkin_form(objective: ObjectiveView) -> Block:
-    """The check-in modal of one objective: per key result its value, status, obstacles and next steps."""
+def checkin_form(objective: ObjectiveView, *, suggest: bool = False, next_steps: dict[int, str] | None = None) -> Block:
+    """The check-in modal of one objective: per key result its value, status, obstacles and next steps.
+
+    `suggest` adds "Suggest next steps" beside off-track key results; `next_steps` pre-fills a key result's
+    next steps with a picked suggestion (a new action id, so Slack shows it over what was typed before).
+    """
+    from bot.blocks.llm import suggest_button
+
+    picked = next_steps or {}
     blocks: list[Block] = [section(f"*{escape(truncate(objective.title, 300))}*  ·  {objective.quarter}"),
                            context(last_checkin(objective))]
     for kr in objective.key_results:
         blocks.append(divider())
-        blocks.append(section(kr_line(kr)))
+        blocks.append(section(kr_line(kr), accessory=suggest_button(kr.id)
+                              if suggest and kr.status == "off_track" else None))
         blocks.append(input_block(f"Current value (target {number(kr.target)}{' ' + kr.unit if kr.unit else ''})",
                                   checkin_field(kr.id, "value"), _number_input("value", kr.current)))
         blocks.append(input_block("Status", checkin_field(kr.id, "status"),
@@ -299,7 +310,8 @@ def checkin_form(objective: ObjectiveView) -> Block:
                                   text_input("obstacles", multiline=True, max_length=1000,
                                              placeholder="What is in the way?"), optional=True))
         blocks.append(input_block("Next steps", checkin_field(kr.id, "next_steps"),
-                                  text_input("next_steps", multiline=True, max_length=1000,
+                                  text_input("next_steps_suggested" if kr.id in picked else "next_steps",
+                                             multiline=True, max_length=1000, initial=picked.get(kr.id),
                                              placeholder="What will you do next?"), optional=True))
     if not objective.key_results:
         blocks.append(section("_This objective has no key results to check in on._"))

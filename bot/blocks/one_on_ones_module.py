@@ -144,11 +144,16 @@ def summary_modal(view: OneOnOneView, viewer: str) -> Block:
                  private_metadata=metadata(id=view.id))
 
 
-def summary_request(view: OneOnOneView, viewer: str) -> list[Block]:
-    """The DM asking each participant, once, for a one-line summary."""
-    return [section(f":white_check_mark: Your 1-on-1 with {user(view.other(viewer))} is done. "
-                    "Would you sum it up in one line? (optional)",
-                    accessory=button("Write a summary", OneOnOneAction.WRITE_SUMMARY, str(view.id)))]
+def summary_request(view: OneOnOneView, viewer: str, *, draft: bool = False) -> list[Block]:
+    """The DM asking each participant, once, for a one-line summary (`draft`: also "Draft summary", docs/llm.md)."""
+    blocks = [section(f":white_check_mark: Your 1-on-1 with {user(view.other(viewer))} is done. "
+                      "Would you sum it up in one line? (optional)",
+                      accessory=button("Write a summary", OneOnOneAction.WRITE_SUMMARY, str(view.id)))]
+    if draft:
+        from bot.blocks.llm import draft_summary_button
+
+        blocks.append(actions(draft_summary_button(view.id), block_id=f"1on1.summary.draft.{view.id}"))
+    return blocks
 
 
 def _note_line(note: NoteView) -> str:

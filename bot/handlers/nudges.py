@@ -21,7 +21,7 @@ def handle_open_agenda_action(ack: Ack, body: dict[str, Any], action: dict[str, 
     """Open agenda: the pair's full, current agenda in a modal."""
     ack()
     agenda = services.nudges.agenda(team_id=team_of(body), actor=user_of(body), value=text_of(action, "value"))
-    client.views_open(trigger_id=body["trigger_id"], view=agenda_modal(agenda))
+    client.views_open(trigger_id=body["trigger_id"], view=agenda_modal(agenda, suggest=services.llm.enabled))
 
 
 def handle_snooze_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,

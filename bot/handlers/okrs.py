@@ -32,7 +32,8 @@ def handle_okr_command(ack: Ack, command: dict[str, Any], respond: Respond, clie
         client.views_open(trigger_id=command["trigger_id"], view=blocks.new_objective_modal(form))
     elif sub in ("checkin", "check-in", "ci"):
         choice = services.okrs.checkin_choice(team_id=team_id, user_id=user_id, objective_id=None)
-        client.views_open(trigger_id=command["trigger_id"], view=blocks.checkin_modal(choice))
+        client.views_open(trigger_id=command["trigger_id"],
+                          view=blocks.checkin_modal(choice, suggest=services.llm.enabled))
     elif sub == "away":
         away = services.okrs.away(team_id=team_id, user_id=user_id, text=rest_after_first_word(text))
         respond(text=blocks.away_text(away), response_type="ephemeral")
@@ -49,7 +50,7 @@ def handle_checkin_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], 
     ack()
     choice = services.okrs.checkin_choice(team_id=team_of(body), user_id=user_of(body),
                                           objective_id=optional_id_in(action.get("value")))
-    open_modal(client, body, blocks.checkin_modal(choice))
+    open_modal(client, body, blocks.checkin_modal(choice, suggest=services.llm.enabled))
 
 
 def handle_new_open(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:

@@ -266,10 +266,12 @@ def _restore_conversations(fake: FakeSlack, path: Path) -> None:
         log.warning("the saved conversations do not fit this version of the sandbox; they start empty")
 
 
-def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sandbox.db") -> None:
+def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sandbox.db",
+         llm_stub: bool = False) -> None:
     """`okrbot sandbox`: run until Ctrl-C, then stop everything (the SQLite file keeps the data).
 
-    The page listens on 127.0.0.1:`port` (default $PORT, else 3000).
+    The page listens on 127.0.0.1:`port` (default $PORT, else 3000). `llm_stub`: also start the loopback
+    language-model stand-in (bot/sandbox/fake_llm.py) and configure okrbot to use it (docs/llm.md).
     """
     import click
 
@@ -283,12 +285,22 @@ def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sa
         logging.getLogger().setLevel(logging.WARNING)
     done = threading.Event()  # Ctrl-C from here on stops cleanly, even while still starting
     previous = {sig: signal.signal(sig, lambda *_: done.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stub = None
     try:
-        sandbox = start(db_path, port=port, reset=reset)
+        if llm_stub:
+            from bot.sandbox.fake_llm import stub_settings
+
+            stub, env = stub_settings()
+        sandbox = start(db_path, port=port, reset=reset, env=env if stub else None)
     except BaseException:
+        if stub is not None:
+            stub.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         raise
+    if stub is not None:
+        click.echo(f"okrbot sandbox: language-model stand-in at {stub.url} (canned answers labelled \"[stand-in "
+                   "model]\")")
     click.echo(f"okrbot sandbox: demo workspace \"{seed.TEAM_NAME}\", data in {sandbox.db_path.name} "
                "(`okrbot sandbox --reset` starts afresh; Ctrl-C stops; LOG_LEVEL=INFO shows the jobs' logs)")
     click.echo(f"\n  okrbot is ready: open {sandbox.url}\n")
@@ -298,6 +310,8 @@ def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sa
     finally:
         click.echo("okrbot sandbox: stopping…")
         sandbox.stop()
+        if stub is not None:
+            stub.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         click.echo(f"okrbot sandbox: stopped; everything is kept in {sandbox.db_path.name}")

@@ -16,6 +16,7 @@ class Services:
         from bot.services.feedback import FeedbackService
         from bot.services.home import HomeService
         from bot.services.kudos import KudosService
+        from bot.services.llm.service import LlmService
         from bot.services.nudges import NudgeService
         from bot.services.okrs import OkrService
         from bot.services.one_on_ones import OneOnOneService
@@ -35,3 +36,4 @@ class Services:
         self.feedback = FeedbackService(ctx, self)
         self.nudges = NudgeService(ctx, self)
         self.home = HomeService(ctx, self)
+        self.llm = LlmService(ctx, self)

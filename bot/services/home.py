@@ -86,6 +86,7 @@ class HomeView:
     state: HomeState = field(default_factory=HomeState)
     notice: str | None = None
     threads: dict[int, ThreadLine] = field(default_factory=dict)  # objective id → its OKR conversation
+    llm: Any = None  # LlmNotice when a language model is configured (its buttons and Privacy part show)
 
     @property
     def manager_id(self) -> str | None:
@@ -121,7 +122,8 @@ class HomeService:
             leader = leader_view(session, team_id, user_id, quarter, now, tree=state.tree)
             threads = thread_lines(session, team_id, [o.id for o in objectives])
         return HomeView(viewer=viewer, quarter=quarter, now=now, objectives=objectives, leader=leader,
-                        sections=self._sections(team_id, user_id), state=state, notice=notice, threads=threads)
+                        sections=self._sections(team_id, user_id), state=state, notice=notice, threads=threads,
+                        llm=self._services.llm.notice())
 
     def _sections(self, team_id: str, user_id: str) -> tuple[HomeSection, ...]:
         sections = []

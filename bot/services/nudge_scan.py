@@ -149,8 +149,10 @@ class Scan:
     """One pass over the pairs of every workspace (build a new one per scan)."""
 
     def __init__(self, sessions: sessionmaker[Session], outbox: Outbox, cadence: Cadence, now: datetime, *,
-                 link_for: LinkFor, dry_run: bool = False, check_missed_after: datetime | None = None) -> None:
+                 link_for: LinkFor, dry_run: bool = False, check_missed_after: datetime | None = None,
+                 draft_button: bool = False) -> None:
         self._sessions, self._outbox, self._cadence, self._now = sessions, outbox, cadence, now
+        self._draft_button = draft_button  # "Draft what to raise" on the report's DM (a model is configured)
         self._link_for, self._dry_run = link_for, dry_run
         self._check_missed_after = check_missed_after
         self._states: dict[tuple[str | None, str], tuple[Window, str]] = {}
@@ -338,7 +340,7 @@ class Scan:
                 by_manager[key[0]].append((pair, row))
             if row.status == "sent" and row.id in got_r:
                 digest = ReportDigest(team_id, key[1], key[0], pair.manager.name, period, agendas[key])
-                message = report_message(digest)
+                message = report_message(digest, draft=self._draft_button)
                 messages.append((PlannedDM(team_id, key[1], f"nudge:{period}:{key[0]}:{key[1]}:prepare", "prepare",
                                            message.text, len(message.blocks), (key[1],)), message))
         for manager_id, items in by_manager.items():

@@ -71,7 +71,8 @@ class NudgeService:
             if not dry_run:
                 people = self._refresh_stale(people, synced, cadence, now)
             report = Scan(self._ctx.sessions, self._ctx.outbox, cadence, now, link_for=self.link_for,
-                          dry_run=dry_run, check_missed_after=self._checked_until).run(people, first)
+                          dry_run=dry_run, check_missed_after=self._checked_until,
+                          draft_button=self._ctx.settings.llm_enabled).run(people, first)
             self._remind(report, people, cadence, now, dry_run=dry_run)
             if not dry_run:
                 self._checked_until = now

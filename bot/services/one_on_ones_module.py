@@ -112,7 +112,8 @@ class OneOnOneModule(OneOnOneBase):
             view = self._view(session, row)
             for who in (row.requester_id, row.manager_id):
                 self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:summary-ask:{who}", channel=who,
-                                     text="Sum up your 1-on-1 in one line?", blocks=summary_request(view, who))
+                                     text="Sum up your 1-on-1 in one line?",
+                                     blocks=summary_request(view, who, draft=self._ctx.settings.llm_enabled))
             return Outcome(view, True)
 
     def summary_form(self, *, team_id: str, one_on_one_id: int, actor: str) -> OneOnOneView:
