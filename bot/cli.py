@@ -149,7 +149,7 @@ def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
         def load(self) -> Any:
             runtime = build_runtime(settings, migrate="skip")
             if sender:
-                runtime.sender().start()
+                runtime.start_workers()
             return (wsgi_factory or create_wsgi_app)(runtime)
 
     OkrbotServer().run()
@@ -179,7 +179,7 @@ def socket() -> None:
         # Building the app checks SLACK_BOT_TOKEN (auth.test); connect() calls apps.connections.open, then
         # opens the WebSocket (slack_sdk reconnects by itself afterwards).
         handler = SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value())
-        runtime.sender().start()
+        runtime.start_workers()
         handler.connect()
         stop.wait()
     except BoltError as error:
@@ -206,7 +206,7 @@ def scheduler() -> None:
     settings = load_settings()
     settings.require_bot_token()
     runtime = build_runtime(settings)
-    runtime.sender().start()
+    runtime.start_workers()
     clock = build_scheduler(runtime, blocking=True)
     signal.signal(signal.SIGTERM, lambda *_: clock.shutdown(wait=False))
     try:

@@ -12,8 +12,9 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import create_app
+from bot.app import create_app, replay_event, sqlite_write_gate
 from bot.clock import Clock, utcnow
+from bot.inbox import Inbox, InboxWorker
 from bot.services import ServiceContext, Services
 from bot.services.outbox import Outbox
 from bot.settings import ConfigError, Settings
@@ -34,8 +35,12 @@ class Runtime:
     services: Services
     client_for: Any
     sender_options: dict[str, Any] = field(default_factory=dict)
+    inbox_options: dict[str, Any] = field(default_factory=dict)
     _app: App | None = None
+    _worker_app: App | None = None
     _sender: OutboxSender | None = None
+    _inbox: Inbox | None = None
+    _inbox_worker: InboxWorker | None = None
 
     @property
     def app(self) -> App:
@@ -46,8 +51,39 @@ class Runtime:
             client = make_client(token, self.settings.slack_api_url, retry_rate_limits=2)
             self._app = create_app(self.settings, self.services, client=client,
                                    token_verification=self.sender_options.get("token_verification", True),
-                                   oauth_engine=self.engine)
+                                   oauth_engine=self.engine, inbox=self.inbox)
         return self._app
+
+    @property
+    def inbox(self) -> Inbox:
+        """The inbox every acknowledged event is stored in (bot/inbox.py)."""
+        if self._inbox is None:
+            self._inbox = Inbox(self.sessions, self.services.ctx.clock, gate=sqlite_write_gate(self.engine))
+        return self._inbox
+
+    @property
+    def worker_app(self) -> App:
+        """The Bolt app stored events are replayed through: same listeners, run in the worker's thread."""
+        if self._worker_app is None:
+            token = self.settings.slack_bot_token.get_secret_value() if self.settings.slack_bot_token else None
+            client = make_client(token, self.settings.slack_api_url, retry_rate_limits=2)
+            self._worker_app = create_app(self.settings, self.services, client=client, token_verification=False,
+                                          oauth_engine=self.engine, worker=True)
+        return self._worker_app
+
+    def inbox_worker(self) -> InboxWorker:
+        """The process's inbox worker (not started)."""
+        if self._inbox_worker is None:
+            self._inbox_worker = InboxWorker(self.inbox, lambda payload: replay_event(self.worker_app, payload),
+                                             **self.inbox_options)
+            self.inbox.set_waker(self._inbox_worker.wake)
+        return self._inbox_worker
+
+    def start_workers(self) -> None:
+        """Start the inbox worker and the outbox sender of this process."""
+        self.worker_app  # noqa: B018 - built before the first row arrives (it may call Slack's auth.test)
+        self.inbox_worker().start()
+        self.sender().start()
 
     def sender(self) -> OutboxSender:
         """The process's outbox sender (not started)."""
@@ -59,14 +95,16 @@ class Runtime:
         return self._sender
 
     def close(self) -> None:
-        """Stop the sender and release database connections."""
+        """Stop the inbox worker and the sender, and release database connections."""
+        if self._inbox_worker is not None:
+            self._inbox_worker.stop()
         if self._sender is not None:
             self._sender.stop()
         self.engine.dispose()
 
 
 def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "check",
-                  **sender_options: Any) -> Runtime:
+                  inbox_options: dict[str, Any] | None = None, **sender_options: Any) -> Runtime:
     """Connect to the database (checking or applying migrations) and build the services.
 
     `migrate`: "check" refuses an outdated schema (the default SQLite file is migrated automatically),
@@ -81,7 +119,8 @@ def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "
     outbox = Outbox(clock)
     ctx = ServiceContext(sessions=sessions, settings=settings, clock=clock,
                          directory=SlackDirectory(client_for), outbox=outbox)
-    return Runtime(settings, engine, sessions, Services(ctx), client_for, dict(sender_options))
+    return Runtime(settings, engine, sessions, Services(ctx), client_for, dict(sender_options),
+                   dict(inbox_options or {}))
 
 
 def _client_factory(settings: Settings, engine: Engine):  # noqa: ANN202

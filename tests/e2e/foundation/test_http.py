@@ -9,13 +9,13 @@ import urllib.request
 from sqlalchemy import func, select
 
 from bot.sandbox.payloads import app_home_opened_event, event_callback, slash_command
-from storage.models import OutboundMessage, ProcessedEvent
+from storage.models import InboxEvent, OutboundMessage
 from tests.support.stack import TEAM, Stack
 
 
 def processed_events(stack: Stack) -> int:
     with stack.sessions() as session:
-        return session.scalar(select(func.count()).select_from(ProcessedEvent))
+        return session.scalar(select(func.count()).select_from(InboxEvent))
 
 
 def home_event(event_id: str = "EvHOME1") -> tuple[str, bytes]:
