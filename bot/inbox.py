@@ -173,8 +173,8 @@ class Inbox:
             values |= {"locked_until": self._clock() + timedelta(seconds=retry_in), "owner": None}
         self._finish(row_id, owner, **values)
 
-    def _finish(self, row_id: int, owner: str, **values: Any) -> None:
-        stmt = update(InboxEvent).where(InboxEvent.id == row_id, InboxEvent.owner == owner,
+    def _finish(self, row_id: int, worker: str, **values: Any) -> None:
+        stmt = update(InboxEvent).where(InboxEvent.id == row_id, InboxEvent.owner == worker,
                                         InboxEvent.status == "pending").values(**values)
         with self._sessions.begin() as session:
             if self._gate is not None:

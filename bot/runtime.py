@@ -74,8 +74,9 @@ class Runtime:
     def inbox_worker(self) -> InboxWorker:
         """The process's inbox worker (not started)."""
         if self._inbox_worker is None:
+            options = {"lease": self.settings.inbox_lease, **self.inbox_options}
             self._inbox_worker = InboxWorker(self.inbox, lambda payload: replay_event(self.worker_app, payload),
-                                             **self.inbox_options)
+                                             **options)
             self.inbox.set_waker(self._inbox_worker.wake)
         return self._inbox_worker
 
@@ -90,6 +91,7 @@ class Runtime:
         if self._sender is None:
             options = {k: v for k, v in self.sender_options.items() if k != "token_verification"}
             options.setdefault("rate", self.settings.send_rate)
+            options.setdefault("lease", self.settings.outbox_lease)
             self._sender = OutboxSender(self.sessions, self.client_for, clock=self.services.ctx.clock, **options)
             self.services.ctx.outbox.set_waker(self._sender.wake)
         return self._sender

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     default_timezone: str = Field("UTC", alias="OKRBOT_DEFAULT_TIMEZONE")
     request_reminder_days: int = Field(3, alias="OKRBOT_REQUEST_REMINDER_DAYS", ge=1)
     send_rate: float = Field(20.0, alias="OKRBOT_SEND_RATE", gt=0)
+    inbox_lease: float = Field(60.0, alias="OKRBOT_INBOX_LEASE", gt=0)  # seconds before a dead worker's row is retaken
+    outbox_lease: float = Field(120.0, alias="OKRBOT_OUTBOX_LEASE", gt=0)  # same for a sender's claimed rows
     admins_raw: str = Field("", alias="OKRBOT_ADMINS")
 
     @field_validator("slack_api_url")
