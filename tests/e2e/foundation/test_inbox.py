@@ -3,6 +3,7 @@ failures and poisoned events."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -65,7 +66,9 @@ def test_serve_killed_twice_during_200_kudos_counts_and_dms_each_once(db_url: st
     port = free_port()
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
            "DATABASE_URL": db_url, "OKRBOT_KUDOS_DAILY_LIMIT": "1000", "OKRBOT_INBOX_LEASE": "3",
-           "OKRBOT_OUTBOX_LEASE": "4", "LOG_LEVEL": "WARNING"}
+           # Short leases so the test does not wait minutes for rows a killed process held; the outbox lease must
+           # still outlast one sender batch (one DM per second per receiver), or a live sender's rows are retaken.
+           "OKRBOT_OUTBOX_LEASE": "20", "LOG_LEVEL": "WARNING"}
     server = serve(env, tmp_path, port=port).start()
     events = kudos_reactions(200, HUMANS, HUMANS)
     kills: list[int] = []
@@ -94,6 +97,44 @@ def test_serve_killed_twice_during_200_kudos_counts_and_dms_each_once(db_url: st
     assert outcome.missing == [] and outcome.kudos == 200
     assert len(outcome.dm_posts) == 200 and outcome.doubled_dms == []
     assert outcome.inbox.get("failed", 0) == 0
+
+
+def test_two_schedulers_and_two_serves_share_one_inbox_without_doing_a_row_twice(pg_url: str, slack: FakeSlack,
+                                                                                tmp_path: Path) -> None:
+    """PostgreSQL: 300 stored kudos events drained by two `okrbot scheduler` and two `okrbot serve` (two workers
+    each) at once: every row is done by exactly one worker on its first attempt, several processes shared the
+    work, and each kudos and DM exists once."""
+    from bot.inbox import Inbox
+    from storage.db import make_engine, make_sessions
+    from tests.support.chaos import Process
+    from tests.support.db import truncate_postgres
+
+    truncate_postgres(pg_url)
+    engine = make_engine(pg_url)
+    inbox = Inbox(make_sessions(engine))
+    events = kudos_reactions(300, HUMANS, HUMANS, run="P")
+    for _event_id, (_, body), _ in events:
+        assert inbox.accept(json.loads(body))
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
+           "DATABASE_URL": pg_url, "OKRBOT_KUDOS_DAILY_LIMIT": "1000", "LOG_LEVEL": "WARNING"}
+    ports = [free_port(), free_port()]
+    processes = [serve(env, tmp_path, port=port, name=f"serve{n}") for n, port in enumerate(ports)]
+    processes += [Process(["scheduler"], env, tmp_path / f"scheduler{n}.log") for n in range(2)]
+    try:
+        for process in processes:
+            process.start()
+        outcome = wait_drained(pg_url, slack, [expected for _, _, expected in events])
+    finally:
+        for process in processes:
+            process.stop()
+    with make_sessions(engine)() as session:
+        rows = list(session.scalars(select(InboxEvent)))
+    engine.dispose()
+    assert len(rows) == 300 and {row.status for row in rows} == {"done"}
+    assert {row.attempts for row in rows} == {1}
+    assert len({row.owner.rsplit(":", 1)[0] for row in rows}) >= 2  # host:pid of the worker that did it
+    assert outcome.missing == [] and outcome.kudos == 300
+    assert len(outcome.dm_posts) == 300 and outcome.doubled_dms == []
 
 
 # ---- in-process: retries, duplicates, a failure, a poisoned event, a worker that died after the work
