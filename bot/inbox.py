@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.clock import Clock, utcnow
@@ -121,17 +122,24 @@ class Inbox:
                "kind": str((body.get("event") or {}).get("type") or "")[:64],
                "order_key": order_key and order_key[:160],
                "payload": payload, "status": "pending", "attempts": 0, "received_at": self._clock()}
-        with self._sessions() as session:
-            # One statement committed on its own: no BEGIN and COMMIT round trips before the ack (bench/ack.py).
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            if self._gate is not None:
-                with self._gate:
-                    inserted = insert_ignore(session, InboxEvent, row)
-            else:
-                inserted = insert_ignore(session, InboxEvent, row)
+        try:
+            inserted = self._insert(row)
+        except DBAPIError as error:
+            if not error.connection_invalidated:  # a pooled connection the database had closed: once more
+                raise
+            inserted = self._insert(row)
         if inserted and self._wake:
             self._wake()
         return bool(inserted)
+
+    def _insert(self, row: dict[str, Any]) -> int:
+        with self._sessions() as session:
+            # One statement committed on its own: no BEGIN and COMMIT round trips before the ack (bench/ack.py).
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            if self._gate is None:
+                return insert_ignore(session, InboxEvent, row)
+            with self._gate:
+                return insert_ignore(session, InboxEvent, row)
 
     def claim(self, owner: str, *, limit: int, lease: float) -> list[tuple[int, dict[str, Any], int]]:
         """Lease up to `limit` rows that are due (not leased, or their lease ran out) and first of their order

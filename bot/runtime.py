@@ -41,6 +41,7 @@ class Runtime:
     _sender: OutboxSender | None = None
     _inbox: Inbox | None = None
     _inbox_worker: InboxWorker | None = None
+    _inbox_engine: Engine | None = None
 
     @property
     def app(self) -> App:
@@ -58,7 +59,13 @@ class Runtime:
     def inbox(self) -> Inbox:
         """The inbox every acknowledged event is stored in (bot/inbox.py)."""
         if self._inbox is None:
-            self._inbox = Inbox(self.sessions, self.services.ctx.clock, gate=sqlite_write_gate(self.engine))
+            sessions = self.sessions
+            if self.engine.dialect.name == "postgresql":
+                # The ack path's insert skips the pool's pre-ping (one round trip per request); a connection
+                # found dead is retried once by Inbox.accept instead.
+                self._inbox_engine = make_engine(self.settings.database_url, pool_pre_ping=False)
+                sessions = make_sessions(self._inbox_engine)
+            self._inbox = Inbox(sessions, self.services.ctx.clock, gate=sqlite_write_gate(self.engine))
         return self._inbox
 
     @property
@@ -102,6 +109,8 @@ class Runtime:
             self._inbox_worker.stop()
         if self._sender is not None:
             self._sender.stop()
+        if self._inbox_engine is not None:
+            self._inbox_engine.dispose()
         self.engine.dispose()
 
 

@@ -172,7 +172,7 @@ class OutboxSender:
     def __init__(self, sessions: sessionmaker[Session], client_for: ClientFor, *, clock: Clock = utcnow,
                  rate: float = 20.0, per_channel_interval: float = 1.0, max_attempts: int = 6,
                  backoff: float = 1.0, max_backoff: float = 300.0, batch: int = 50, workers: int = 4,
-                 lease: float = 120.0, idle_poll: float = 0.5) -> None:
+                 lease: float = 120.0, idle_poll: float = 0.5, max_idle_poll: float | None = None) -> None:
         self._sessions = sessions
         self._client_for = client_for
         self._clock = clock
@@ -181,6 +181,8 @@ class OutboxSender:
         self.max_attempts = max_attempts
         self._backoff, self._max_backoff = backoff, max_backoff
         self._batch, self._workers, self._lease, self._idle_poll = batch, workers, lease, idle_poll
+        # Idle, the poll interval doubles up to this (rows written in this process wake the sender at once).
+        self._max_idle_poll = max_idle_poll if max_idle_poll is not None else idle_poll * 4
         self._channel_last: dict[str, float] = {}
         self._channel_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._team_hold: dict[str, float] = {}  # team -> monotonic time until which Slack asked us to wait
@@ -212,15 +214,18 @@ class OutboxSender:
         self._pool.shutdown(wait=True)
 
     def _loop(self) -> None:
+        poll = self._idle_poll
         while not self._stop.is_set():
             try:
                 handled = self.run_once()
             except Exception:  # a database hiccup must not kill the sender thread; it is logged
                 log.exception("outbox sender loop failed; retrying")
                 handled = 0
-            if not handled:
-                self._wake.wait(self._idle_poll)
-                self._wake.clear()
+            if handled:
+                poll = self._idle_poll
+                continue
+            poll = self._idle_poll if self._wake.wait(poll) else min(self._max_idle_poll, poll * 2)
+            self._wake.clear()
 
     # ---- one pass ----------------------------------------------------------------------------
     def run_once(self) -> int:
