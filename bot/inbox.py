@@ -168,9 +168,9 @@ class Inbox:
                 rows = session.execute(stmt).all()
         return sorted((r[0], dict(r[1] or {}), r[2]) for r in rows)
 
-    def done(self, row_id: int, owner: str) -> None:
-        """The row's work committed: mark it done and drop its payload (only the key is kept)."""
-        self._finish(row_id, owner, status="done", payload=None, done_at=self._clock(), last_error=None)
+    def done(self, row_ids: int | list[int], owner: str) -> None:
+        """The rows' work committed: mark them done and drop their payload (only the key is kept)."""
+        self._finish(row_ids, owner, status="done", payload=None, done_at=self._clock(), last_error=None)
 
     def failed(self, row_id: int, owner: str, error: str, *, park: bool, retry_in: float) -> None:
         """The row's work raised: try again after `retry_in` seconds, or park it `failed` with its error."""
@@ -181,8 +181,11 @@ class Inbox:
             values |= {"locked_until": self._clock() + timedelta(seconds=retry_in), "owner": None}
         self._finish(row_id, owner, **values)
 
-    def _finish(self, row_id: int, worker: str, **values: Any) -> None:
-        stmt = update(InboxEvent).where(InboxEvent.id == row_id, InboxEvent.owner == worker,
+    def _finish(self, row_ids: int | list[int], worker: str, **values: Any) -> None:
+        ids = [row_ids] if isinstance(row_ids, int) else row_ids
+        if not ids:
+            return
+        stmt = update(InboxEvent).where(InboxEvent.id.in_(ids), InboxEvent.owner == worker,
                                         InboxEvent.status == "pending").values(**values)
         with self._sessions.begin() as session:
             if self._gate is not None:
@@ -289,16 +292,18 @@ class InboxWorker:
         rows = self._inbox.claim(self.owner, limit=self._batch, lease=self._lease)
         if not rows:
             return 0
-        list(self._pool.map(self._run, rows))
+        # One UPDATE marks the batch's successes done (a kill before it only means running them again).
+        self._inbox.done([row_id for row_id in self._pool.map(self._run, rows) if row_id is not None], self.owner)
         return len(rows)
 
-    def _run(self, row: tuple[int, dict[str, Any], int]) -> None:
+    def _run(self, row: tuple[int, dict[str, Any], int]) -> int | None:
+        """Run one row; its id when its work committed, None when it failed (recorded here)."""
         row_id, payload, attempts = row
         if attempts > self.max_attempts:  # its workers died every time (a crash, not an exception)
             log.error("inbox row %s parked: taken %s times without finishing", row_id, attempts - 1)
             self._inbox.failed(row_id, self.owner, f"taken {attempts - 1} times without finishing", park=True,
                                retry_in=0)
-            return
+            return None
         try:
             self._dispatch(payload)
         except Exception as error:
@@ -310,8 +315,8 @@ class InboxWorker:
                 log.warning("inbox row %s (%s) failed (attempt %s): %s", row_id, _kind(payload), attempts, detail)
             self._inbox.failed(row_id, self.owner, detail, park=park,
                                retry_in=self._backoff * 2 ** (attempts - 1))
-            return
-        self._inbox.done(row_id, self.owner)
+            return None
+        return row_id
 
     def drain(self, timeout: float = 30.0) -> None:
         """Run rows until none is pending (tests and the CLI); waits out short retry delays."""
