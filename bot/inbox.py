@@ -50,14 +50,16 @@ def stored_form(body: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None
     replies), edits of messages that are not thread replies, reactions on files. Kept without text:
     the previous version of an edited or deleted message. Order key: the Slack message concerned.
     """
-    event = body.get("event") or {}
+    event = body.get("event")
+    if not isinstance(event, dict):  # nothing a listener could act on; kept so the worker decides, not the ack
+        return body, None
     kind = event.get("type", "")
     team = body.get("team_id", "")
     if kind == "message":
         return _message_form(body, event, team)
     if kind in ("reaction_added", "reaction_removed"):
-        item = event.get("item") or {}
-        if item.get("type") != "message":
+        item = event.get("item")
+        if not isinstance(item, dict) or item.get("type") != "message":
             return None, None
         return body, f"{team}:{item.get('channel', '')}:{item.get('ts', '')}"
     return body, None
@@ -70,14 +72,14 @@ def _message_form(body: dict[str, Any], event: dict[str, Any],
     if subtype in IGNORED_SUBTYPES or event.get("bot_id"):
         return None, None
     if subtype == "message_changed":
-        message = event.get("message") or {}
-        if message.get("bot_id") or not message.get("user") or not _is_reply(message):
+        message = event.get("message")
+        if not isinstance(message, dict) or message.get("bot_id") or not message.get("user") or not _is_reply(message):
             return None, None
         slim = {k: v for k, v in event.items() if k != "previous_message"}
         return {**body, "event": slim}, f"{team}:{channel}:{message.get('ts', '')}"
     if subtype == "message_deleted":
-        previous = event.get("previous_message") or {}
-        if previous and not _is_reply(previous):
+        previous = event.get("previous_message")
+        if isinstance(previous, dict) and previous and not _is_reply(previous):
             return None, None
         slim = {k: v for k, v in event.items() if k != "previous_message"}
         return {**body, "event": slim}, f"{team}:{channel}:{event.get('deleted_ts', '')}"
