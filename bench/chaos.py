@@ -97,7 +97,7 @@ def main(quick: bool = False) -> None:
     headers = ["database", "reactions", "kills", "acked", "Slack retries", "kudos lost", "kudos doubled",
                "DMs posted twice", "DMs missing", "burst s", "drain s"]
     markdown = "\n".join([
-        "# chaos: SIGKILL of okrbot serve during a kudos burst", "",
+        "## Kill runs: SIGKILL of `okrbot serve` during a kudos burst (`bench/chaos.py`)", "",
         f"Taken {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}{' (quick)' if quick else ''}; machine busy "
         f"{load:.0%} of all cores before the run (shared machine). `okrbot serve` (2 workers × 8 threads) killed with "
         f"SIGKILL {KILLS} times at random moments and restarted at once; 16 senders retry each event until it is "
