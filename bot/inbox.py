@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.clock import Clock, utcnow
@@ -120,8 +120,9 @@ class Inbox:
         payload, order_key = stored_form(body)
         if payload is None:
             return False
+        event = body.get("event")
         row = {"event_key": event_key(body), "team_id": str(body.get("team_id") or "")[:32],
-               "kind": str((body.get("event") or {}).get("type") or "")[:64],
+               "kind": str(event.get("type") or "" if isinstance(event, dict) else "")[:64],
                "order_key": order_key and order_key[:160],
                "payload": payload, "status": "pending", "attempts": 0, "received_at": self._clock()}
         try:
@@ -310,7 +311,7 @@ class InboxWorker:
             self._dispatch(payload)
         except Exception as error:
             park = attempts >= self.max_attempts
-            detail = f"{error.__class__.__name__}: {error}"
+            detail = _describe(error)
             if park:
                 log.error("inbox row %s (%s) failed %s times; parked: %s", row_id, _kind(payload), attempts, detail)
             else:
@@ -331,6 +332,16 @@ class InboxWorker:
             if self._inbox.oldest_due() is None:
                 return
             time.sleep(0.02)
+
+
+def _describe(error: Exception) -> str:
+    """The error for the log and `okrbot inbox`: its class and first line, never a database error's parameters
+    (they may hold a message's text)."""
+    if isinstance(error, SQLAlchemyError):
+        cause = getattr(error, "orig", None) or error
+        first = (str(cause).splitlines() or [""])[0]
+        return f"{error.__class__.__name__}: {first[:300]}"
+    return f"{error.__class__.__name__}: {str(error)[:500]}"
 
 
 def _kind(payload: dict[str, Any]) -> str:
