@@ -149,7 +149,11 @@ def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
         def load(self) -> Any:
             runtime = build_runtime(settings, migrate="skip")
             if sender:
+                import atexit
+
                 runtime.start_workers()
+                # A worker stopped by gunicorn (SIGTERM) finishes the inbox rows and deliveries it holds.
+                atexit.register(runtime.close)
             return (wsgi_factory or create_wsgi_app)(runtime)
 
     OkrbotServer().run()
