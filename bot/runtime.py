@@ -63,7 +63,8 @@ class Runtime:
             if self.engine.dialect.name == "postgresql":
                 # The ack path's insert skips the pool's pre-ping (one round trip per request); a connection
                 # found dead is retried once by Inbox.accept instead.
-                self._inbox_engine = make_engine(self.settings.database_url, pool_pre_ping=False)
+                self._inbox_engine = make_engine(self.settings.database_url, pool_pre_ping=False, pool_size=5,
+                                                 max_overflow=15)
                 sessions = make_sessions(self._inbox_engine)
             self._inbox = Inbox(sessions, self.services.ctx.clock, gate=sqlite_write_gate(self.engine))
         return self._inbox

@@ -267,3 +267,30 @@ def test_prune_deletes_done_rows_older_than_a_day(stack: Stack) -> None:
     stack.deliver()
     assert prune_inbox(stack.runtime) == 1
     assert [row.event_key for row in inbox_rows(stack)] == ["EvNEW"]
+
+
+def test_the_ack_insert_survives_a_connection_the_database_closed(pg_url: str) -> None:
+    """PostgreSQL: the inbox pool skips pre-ping; when the database has closed its connection (a restart), the
+    insert is retried once on a new one and the event is still stored."""
+    from sqlalchemy import text
+
+    from bot.runtime import build_runtime
+    from bot.settings import Settings
+    from storage.db import make_engine
+    from tests.support.db import truncate_postgres
+
+    truncate_postgres(pg_url)
+    runtime = build_runtime(Settings(_env_file=None, DATABASE_URL=pg_url), migrate="skip")  # type: ignore[call-arg]
+    admin = make_engine(pg_url)
+    try:
+        home = {"type": "app_home_opened", "user": "URAVI", "tab": "home"}
+        assert runtime.inbox.accept(json.loads(event_callback(TEAM, home, event_id="EvBEFORE")[1]))
+        with admin.begin() as connection:
+            killed = connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                                             "datname = current_database() AND pid <> pg_backend_pid()")).all()
+        assert killed  # the inbox's pooled connection was among them
+        assert runtime.inbox.accept(json.loads(event_callback(TEAM, home, event_id="EvAFTER")[1]))
+        assert runtime.inbox.counts()["pending"] == 2
+    finally:
+        admin.dispose()
+        runtime.close()
