@@ -23,6 +23,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,12 +44,43 @@ REPLAY = "okrbot_inbox_replay"  # Bolt context key: this request comes from the 
 KEEP_DONE = timedelta(days=1)  # Slack retries within minutes; a day of done keys is plenty
 
 
-def stored_form(body: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+KeepReaction = Callable[[str, dict[str, Any]], bool]
+
+
+class ReactionFilter:
+    """Which reactions the ack path keeps: kudos reactions, and any reaction in a channel holding an objective's
+    message (it may join an OKR conversation). The channel set is read again, at most every `ttl` seconds, when
+    a reaction names a channel not in it; so one SELECT per `ttl` per process, not one per `:eyes:`."""
+
+    def __init__(self, kudos_reactions: tuple[str, ...], channels_of: Callable[[str], set[str]], *,
+                 ttl: float = 5.0) -> None:
+        self._kudos = set(kudos_reactions)
+        self._channels_of = channels_of
+        self._ttl = ttl
+        self._known: dict[str, tuple[float, set[str]]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, team_id: str, event: dict[str, Any]) -> bool:
+        """True when okrbot may act on this reaction event."""
+        if str(event.get("reaction") or "").split("::", 1)[0] in self._kudos:
+            return True
+        channel = (event.get("item") or {}).get("channel", "")
+        with self._lock:
+            read_at, channels = self._known.get(team_id, (float("-inf"), set()))
+            if channel not in channels and time.monotonic() - read_at >= self._ttl:
+                channels = self._channels_of(team_id)
+                self._known[team_id] = (time.monotonic(), channels)
+        return channel in channels
+
+
+def stored_form(body: dict[str, Any], keep_reaction: KeepReaction | None = None) -> tuple[dict[str, Any] | None,
+                                                                                           str | None]:
     """What to keep of an event_callback: (payload or None when okrbot does not act on it, order key).
 
     Not kept: bot messages and channel housekeeping, top-level messages (okrbot reads only thread
-    replies), edits of messages that are not thread replies, reactions on files. Kept without text:
-    the previous version of an edited or deleted message. Order key: the Slack message concerned.
+    replies), edits of messages that are not thread replies, reactions on files, and reactions
+    `keep_reaction` says okrbot cannot act on. Kept without text: the previous version of an edited or
+    deleted message. Order key: the Slack message concerned.
     """
     event = body.get("event")
     if not isinstance(event, dict):  # nothing a listener could act on; kept so the worker decides, not the ack
@@ -60,6 +92,8 @@ def stored_form(body: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None
     if kind in ("reaction_added", "reaction_removed"):
         item = event.get("item")
         if not isinstance(item, dict) or item.get("type") != "message":
+            return None, None
+        if keep_reaction is not None and not keep_reaction(team, event):
             return None, None
         return body, f"{team}:{item.get('channel', '')}:{item.get('ts', '')}"
     return body, None
@@ -102,9 +136,10 @@ def event_key(body: dict[str, Any]) -> str:
 class Inbox:
     """The table's operations: accept (the ack path), claim, finish, counts, prune."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow, *,
-                 gate: Any = None, wake: Callable[[], None] | None = None) -> None:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow, *, gate: Any = None,
+                 wake: Callable[[], None] | None = None, keep_reaction: KeepReaction | None = None) -> None:
         self._sessions = sessions
+        self._keep_reaction = keep_reaction
         self._clock = clock
         self._gate = gate
         self._wake = wake
@@ -117,7 +152,7 @@ class Inbox:
     def accept(self, body: dict[str, Any]) -> bool:
         """Store a verified event_callback in one autocommitted insert; False for a duplicate or an event
         okrbot does not act on. Raises if the database refuses: then Slack gets no 200 and retries."""
-        payload, order_key = stored_form(body)
+        payload, order_key = stored_form(body, self._keep_reaction)
         if payload is None:
             return False
         event = body.get("event")
@@ -323,8 +358,6 @@ class InboxWorker:
 
     def drain(self, timeout: float = 30.0) -> None:
         """Run rows until none is pending (tests and the CLI); waits out short retry delays."""
-        import time
-
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.run_once():

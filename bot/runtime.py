@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app, replay_event, sqlite_write_gate
 from bot.clock import Clock, utcnow
-from bot.inbox import Inbox, InboxWorker
+from bot.inbox import Inbox, InboxWorker, ReactionFilter
 from bot.services import ServiceContext, Services
 from bot.services.outbox import Outbox
 from bot.settings import ConfigError, Settings
@@ -66,7 +66,9 @@ class Runtime:
                 self._inbox_engine = make_engine(self.settings.database_url, pool_pre_ping=False, pool_size=5,
                                                  max_overflow=15)
                 sessions = make_sessions(self._inbox_engine)
-            self._inbox = Inbox(sessions, self.services.ctx.clock, gate=sqlite_write_gate(self.engine))
+            keep = ReactionFilter(self.settings.kudos_reactions, self.services.okrs.conversation_channels)
+            self._inbox = Inbox(sessions, self.services.ctx.clock, gate=sqlite_write_gate(self.engine),
+                                keep_reaction=keep)
         return self._inbox
 
     @property

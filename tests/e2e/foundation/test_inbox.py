@@ -242,14 +242,16 @@ def test_a_removed_reaction_never_overtakes_its_addition(db_url: str) -> None:
 
 
 def test_events_okrbot_does_not_act_on_are_not_stored(stack: Stack) -> None:
-    """A top-level channel message and a reaction on a file are acknowledged but not kept; a thread reply is kept
-    until worked on, then only its key remains."""
+    """A top-level channel message, a reaction on a file and an :eyes: where no objective lives are acknowledged
+    but not kept; a thread reply is kept until worked on, then only its key remains."""
     chatter = event_callback(TEAM, message_event("URAVI", "CGENERAL", "lunch?", ts="1700000009.000100"))
     reply = event_callback(TEAM, message_event("URAVI", "CGENERAL", "secret plans", ts="1700000009.000300",
                                                thread_ts="1700000009.000200"), event_id="EvREPLY")
     on_file = event_callback(TEAM, {"type": "reaction_added", "user": "URAVI", "reaction": "clap",
                                     "item": {"type": "file", "file": "F1"}})
-    for built in (chatter, reply, on_file):
+    eyes = event_callback(TEAM, reaction_event("URAVI", "eyes", channel="CGENERAL", ts="1700000009.000100",
+                                               item_user="ULENA"))
+    for built in (chatter, reply, on_file, eyes):
         assert stack.send.send(built).status == 200
     stack.deliver()
     rows = inbox_rows(stack)

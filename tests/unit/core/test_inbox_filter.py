@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 
-from bot.inbox import event_key, stored_form
+from bot.inbox import ReactionFilter, event_key, stored_form
 from bot.sandbox.payloads import event_callback, message_event, reaction_event
 
 TEAM = "T0001"
@@ -84,3 +85,27 @@ def test_the_key_is_slacks_event_id_or_a_digest() -> None:
     assert event_key(body({"type": "app_home_opened"}, event_id="EvX")) == "EvX"
     bare = {"type": "event_callback", "event": {"type": "x"}}
     assert event_key(bare) == event_key(dict(bare)) and event_key(bare).startswith("sha1:")
+
+
+def test_only_kudos_reactions_and_reactions_where_objectives_live_are_kept() -> None:
+    """:clap: is kept anywhere; :eyes: only in a channel holding an objective's message; the channel list is read
+    again after `ttl` when a reaction names an unknown channel, not for every reaction."""
+    reads: list[str] = []
+    okr_channels = {"COKRS"}
+
+    def channels_of(team_id: str) -> set[str]:
+        reads.append(team_id)
+        return set(okr_channels)
+
+    keep = ReactionFilter(("clap",), channels_of, ttl=0.2)
+
+    def kept(reaction: str, channel: str) -> bool:
+        event = reaction_event("URAVI", reaction, channel=channel, ts="1.3", item_user="ULENA")
+        return stored_form(body(event), keep)[0] is not None
+
+    assert kept("clap::skin-tone-2", "CGENERAL") and reads == []
+    assert kept("eyes", "COKRS") and not kept("eyes", "CGENERAL") and not kept("eyes", "CRANDOM")
+    assert reads == [TEAM]  # one read for the three
+    okr_channels.add("CGENERAL")  # an objective is posted in #general
+    time.sleep(0.25)
+    assert kept("eyes", "CGENERAL") and len(reads) == 2
