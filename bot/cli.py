@@ -110,7 +110,7 @@ def _strip_urls(data: dict[str, Any]) -> None:
 @click.option("--bind", default=None, help="host:port (default 0.0.0.0:$PORT)")
 @friendly
 def serve(workers: int | None, threads: int, bind: str | None) -> None:
-    """Serve POST /slack/events and GET /healthz with gunicorn (with an outbox sender in every worker)."""
+    """Serve POST /slack/events and GET /healthz with gunicorn (an inbox worker and outbox sender in each worker)."""
     settings = load_settings()
     settings.require_http()
     _check_schema(settings)
@@ -162,7 +162,7 @@ def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
 @cli.command()
 @friendly
 def socket() -> None:
-    """Run the same app over Socket Mode (SLACK_APP_TOKEN), with the outbox sender; SIGTERM stops it cleanly."""
+    """Run the same app over Socket Mode (SLACK_APP_TOKEN), with an inbox worker and outbox sender; SIGTERM stops it."""
     import threading
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -203,7 +203,7 @@ def socket() -> None:
 @cli.command()
 @friendly
 def scheduler() -> None:
-    """The clock process (run exactly one): nudges, reminders, housekeeping, plus an outbox sender."""
+    """The clock process (run exactly one): nudges, reminders, housekeeping, plus an inbox worker and outbox sender."""
     from bot.runtime import build_runtime
     from bot.scheduler import build_scheduler
 
