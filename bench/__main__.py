@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.common import RESULTS, machine_facts
 
-BENCHES = ("ack", "home", "nudge", "llm")
+BENCHES = ("ack", "home", "nudge", "llm", "chaos")
 SUMMARY = Path(__file__).resolve().parent / "RESULTS.md"
 
 

@@ -9,7 +9,7 @@ import threading
 import uuid
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -19,10 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import handlers
 from bot.handlers.common import tell_privately
+from bot.inbox import REPLAY, Inbox
 from bot.services import Services, UserFacingError
 from bot.settings import Settings
-from storage.db import insert_ignore
-from storage.models import ProcessedEvent
 
 log = logging.getLogger("okrbot.app")
 
@@ -34,11 +33,17 @@ BOT_SCOPES = [
 
 
 def create_app(settings: Settings, services: Services, *, client: WebClient | None = None,
-               token_verification: bool = True, oauth_engine: Any = None) -> App:
-    """Build okrbot's Bolt app: HTTP (signed requests) or Socket Mode share it unchanged."""
+               token_verification: bool = True, oauth_engine: Any = None, inbox: Inbox | None = None,
+               worker: bool = False) -> App:
+    """Build okrbot's Bolt app: HTTP (signed requests) or Socket Mode share it unchanged.
+
+    With `inbox`, every event_callback is stored there and answered at once (no listener runs in the
+    request). `worker=True` builds the app the inbox worker replays stored events through (`replay_event`):
+    listeners run in the calling thread and their errors reach the caller.
+    """
     kwargs: dict[str, Any] = {
         "signing_secret": settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
-        "process_before_response": False,
+        "process_before_response": worker,
         "raise_error_for_unhandled_request": False,
         "token_verification_enabled": token_verification,
     }
@@ -53,10 +58,13 @@ def create_app(settings: Settings, services: Services, *, client: WebClient | No
         kwargs["client"] = client or WebClient(base_url=settings.slack_api_url, timeout=10)
         kwargs["request_verification_enabled"] = bool(settings.slack_signing_secret)
         kwargs["authorize"] = lambda **_: None
+    if worker:
+        kwargs["request_verification_enabled"] = False  # replayed payloads were verified when they were stored
     app = App(logger=_bolt_logger(), **kwargs)
     app.use(_mark_verified)  # runs after Bolt's own signature check: handle_error acts only on marked bodies
+    if inbox is not None and not worker:
+        app.use(_store_events(inbox))
     app.use(_inject(services))
-    app.use(_drop_retried_events(services))
     app.error(handle_error)
     handlers.register_all(app)
     _guard_listeners(app)
@@ -88,7 +96,7 @@ def _guard_listeners(app: App) -> None:
                 return _original(*args, **kwargs)
             except Exception as error:
                 ack = seen.get("ack")
-                if ack is None or getattr(ack, "response", None) is None:
+                if ack is None or getattr(ack, "response", None) is None or REPLAY in (seen.get("context") or {}):
                     raise
                 handle_error(error, seen.get("body") or {}, None, seen.get("client"), seen.get("context") or {})
                 return None
@@ -193,29 +201,32 @@ def sqlite_write_gate(engine: Any) -> contextlib.AbstractContextManager[Any]:
     return _WriteGate(database + ".write-lock")
 
 
-def _drop_retried_events(services: Services):  # noqa: ANN202 - Bolt middleware
-    gate = sqlite_write_gate(services.ctx.sessions.kw["bind"])
+def _store_events(inbox: Inbox):  # noqa: ANN202 - Bolt middleware
+    def store_events(body: dict[str, Any], context: Any, request: Any, next: Any) -> BoltResponse | None:  # noqa: A002
+        """event_callback: one insert into the inbox, then 200 (a retry finds its row and changes nothing).
 
-    def drop_retried_events(body: dict[str, Any], request: Any, next: Any) -> BoltResponse | None:  # noqa: A002
-        """Slack retries events it thinks we missed; the processed-event table makes that a no-op."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if not event_id:
+        The first custom middleware: Bolt has checked the signature (HTTP) and ignored our own bot's events.
+        If the insert fails, Bolt answers 500 and Slack delivers the event again.
+        """
+        if body.get("type") != "event_callback" or REPLAY in context:
             next()
             return None
-        with services.ctx.sessions() as session:
-            # One statement committed on its own: no BEGIN and COMMIT round trips before the ack (bench/ack.py).
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            with gate:
-                inserted = insert_ignore(session, ProcessedEvent, {
-                    "event_id": event_id, "team_id": body.get("team_id", ""), "received_at": services.ctx.clock()})
-        if not inserted:
+        if not inbox.accept(body) and request.headers.get("x-slack-retry-num"):
             retry = request.headers.get("x-slack-retry-num", ["?"])[0]
-            log.info("dropping event %s already processed (retry %s)", event_id, retry)
-            return BoltResponse(status=200, body="")
-        next()
-        return None
+            log.info("dropping event %s already received (retry %s)", body.get("event_id"), retry)
+        return BoltResponse(status=200, body="")
 
-    return drop_retried_events
+    return store_events
+
+
+def replay_event(app: App, payload: dict[str, Any]) -> None:
+    """Run a stored event through `app` (built with worker=True); raises what its listener raised."""
+    errors: list[Exception] = []
+    response = app.dispatch(BoltRequest(body=payload, mode="socket_mode", context={REPLAY: errors}))
+    if errors:
+        raise errors[0]
+    if response.status >= 500:
+        raise RuntimeError(f"the event's listener answered HTTP {response.status}")
 
 
 def handle_error(error: Exception, body: dict[str, Any], response: BoltResponse | None, client: WebClient,
@@ -223,7 +234,12 @@ def handle_error(error: Exception, body: dict[str, Any], response: BoltResponse 
     """The single error handler: UserFacingError → what the person reads; anything else → logged + apology.
 
     A body that did not pass the signature check is never read or answered: 401, no outbound call.
+    A replayed inbox event's error goes back to the inbox worker instead (it retries, then parks the row).
     """
+    replay = context.get(REPLAY) if context is not None else None
+    if replay is not None:
+        replay.append(error)
+        return None
     if not (context or {}).get(VERIFIED):
         log.warning("refused a request that was not verified (%s)", error.__class__.__name__)
         return BoltResponse(status=401, body={"error": "invalid request"}) if response is not None else None
@@ -234,6 +250,8 @@ def handle_error(error: Exception, body: dict[str, Any], response: BoltResponse 
         log.error("unhandled error (ref %s) on %s", reference, _describe(body), exc_info=error)
         message = f"Sorry, something went wrong on our side (reference `{reference}`). Please try again."
     kind = body.get("type")
+    if kind == "event_callback":  # nobody waits for an answer to an event; a 5xx makes Slack deliver it again
+        return None
     not_acked = response is not None
     if not_acked:
         if kind == "view_submission" and isinstance(error, UserFacingError) and error.field:

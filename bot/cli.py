@@ -123,7 +123,7 @@ def _strip_urls(data: dict[str, Any]) -> None:
 @click.option("--bind", default=None, help="host:port (default 0.0.0.0:$PORT)")
 @friendly
 def serve(workers: int | None, threads: int, bind: str | None) -> None:
-    """Serve POST /slack/events and GET /healthz with gunicorn (with an outbox sender in every worker)."""
+    """Serve POST /slack/events and GET /healthz with gunicorn (an inbox worker and outbox sender in each worker)."""
     settings = load_settings()
     settings.require_http()
     settings.require_secret_key()
@@ -163,7 +163,11 @@ def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
         def load(self) -> Any:
             runtime = build_runtime(settings, migrate="skip")
             if sender:
-                runtime.sender().start()
+                import atexit
+
+                runtime.start_workers()
+                # A worker stopped by gunicorn (SIGTERM) finishes the inbox rows and deliveries it holds.
+                atexit.register(runtime.close)
             return (wsgi_factory or create_wsgi_app)(runtime)
 
     OkrbotServer().run()
@@ -172,7 +176,7 @@ def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
 @cli.command()
 @friendly
 def socket() -> None:
-    """Run the same app over Socket Mode (SLACK_APP_TOKEN), with the outbox sender; SIGTERM stops it cleanly."""
+    """Run the same app over Socket Mode (SLACK_APP_TOKEN), with an inbox worker and outbox sender; SIGTERM stops it."""
     import threading
 
     from slack_bolt.error import BoltError
@@ -194,7 +198,7 @@ def socket() -> None:
         # Building the app checks SLACK_BOT_TOKEN (auth.test); connect() calls apps.connections.open, then
         # opens the WebSocket (slack_sdk reconnects by itself afterwards).
         handler = SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value())
-        runtime.sender().start()
+        runtime.start_workers()
         handler.connect()
         stop.wait()
     except BoltError as error:
@@ -214,7 +218,7 @@ def socket() -> None:
 @cli.command()
 @friendly
 def scheduler() -> None:
-    """The clock process (run exactly one): nudges, reminders, housekeeping, plus an outbox sender."""
+    """The clock process (run exactly one): nudges, reminders, housekeeping, plus an inbox worker and outbox sender."""
     from bot.runtime import build_runtime
     from bot.scheduler import build_scheduler
 
@@ -222,7 +226,7 @@ def scheduler() -> None:
     settings.require_bot_token()
     settings.require_secret_key()
     runtime = build_runtime(settings)
-    runtime.sender().start()
+    runtime.start_workers()
     clock = build_scheduler(runtime, blocking=True)
     signal.signal(signal.SIGTERM, lambda *_: clock.shutdown(wait=False))
     try:

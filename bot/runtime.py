@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import log_safety
-from bot.app import create_app
+from bot.app import create_app, replay_event, sqlite_write_gate
 from bot.clock import Clock, utcnow
+from bot.inbox import Inbox, InboxWorker, ReactionFilter
 from bot.services import ServiceContext, Services
 from bot.services.okr_status import set_status_grace
 from bot.services.outbox import Outbox
@@ -37,9 +38,14 @@ class Runtime:
     services: Services
     client_for: Any
     sender_options: dict[str, Any] = field(default_factory=dict)
+    inbox_options: dict[str, Any] = field(default_factory=dict)
     _app: App | None = None
+    _worker_app: App | None = None
     _sender: OutboxSender | None = None
     keyring: Keyring = field(default_factory=Keyring)
+    _inbox: Inbox | None = None
+    _inbox_worker: InboxWorker | None = None
+    _inbox_engine: Engine | None = None
 
     @property
     def app(self) -> App:
@@ -50,27 +56,73 @@ class Runtime:
             client = make_client(token, self.settings.slack_api_url, retry_rate_limits=2)
             self._app = create_app(self.settings, self.services, client=client,
                                    token_verification=self.sender_options.get("token_verification", True),
-                                   oauth_engine=self.engine)
+                                   oauth_engine=self.engine, inbox=self.inbox)
         return self._app
+
+    @property
+    def inbox(self) -> Inbox:
+        """The inbox every acknowledged event is stored in (bot/inbox.py)."""
+        if self._inbox is None:
+            sessions = self.sessions
+            if self.engine.dialect.name == "postgresql":
+                # The ack path's insert skips the pool's pre-ping (one round trip per request); a connection
+                # found dead is retried once by Inbox.accept instead.
+                self._inbox_engine = make_engine(self.settings.database_url, pool_pre_ping=False, pool_size=5,
+                                                 max_overflow=15)
+                sessions = make_sessions(self._inbox_engine)
+            keep = ReactionFilter(self.settings.kudos_reactions, self.services.okrs.conversation_channels)
+            self._inbox = Inbox(sessions, self.services.ctx.clock, gate=sqlite_write_gate(self.engine),
+                                keep_reaction=keep)
+        return self._inbox
+
+    @property
+    def worker_app(self) -> App:
+        """The Bolt app stored events are replayed through: same listeners, run in the worker's thread."""
+        if self._worker_app is None:
+            token = self.settings.slack_bot_token.get_secret_value() if self.settings.slack_bot_token else None
+            client = make_client(token, self.settings.slack_api_url, retry_rate_limits=2)
+            self._worker_app = create_app(self.settings, self.services, client=client, token_verification=False,
+                                          oauth_engine=self.engine, worker=True)
+        return self._worker_app
+
+    def inbox_worker(self) -> InboxWorker:
+        """The process's inbox worker (not started)."""
+        if self._inbox_worker is None:
+            options = {"lease": self.settings.inbox_lease, **self.inbox_options}
+            self._inbox_worker = InboxWorker(self.inbox, lambda payload: replay_event(self.worker_app, payload),
+                                             **options)
+            self.inbox.set_waker(self._inbox_worker.wake)
+        return self._inbox_worker
+
+    def start_workers(self) -> None:
+        """Start the inbox worker and the outbox sender of this process."""
+        self.worker_app  # noqa: B018 - built before the first row arrives (it may call Slack's auth.test)
+        self.inbox_worker().start()
+        self.sender().start()
 
     def sender(self) -> OutboxSender:
         """The process's outbox sender (not started)."""
         if self._sender is None:
             options = {k: v for k, v in self.sender_options.items() if k != "token_verification"}
             options.setdefault("rate", self.settings.send_rate)
+            options.setdefault("lease", self.settings.outbox_lease)
             self._sender = OutboxSender(self.sessions, self.client_for, clock=self.services.ctx.clock, **options)
             self.services.ctx.outbox.set_waker(self._sender.wake)
         return self._sender
 
     def close(self) -> None:
-        """Stop the sender and release database connections."""
+        """Stop the inbox worker and the sender, and release database connections."""
+        if self._inbox_worker is not None:
+            self._inbox_worker.stop()
         if self._sender is not None:
             self._sender.stop()
+        if self._inbox_engine is not None:
+            self._inbox_engine.dispose()
         self.engine.dispose()
 
 
 def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "check",
-                  **sender_options: Any) -> Runtime:
+                  inbox_options: dict[str, Any] | None = None, **sender_options: Any) -> Runtime:
     """Connect to the database (checking or applying migrations) and build the services.
 
     `migrate`: "check" refuses an outdated schema (the default SQLite file is migrated automatically),
@@ -88,7 +140,8 @@ def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "
     outbox = Outbox(clock)
     ctx = ServiceContext(sessions=sessions, settings=settings, clock=clock,
                          directory=SlackDirectory(client_for), outbox=outbox)
-    return Runtime(settings, engine, sessions, Services(ctx), client_for, dict(sender_options), keyring=keyring)
+    return Runtime(settings, engine, sessions, Services(ctx), client_for, dict(sender_options),
+                   dict(inbox_options or {}), keyring=keyring)
 
 
 def keyring_for(settings: Settings) -> Keyring:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import delete
 
 from bot.runtime import Runtime
-from storage.models import ProcessedEvent
 
 log = logging.getLogger("okrbot.scheduler")
 
@@ -27,15 +24,13 @@ class Job:
     run: Callable[[Runtime], Any]
 
 
-def purge_processed_events(runtime: Runtime) -> int:
-    """Forget event ids older than a day (Slack retries within minutes)."""
-    cutoff = runtime.services.ctx.clock() - timedelta(days=1)
-    with runtime.sessions.begin() as session:
-        return session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff)).rowcount or 0
+def prune_inbox(runtime: Runtime) -> int:
+    """Delete done inbox rows older than a day (Slack retries within minutes); failed rows stay for the CLI."""
+    return runtime.inbox.prune()
 
 
 JOBS: list[Job] = [
-    Job("purge-processed-events", 60, purge_processed_events),
+    Job("prune-inbox", 60, prune_inbox),
     Job("one-on-one-request-reminders", 60, lambda runtime: runtime.services.one_on_ones.send_reminders()),
     Job("feedback-request-reminders", 30, lambda runtime: runtime.services.feedback.send_reminders()),
     Job("nudge-scan", 5, lambda runtime: runtime.services.nudges.scan()),

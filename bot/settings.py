@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     request_reminder_days: int = Field(3, alias="OKRBOT_REQUEST_REMINDER_DAYS", ge=1)
     status_grace_days: int = Field(14, alias="OKRBOT_STATUS_GRACE_DAYS", ge=0)
     send_rate: float = Field(20.0, alias="OKRBOT_SEND_RATE", gt=0)
+    inbox_lease: float = Field(60.0, alias="OKRBOT_INBOX_LEASE", gt=0)  # seconds before a dead worker's row is retaken
+    outbox_lease: float = Field(120.0, alias="OKRBOT_OUTBOX_LEASE", gt=0)  # same for a sender's claimed rows
     admins_raw: str = Field("", alias="OKRBOT_ADMINS")
     # Privacy (docs/privacy.md): comma-separated keys, the first encrypts; months private notes are kept (0: forever)
     secret_key: SecretStr | None = Field(None, alias="OKRBOT_SECRET_KEY")

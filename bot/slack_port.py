@@ -3,7 +3,9 @@
 The sender claims due outbox rows (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several processes
 share the work), delivers them with the real `WebClient`, and records the outcome: a 429 waits
 `Retry-After` (and holds that workspace meanwhile), 5xx and timeouts back off exponentially, and after
-`max_attempts` failures a row is marked `failed` with the error. Nothing is dropped silently.
+`max_attempts` failures a row is marked `failed` with the error. Nothing is dropped silently. The hold of a
+429 is written to the database (`rate_holds`), so every sender of every process leaves that workspace alone
+until Slack's `Retry-After` has passed, not just the one that was told.
 
 Nothing is posted twice either: every `chat.postMessage` carries its outbox key in the message's
 metadata, and a row that may already have reached Slack (its sender died mid-call, leaving it `sending`
@@ -26,13 +28,15 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from bot.clock import Clock, utcnow
 from bot.services.outbox import run_hook
 from bot.services.ports import SlackUser
-from storage.models import OutboundMessage
+from storage.models import OutboundMessage, RateHold
 
 log = logging.getLogger("okrbot.outbox")
 ClientFor = Callable[[str], WebClient]
@@ -168,7 +172,7 @@ class OutboxSender:
     def __init__(self, sessions: sessionmaker[Session], client_for: ClientFor, *, clock: Clock = utcnow,
                  rate: float = 20.0, per_channel_interval: float = 1.0, max_attempts: int = 6,
                  backoff: float = 1.0, max_backoff: float = 300.0, batch: int = 50, workers: int = 4,
-                 lease: float = 120.0, idle_poll: float = 0.5) -> None:
+                 lease: float = 120.0, idle_poll: float = 0.5, max_idle_poll: float | None = None) -> None:
         self._sessions = sessions
         self._client_for = client_for
         self._clock = clock
@@ -177,6 +181,8 @@ class OutboxSender:
         self.max_attempts = max_attempts
         self._backoff, self._max_backoff = backoff, max_backoff
         self._batch, self._workers, self._lease, self._idle_poll = batch, workers, lease, idle_poll
+        # Idle, the poll interval doubles up to this (rows written in this process wake the sender at once).
+        self._max_idle_poll = max_idle_poll if max_idle_poll is not None else idle_poll * 4
         self._channel_last: dict[str, float] = {}
         self._channel_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._team_hold: dict[str, float] = {}  # team -> monotonic time until which Slack asked us to wait
@@ -208,15 +214,18 @@ class OutboxSender:
         self._pool.shutdown(wait=True)
 
     def _loop(self) -> None:
+        poll = self._idle_poll
         while not self._stop.is_set():
             try:
                 handled = self.run_once()
             except Exception:  # a database hiccup must not kill the sender thread; it is logged
                 log.exception("outbox sender loop failed; retrying")
                 handled = 0
-            if not handled:
-                self._wake.wait(self._idle_poll)
-                self._wake.clear()
+            if handled:
+                poll = self._idle_poll
+                continue
+            poll = self._idle_poll if self._wake.wait(poll) else min(self._max_idle_poll, poll * 2)
+            self._wake.clear()
 
     # ---- one pass ----------------------------------------------------------------------------
     def run_once(self) -> int:
@@ -273,10 +282,11 @@ class OutboxSender:
         due = or_(OutboundMessage.status == "pending",
                   (OutboundMessage.status == "sending") & (OutboundMessage.locked_until < now))
         held = [team for team, until in self._team_hold.items() if until > time.monotonic()]
+        shared_holds = select(RateHold.team_id).where(RateHold.until > now)
         stmt = select(OutboundMessage.id, OutboundMessage.team_id, OutboundMessage.channel_key, OutboundMessage.method,
                       OutboundMessage.payload, OutboundMessage.dedupe_key, OutboundMessage.attempts,
                       OutboundMessage.on_sent, OutboundMessage.status, OutboundMessage.last_error).where(
-            due, OutboundMessage.next_attempt_at <= now)
+            due, OutboundMessage.next_attempt_at <= now, OutboundMessage.team_id.not_in(shared_holds))
         if held:
             stmt = stmt.where(OutboundMessage.team_id.not_in(held))
         stmt = stmt.order_by(OutboundMessage.id).limit(self._batch)
@@ -425,6 +435,7 @@ class OutboxSender:
             if status == 429:
                 delay = float(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)))
                 self._team_hold[team_id] = time.monotonic() + delay
+                self._share_hold(team_id, delay)
                 raise Retry(delay, f"rate limited by Slack; Retry-After {delay:g}s", counts=False) from error
             if status >= 500:
                 raise Retry(0, f"Slack answered HTTP {status}", counts=True) from error
@@ -434,6 +445,18 @@ class OutboxSender:
         except (URLError, TimeoutError, ConnectionError, OSError) as error:
             raise Retry(0, f"{UNREACHABLE}: {error}", counts=True) from error
         return dict(response.data) if isinstance(response.data, dict) else {}
+
+    def _share_hold(self, team_id: str, delay: float) -> None:
+        """Write the workspace's hold for the senders of other processes (a database error only loses the sharing)."""
+        until = self._clock() + timedelta(seconds=delay)
+        insert = postgresql.insert if self._postgres else sqlite.insert
+        stmt = insert(RateHold).values(team_id=team_id, until=until)
+        stmt = stmt.on_conflict_do_update(index_elements=[RateHold.team_id], set_={"until": stmt.excluded.until})
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(stmt)
+        except SQLAlchemyError:
+            log.warning("could not share the rate-limit hold of %s with other senders", team_id, exc_info=True)
 
     def _finish(self, row: Claimed, *, answer: dict[str, Any] | None = None, retry: Retry | None = None,
                 failed: str | None = None, attempts: int | None = None) -> Outcome | None:

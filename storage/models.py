@@ -364,14 +364,42 @@ class OutboundMessage(Base):
     )
 
 
-class ProcessedEvent(Base):
-    """An Events API `event_id` already handled; a retried delivery finds it here and is dropped."""
+class InboxEvent(Base):
+    """One acknowledged Slack event, stored before the ack and worked on afterwards (bot/inbox.py).
 
-    __tablename__ = "processed_events"
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    `event_key` (Slack's event_id) is unique, so a retry or a concurrent duplicate delivery is the same row.
+    A row is `pending` (leased by `owner` until `locked_until` while a worker runs it), then `done` (its
+    payload dropped, kept a day for de-duplication) or `failed` after too many attempts (kept for the CLI).
+    Rows with the same `order_key` (one Slack message) are worked on in id order.
+    """
+
+    __tablename__ = "inbox_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(128))
     team_id: Mapped[str] = mapped_column(TeamId)
+    kind: Mapped[str] = mapped_column(String(64))  # the event type, e.g. reaction_added
+    order_key: Mapped[str | None] = mapped_column(String(160))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    owner: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    __table_args__ = (Index("ix_processed_events_time", "received_at"),)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (
+        UniqueConstraint("event_key", name="uq_inbox_event_key"),
+        Index("ix_inbox_status", "status", "id"),
+        Index("ix_inbox_order", "order_key", "id"),
+    )
+
+
+class RateHold(Base):
+    """Slack answered 429 for this workspace: no sender in any process calls it before `until`."""
+
+    __tablename__ = "rate_holds"
+    team_id: Mapped[str] = mapped_column(TeamId, primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 from storage.models_privacy import ReadingLogEntry  # noqa: E402, F401  (the reading log, issue 16)

@@ -1,4 +1,4 @@
-"""Feature subcommands of `okrbot` (import, export, nudge, sandbox), each module with `register(cli)`."""
+"""Feature subcommands of `okrbot` (import, export, nudge, sandbox, inbox), each module with `register(cli)`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib
 import click
 
 FEATURE_COMMANDS = ("bot.commands.exports", "bot.commands.imports", "bot.commands.nudge", "bot.commands.sandbox",
-                    "bot.commands.keys", "bot.commands.people", "bot.commands.llm")
+                    "bot.commands.keys", "bot.commands.people", "bot.commands.llm", "bot.commands.inbox")
 
 
 def register_all(cli: click.Group) -> None:

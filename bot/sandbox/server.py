@@ -245,7 +245,7 @@ def start(db_path: str | Path = "okrbot-sandbox.db", *, port: int = 0, reset: bo
     holder.append(sandbox)
     sandbox._unsubscribe = fake.subscribe(page.changed)
     server.start()
-    runtime.sender().start()
+    runtime.start_workers()
     if scheduler:
         from bot.scheduler import build_scheduler
 

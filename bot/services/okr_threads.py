@@ -59,6 +59,12 @@ class OkrConversation:
             return True
         return bool(session.scalar(select(Person.is_bot).where(Person.team_id == team_id, Person.user_id == user_id)))
 
+    def channels(self, team_id: str) -> set[str]:
+        """Channels in which the team has an objective's message (its thread holds the replies)."""
+        with self._ctx.sessions() as session:
+            return set(session.scalars(select(Objective.channel_id).where(
+                Objective.team_id == team_id, Objective.channel_id.is_not(None)).distinct()))
+
     def record_reply(self, *, team_id: str, channel: str, thread_ts: str, ts: str, user_id: str, text: str) -> bool:
         """Store a reply in an objective's thread; False when the thread is not an objective's."""
         if not (team_id and channel and thread_ts and ts) or ts == thread_ts:

@@ -308,6 +308,10 @@ class OkrService:
         return self._conversation.record_reaction(team_id=team_id, user_id=user_id, channel=channel, ts=ts,
                                                   reaction=reaction, added=added)
 
+    def conversation_channels(self, team_id: str) -> set[str]:
+        """Channels holding an objective's message: the only places a reaction can join an OKR conversation."""
+        return self._conversation.channels(team_id)
+
     def conversation(self, *, team_id: str, objective_id: int) -> list[Any]:
         """The objective's conversation (replies and reactions, deleted ones left out), oldest first."""
         return self._conversation.of(team_id=team_id, objective_id=objective_id)

@@ -35,7 +35,7 @@ def listeners_done(stack: Stack, timeout: float = 10.0) -> None:
     """Wait until every Bolt listener started so far has finished (to assert that something did NOT happen).
 
     One barrier task per worker of Bolt's listener pool: when they all run at once, no other listener is
-    running, and every listener queued before them has finished.
+    running, and every listener queued before them has finished. Events run from the inbox: it is drained too.
     """
     executor = stack.runtime.app._listener_runner.listener_executor  # noqa: SLF001 - Bolt offers no public way
     assert isinstance(executor, ThreadPoolExecutor)
@@ -44,6 +44,7 @@ def listeners_done(stack: Stack, timeout: float = 10.0) -> None:
     for _ in range(workers):
         executor.submit(barrier.wait)
     barrier.wait()
+    stack.runtime.inbox_worker().drain(timeout)
 
 
 def text_of(message: dict[str, Any] | None) -> str:

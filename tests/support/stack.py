@@ -52,6 +52,7 @@ CAST = (
     Member("UGONE", "gone", "UTC", "gone@example.com", deleted=True),
 )
 REPORTS_OF_MARIA = ("URAVI", "ULENA", "UTOM")
+FAST_INBOX = {"backoff": 0.05, "idle_poll": 0.02, "max_idle_poll": 0.2}  # the inbox worker of test stacks
 
 
 def populate(fake: FakeSlack) -> None:
@@ -99,7 +100,8 @@ class Stack(OnRuntime):
         return self.server.url + "/slack/events"
 
     def deliver(self, timeout: float = 10.0) -> None:
-        """Wait until the outbox has nothing due (the background sender keeps running too)."""
+        """Wait until the inbox and then the outbox have nothing due (their background workers keep running too)."""
+        self.runtime.inbox_worker().drain(timeout)
         self.runtime.sender().drain(timeout)
 
     def set_manager(self, report: str, manager: str) -> None:
@@ -133,8 +135,8 @@ def start_stack(database_url: str, *, env: dict[str, str] | None = None, sender:
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     clock = MovableClock()
     runtime = build_runtime(settings, clock=clock, migrate="check", per_channel_interval=0.0, backoff=0.05,
-                            max_backoff=0.2, idle_poll=0.05)
+                            max_backoff=0.2, idle_poll=0.05, inbox_options=FAST_INBOX)
     server = LocalServer(create_wsgi_app(runtime)).start()
     if sender:
-        runtime.sender().start()
+        runtime.start_workers()
     return Stack(fake, runtime, server, SlackSender(server.url + "/slack/events", SIGNING_SECRET), clock)

@@ -9,13 +9,13 @@ import urllib.request
 from sqlalchemy import func, select
 
 from bot.sandbox.payloads import app_home_opened_event, event_callback, slash_command
-from storage.models import OutboundMessage, ProcessedEvent
+from storage.models import InboxEvent, OutboundMessage
 from tests.support.stack import TEAM, Stack
 
 
-def processed_events(stack: Stack) -> int:
+def stored_events(stack: Stack) -> int:
     with stack.sessions() as session:
-        return session.scalar(select(func.count()).select_from(ProcessedEvent))
+        return session.scalar(select(func.count()).select_from(InboxEvent))
 
 
 def home_event(event_id: str = "EvHOME1") -> tuple[str, bytes]:
@@ -27,7 +27,7 @@ def test_forged_signature_is_refused_and_changes_nothing(stack: Stack) -> None:
     response = stack.send.send(home_event(), signature="v0=" + "0" * 64)
     assert response.status == 401
     time.sleep(0.2)
-    assert processed_events(stack) == 0
+    assert stored_events(stack) == 0
     assert stack.slack.calls_to("views.publish") == []
 
 
@@ -35,14 +35,14 @@ def test_stale_timestamp_is_refused(stack: Stack) -> None:
     """A correctly signed request older than 5 minutes is a replay: 401, nothing recorded."""
     response = stack.send.send(home_event(), timestamp=int(time.time()) - 6 * 60)
     assert response.status == 401
-    assert processed_events(stack) == 0
+    assert stored_events(stack) == 0
 
 
 def test_unsigned_body_is_refused(stack: Stack) -> None:
     """A request without Slack's signature headers gets 401."""
     response = stack.send.send(home_event(), unsigned=True)
     assert response.status == 401
-    assert processed_events(stack) == 0
+    assert stored_events(stack) == 0
 
 
 def test_url_verification_echoes_the_challenge(stack: Stack) -> None:
@@ -60,7 +60,7 @@ def test_a_retried_event_is_processed_once(stack: Stack) -> None:
     stack.slack.wait_for("views.publish", timeout=5)
     time.sleep(0.5)  # give a wrongly processed retry the time to show up
     assert len(stack.slack.calls_to("views.publish")) == 1
-    assert processed_events(stack) == 1
+    assert stored_events(stack) == 1
 
 
 def test_a_retry_arriving_before_the_first_finishes_is_still_dropped(stack: Stack) -> None:

@@ -173,8 +173,8 @@ def test_a_retried_event_is_acked_and_processed_once(app: SocketApp) -> None:
     app.slack.wait_for("views.publish", lambda call: call.args.get("user_id") == "UPAT", timeout=10)
     retry = home_opened(app, "UPAT", "EvSOCKRETRY1", retry_attempt=1, retry_reason="timeout")
     app.peer.wait_for_ack(retry, timeout=10)
-    # The retry headers reach the de-duplication middleware, which says what it dropped.
-    app.wait_for_log("dropping event EvSOCKRETRY1 already processed (retry 1)")
+    # The retry headers reach the inbox middleware, which says what it dropped.
+    app.wait_for_log("dropping event EvSOCKRETRY1 already received (retry 1)")
     # A later event for someone else is published; the dropped retry published nothing meanwhile.
     app.peer.wait_for_ack(home_opened(app, "UADMIN", "EvSOCKMARK1"), timeout=10)
     app.slack.wait_for("views.publish", lambda call: call.args.get("user_id") == "UADMIN", timeout=10)

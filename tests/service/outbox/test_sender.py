@@ -90,6 +90,22 @@ def test_two_429s_then_delivered_honouring_retry_after(db_url: str, slack: FakeS
     assert len([m for m in slack.messages(row.result["channel"]) if m["text"] == "patience"]) == 1
 
 
+def test_a_429_seen_by_one_sender_holds_the_workspace_for_every_sender(db_url: str, slack: FakeSlack) -> None:
+    """Sender A (one process) is told Retry-After 2; sender B (another process, its own memory) sends nothing to
+    that workspace until the hold is over, then the row goes once."""
+    slack.fail_next("chat.postMessage", times=1, status=429, retry_after=2)
+    queue(db_url, {"key": "first", "channel": "URAVI", "text": "one"})
+    first, second = sender_for(db_url, slack), sender_for(db_url, slack)
+    assert first.run_once() == 1  # answered 429: held, not failed
+    queue(db_url, {"key": "second", "channel": "UMARIA", "text": "two"})
+    assert second.run_once() == 0  # B knew nothing of the 429 itself
+    second.drain(10)
+    calls = slack.calls_to("chat.postMessage")
+    assert [c.http_status for c in calls] == [429, 200, 200]
+    assert min(c.at for c in calls[1:]) - calls[0].at >= 1.9
+    assert stored(db_url, "first").status == stored(db_url, "second").status == "sent"
+
+
 def test_gives_up_after_n_server_errors_and_records_why(db_url: str, slack: FakeSlack) -> None:
     """After max_attempts 5xx answers the row is failed with the error, visible, not silently dropped."""
     slack.fail_next("chat.postMessage", times=10, status=500)

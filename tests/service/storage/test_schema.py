@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from storage.db import Base, insert_ignore, make_engine, make_sessions, table_names
 from storage.migrate import SchemaOutdated, current_revision, ensure_current, head_revision, upgrade
-from storage.models import Kudos, Nudge, OutboundMessage, ProcessedEvent, Workspace
+from storage.models import InboxEvent, Kudos, Nudge, OutboundMessage, Workspace
 
 
 def test_migrations_build_every_table(db_url: str) -> None:
@@ -70,7 +70,8 @@ NOW = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("model", "row"), [
-    (ProcessedEvent, {"event_id": "Ev1", "team_id": "T1", "received_at": NOW}),
+    (InboxEvent, {"event_key": "Ev1", "team_id": "T1", "kind": "reaction_added", "payload": {}, "status": "pending",
+                  "attempts": 0, "received_at": NOW}),
     (Kudos, {"team_id": "T1", "giver_id": "U1", "receiver_id": "U2", "source": "reaction", "channel_id": "C1",
              "message_ts": "1.2", "reaction": "clap", "giver_local_day": NOW.date(), "created_at": NOW}),
     (Nudge, {"team_id": "T1", "manager_id": "U1", "report_id": "U2", "period": "2026-12", "created_at": NOW}),
@@ -78,7 +79,7 @@ NOW = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
                        "next_attempt_at": NOW, "created_at": NOW}),
 ])
 def test_natural_keys_make_a_second_insert_a_no_op(db_url: str, model: type, row: dict) -> None:
-    """Writing the same processed event, kudos, nudge or outbox row twice stores it once."""
+    """Writing the same inbox event, kudos, nudge or outbox row twice stores it once."""
     sessions = make_sessions(make_engine(db_url))
     with sessions.begin() as session:
         assert insert_ignore(session, model, dict(row)) == 1

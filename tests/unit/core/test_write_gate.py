@@ -1,4 +1,4 @@
-"""The SQLite write gate around the event de-duplication insert (bot/app.py `sqlite_write_gate`)."""
+"""The SQLite write gate around the inbox insert (bot/app.py `sqlite_write_gate`)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def _hold_gate(path: str, held: Any, release: Any, log: Any) -> None:
         held.set()
         release.wait(30)
         log.put("first process leaves")
+        log.close()
+        log.join_thread()  # the message is in the pipe before the gate opens (put() only hands it to a thread)
 
 
 def test_no_gate_on_postgresql() -> None:
