@@ -18,7 +18,7 @@ from bot.settings import ConfigError, Settings, load_settings
 from storage.migrate import SchemaOutdated
 
 F = TypeVar("F", bound=Callable[..., Any])
-MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+MANIFEST = Path(__file__).resolve().parent / "manifest.yml"  # packaged; the top-level copy is kept equal by a test
 NO_CREDENTIALS = (
     "okrbot has no Slack credentials. To connect a real workspace, create the app from manifest.yml "
     "(`okrbot manifest --url https://your-host` prints it) and set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
@@ -51,6 +51,7 @@ def setup_logging(level: str | None = None) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="okrbot", prog_name="okrbot", message="%(prog)s %(version)s")
 def cli() -> None:
     """okrbot: OKR 1-on-1s, check-ins, kudos and feedback in Slack."""
     setup_logging()

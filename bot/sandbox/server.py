@@ -40,7 +40,7 @@ __all__ = ["Sandbox", "SandboxError", "load_slack_state", "main", "slack_state_p
 
 log = logging.getLogger("okrbot.sandbox")
 
-MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"  # inside the package (works from a wheel)
 
 
 @dataclass
