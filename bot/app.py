@@ -34,7 +34,7 @@ BOT_SCOPES = [
 
 
 def create_app(settings: Settings, services: Services, *, client: WebClient | None = None,
-               token_verification: bool = True, oauth_engine: Any = None) -> App:
+               token_verification: bool = True, oauth_engine: Any = None, installation_store: Any = None) -> App:
     """Build okrbot's Bolt app: HTTP (signed requests) or Socket Mode share it unchanged."""
     kwargs: dict[str, Any] = {
         "signing_secret": settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
@@ -48,7 +48,7 @@ def create_app(settings: Settings, services: Services, *, client: WebClient | No
         kwargs["client"] = client or WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
     elif settings.oauth_enabled:
         kwargs["client"] = client or WebClient(base_url=settings.slack_api_url, timeout=10)
-        kwargs["oauth_settings"] = _oauth_settings(settings, oauth_engine)
+        kwargs["oauth_settings"] = _oauth_settings(settings, oauth_engine, installation_store)
     else:
         kwargs["client"] = client or WebClient(base_url=settings.slack_api_url, timeout=10)
         kwargs["request_verification_enabled"] = bool(settings.slack_signing_secret)
@@ -111,13 +111,15 @@ def _bolt_logger() -> logging.Logger:
     return logger
 
 
-def _oauth_settings(settings: Settings, engine: Any) -> OAuthSettings:
-    """Many workspaces: installations and OAuth states live in the same database."""
+OAUTH_STATE_SECONDS = 600  # an install started must finish within 10 minutes; housekeeping purges older states
+
+
+def _oauth_settings(settings: Settings, engine: Any, installations: Any = None) -> OAuthSettings:
+    """Many workspaces: installations and OAuth states live in the same database (tables made by the
+    migrations, revision prod_oauth: never at boot, where workers starting together raced)."""
     client_id = settings.slack_client_id or ""
-    installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
-    states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
-    installations.create_tables()
-    states.create_tables()
+    installations = installations or SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
+    states = SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine)
     return OAuthSettings(client_id=client_id,
                          client_secret=settings.slack_client_secret.get_secret_value() if settings.slack_client_secret
                          else "", scopes=BOT_SCOPES, installation_store=installations, state_store=states)

@@ -39,6 +39,7 @@ JOBS: list[Job] = [
     Job("one-on-one-request-reminders", 60, lambda runtime: runtime.services.one_on_ones.send_reminders()),
     Job("feedback-request-reminders", 30, lambda runtime: runtime.services.feedback.send_reminders()),
     Job("nudge-scan", 5, lambda runtime: runtime.services.nudges.scan()),
+    Job("purge-oauth-states", 60, lambda runtime: runtime.services.workspaces.purge_expired_oauth_states()),
 ]
 
 

@@ -38,6 +38,8 @@ log = logging.getLogger("okrbot.outbox")
 ClientFor = Callable[[str], WebClient]
 METADATA_EVENT = "okrbot_outbox"  # message metadata event type carrying the outbox key
 UNREACHABLE = "could not reach Slack"
+# What Slack answers when a token is no longer valid (revoked, app uninstalled, workspace gone).
+AUTH_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed", "token_expired"})
 
 
 def make_client(token: str | None, base_url: str, timeout: int = 10, *, retry_rate_limits: int = 0) -> WebClient:
@@ -417,7 +419,14 @@ class OutboxSender:
 
     def _call(self, team_id: str, method: str, args: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = self._client_for(team_id).api_call(method, json=args)
+            try:
+                response = self._client_for(team_id).api_call(method, json=args)
+            except SlackApiError as error:
+                forget = getattr(self._client_for, "forget", None)  # OAuth: the team may have a new token
+                if forget is None or error.response.get("error") not in AUTH_ERRORS:
+                    raise
+                forget(team_id)
+                response = self._client_for(team_id).api_call(method, json=args)
         except SlackApiError as error:
             status = error.response.status_code
             if status == 429:
