@@ -9,14 +9,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
 
+from bot.cli import cli
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.payloads import SlackSender, app_home_opened_event
 from bot.settings import Settings
 from bot.web import LocalServer, create_wsgi_app
 from storage.models import OutboundMessage, Workspace
+from tests.support.cli import invoke
 from tests.support.reading import listeners_done
 from tests.support.stack import SIGNING_SECRET, populate
 
@@ -153,3 +156,43 @@ def test_expired_oauth_states_are_purged(oauth: OAuthStack) -> None:
     assert oauth.runtime.services.workspaces.purge_expired_oauth_states() == 1
     with oauth.runtime.engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM slack_oauth_states")).scalar() == 1
+
+
+def test_workspaces_lists_and_purge_deletes_only_an_uninstalled_workspace(oauth: OAuthStack) -> None:
+    """`okrbot workspaces` lists both teams; purge refuses an installed one, counts on --dry-run, asks, then
+    deletes every row of the uninstalled one (tokens included) and nothing of the other."""
+    oauth.install(TEAM_A, "Alpha")
+    oauth.install(TEAM_B, "Beta")
+    for team in (TEAM_A, TEAM_B):
+        oauth.runtime.services.people.set_manager(team, "URAVI", "UMARIA")
+        queue_dm(oauth, team, f"hello-{team}")
+    env = {"DATABASE_URL": oauth.runtime.settings.database_url, "LOG_LEVEL": "WARNING"}
+    listed = invoke(env, "workspaces")
+    assert listed.exit_code == 0 and TEAM_A in listed.output and TEAM_B in listed.output and "Beta" in listed.output
+
+    refused = invoke(env, "workspaces", "purge", TEAM_B, "--yes")
+    assert refused.exit_code == 1 and "is installed" in refused.output
+    oauth.send.event(TEAM_B, {"type": "app_uninstalled"})
+    listeners_done(oauth)  # type: ignore[arg-type]
+
+    before_a = _count_rows(oauth, TEAM_A)
+    dry = invoke(env, "workspaces", "purge", TEAM_B, "--dry-run")
+    assert dry.exit_code == 0 and "dry run" in dry.output and "people" in dry.output
+    assert _count_rows(oauth, TEAM_B) > 0
+    declined = CliRunner().invoke(cli, ["workspaces", "purge", TEAM_B], env=env, input="n\n")
+    assert declined.exit_code == 1 and _count_rows(oauth, TEAM_B) > 0
+    done = CliRunner().invoke(cli, ["workspaces", "purge", TEAM_B], env=env, input="y\n")
+    assert done.exit_code == 0, done.output
+    assert _count_rows(oauth, TEAM_B) == 0
+    assert _count_rows(oauth, TEAM_A) == before_a > 0
+
+
+def _count_rows(stack: OAuthStack, team: str) -> int:
+    """Rows of `team` in every table that has a team_id (okrbot's and slack_sdk's)."""
+    from storage.db import Base
+
+    names = [t.name for t in Base.metadata.sorted_tables if "team_id" in t.c]
+    names += ["slack_installations", "slack_bots"]
+    with stack.runtime.engine.connect() as connection:
+        return sum(connection.execute(text(f"SELECT COUNT(*) FROM {name} WHERE team_id = :t"),  # noqa: S608
+                                      {"t": team}).scalar() or 0 for name in names)
