@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import handlers
 from bot.handlers.common import tell_privately
+from bot.logs import ContextExecutor
 from bot.services import Services, UserFacingError
 from bot.settings import Settings
 from storage.db import insert_ignore
@@ -53,7 +54,8 @@ def create_app(settings: Settings, services: Services, *, client: WebClient | No
         kwargs["client"] = client or WebClient(base_url=settings.slack_api_url, timeout=10)
         kwargs["request_verification_enabled"] = bool(settings.slack_signing_secret)
         kwargs["authorize"] = lambda **_: None
-    app = App(logger=_bolt_logger(), **kwargs)
+    # Listeners run in Bolt's pool; ContextExecutor carries the request id into their log lines (bot/logs.py).
+    app = App(logger=_bolt_logger(), listener_executor=ContextExecutor(max_workers=10), **kwargs)
     app.use(_inject(services))
     app.use(_drop_retried_events(services))
     app.error(handle_error)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
-import os
 import signal
 import sys
 from collections.abc import Callable
@@ -13,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.settings import ConfigError, Settings, load_settings
 from storage.migrate import SchemaOutdated
@@ -40,14 +39,24 @@ def friendly(fn: F) -> F:
         except SchemaOutdated as error:
             click.echo(f"okrbot: {error}", err=True)
             sys.exit(1)
+        except (OperationalError, InterfaceError) as error:  # the database cannot be reached or used
+            from bot.preflight import database_problem
+
+            click.echo(f"okrbot: {database_problem(error)}", err=True)
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 
 
-def setup_logging(level: str | None = None) -> None:
-    """Plain, greppable logs on stderr (secrets are SecretStr and never reach them)."""
-    logging.basicConfig(level=(level or os.environ.get("LOG_LEVEL", "INFO")).upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def setup_logging() -> None:
+    """Logs on stderr as LOG_LEVEL and OKRBOT_LOG_FORMAT say (bot/logs.py; secrets are SecretStr and never
+    reach them). Wrong settings: defaults here, and the command itself reports them in one line."""
+    from bot.logs import configure_logging
+
+    try:
+        configure_logging(load_settings())
+    except ConfigError:
+        configure_logging(None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -106,17 +115,27 @@ def _strip_urls(data: dict[str, Any]) -> None:
 
 
 @cli.command()
-@click.option("--workers", type=int, default=None, help="gunicorn worker processes (default $WEB_CONCURRENCY or 2)")
+@click.option("--workers", type=int, default=None, help="gunicorn worker processes (default WEB_CONCURRENCY, 2)")
 @click.option("--threads", type=int, default=8, help="threads per worker")
 @click.option("--bind", default=None, help="host:port (default 0.0.0.0:$PORT)")
 @friendly
 def serve(workers: int | None, threads: int, bind: str | None) -> None:
     """Serve POST /slack/events and GET /healthz with gunicorn (with an outbox sender in every worker)."""
+    from bot.preflight import check_bot_token, check_port
+
     settings = load_settings()
     settings.require_http()
+    bind = bind or f"0.0.0.0:{settings.port}"
+    check_port(bind)
     _check_schema(settings)
-    run_gunicorn(settings, bind=bind or f"0.0.0.0:{settings.port}",
-                 workers=workers or int(os.environ.get("WEB_CONCURRENCY", "2")), threads=threads)
+    check_bot_token(settings)
+    from bot.metrics import prepare_multiprocess
+
+    cleanup = prepare_multiprocess(settings.metrics_dir)  # every worker's figures in one place, per run
+    try:
+        run_gunicorn(settings, bind=bind, workers=workers or settings.web_concurrency, threads=threads)
+    finally:
+        cleanup()
 
 
 def _check_schema(settings: Settings) -> None:
@@ -135,6 +154,8 @@ def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
     """Run okrbot's WSGI app in gunicorn; each worker builds its own runtime after the fork."""
     from gunicorn.app.base import BaseApplication
 
+    from bot.logs import gunicorn_logger_class
+    from bot.metrics import worker_exit
     from bot.runtime import build_runtime
     from bot.web import create_wsgi_app
 
@@ -145,7 +166,9 @@ def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 30)
-            self.cfg.set("accesslog", os.environ.get("OKRBOT_ACCESS_LOG") or None)
+            self.cfg.set("accesslog", settings.access_log)
+            self.cfg.set("logger_class", gunicorn_logger_class())
+            self.cfg.set("child_exit", lambda _server, worker: worker_exit(worker.pid))
 
         def load(self) -> Any:
             runtime = build_runtime(settings, migrate="skip")

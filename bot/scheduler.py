@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import delete
 
+from bot import metrics
 from bot.runtime import Runtime
 from storage.models import ProcessedEvent
 
@@ -34,11 +35,20 @@ def purge_processed_events(runtime: Runtime) -> int:
         return session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff)).rowcount or 0
 
 
+def counted_nudges(report: Any) -> Any:
+    """Count a nudge scan's DMs queued and pairs skipped (per reason) in /metrics; returns the report."""
+    skipped: dict[str, int] = {}
+    for outcome in report.outcomes:
+        skipped[outcome.outcome] = skipped.get(outcome.outcome, 0) + 1
+    metrics.nudge_run(len(report.messages), skipped)
+    return report
+
+
 JOBS: list[Job] = [
     Job("purge-processed-events", 60, purge_processed_events),
     Job("one-on-one-request-reminders", 60, lambda runtime: runtime.services.one_on_ones.send_reminders()),
     Job("feedback-request-reminders", 30, lambda runtime: runtime.services.feedback.send_reminders()),
-    Job("nudge-scan", 5, lambda runtime: runtime.services.nudges.scan()),
+    Job("nudge-scan", 5, lambda runtime: counted_nudges(runtime.services.nudges.scan())),
     Job("purge-oauth-states", 60, lambda runtime: runtime.services.workspaces.purge_expired_oauth_states()),
 ]
 
@@ -57,7 +67,9 @@ def _logged(job: Job, runtime: Runtime) -> Callable[[], None]:
         try:
             result = job.run(runtime)
             log.info("job %s done: %s", job.name, result)
+            metrics.job_run(job.name, ok=True)
         except Exception:  # a failing job must not stop the clock; the error is logged with its traceback
             log.exception("job %s failed", job.name)
+            metrics.job_run(job.name, ok=False)
 
     return run

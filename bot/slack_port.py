@@ -29,6 +29,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
+from bot import metrics
 from bot.clock import Clock, utcnow
 from bot.services.outbox import run_hook
 from bot.services.ports import SlackUser
@@ -418,6 +419,7 @@ class OutboxSender:
             raise Deferred(ref_key)
 
     def _call(self, team_id: str, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
         try:
             try:
                 response = self._client_for(team_id).api_call(method, json=args)
@@ -430,6 +432,7 @@ class OutboxSender:
         except SlackApiError as error:
             status = error.response.status_code
             if status == 429:
+                metrics.delivery("429")
                 delay = float(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)))
                 self._team_hold[team_id] = time.monotonic() + delay
                 raise Retry(delay, f"rate limited by Slack; Retry-After {delay:g}s", counts=False) from error
@@ -440,6 +443,8 @@ class OutboxSender:
             raise Permanent(f"{method}: {detail}" + (f" {messages}" if messages else "")) from error
         except (URLError, TimeoutError, ConnectionError, OSError) as error:
             raise Retry(0, f"{UNREACHABLE}: {error}", counts=True) from error
+        finally:
+            metrics.slack_call(method, time.perf_counter() - started)
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def _finish(self, row: Claimed, *, answer: dict[str, Any] | None = None, retry: Retry | None = None,
@@ -447,6 +452,7 @@ class OutboxSender:
         """The outcome to record with the batch (a row with an `on_sent` hook is recorded at once, with it)."""
         now = self._clock()
         attempts = row.attempts if attempts is None else attempts
+        metrics.delivery("sent" if answer is not None else "failed" if failed is not None else "retry")
         if answer is not None:
             result = {"channel": answer.get("channel") or row.channel, "ts": answer.get("ts")}
             if row.on_sent:  # the hook gets the ORM row, in the same transaction

@@ -16,7 +16,6 @@ import contextlib
 import errno
 import json
 import logging
-import os
 import secrets
 import signal
 import sqlite3
@@ -257,10 +256,9 @@ def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sa
     import click
 
     if port is None:
-        raw = os.environ.get("PORT") or "3000"
-        if not raw.isdigit() or not 0 < int(raw) < 65536:
-            raise ConfigError(f"PORT is invalid: {raw!r} is not a port number.")
-        port = int(raw)
+        from bot.settings import load_settings
+
+        port = load_settings().port  # PORT from the environment or .env (a wrong one is a one-line ConfigError)
     done = threading.Event()  # Ctrl-C from here on stops cleanly, even while still starting
     previous = {sig: signal.signal(sig, lambda *_: done.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
