@@ -105,6 +105,7 @@ def test_metrics_count_a_nudge_scan_and_its_job_run(nudging: Env) -> None:
         value(before, "okrbot_deliveries_total", outcome="sent") + 2
 
 
+@pytest.mark.timeout(600)  # a gunicorn boot; slow on a loaded 2-core machine
 def test_json_logs_and_whole_server_metrics_under_gunicorn(tmp_path: Path) -> None:
     """OKRBOT_LOG_FORMAT=json: every line `okrbot serve` (gunicorn included) writes is one JSON object, the
     request's lines carry the id it answered in X-Request-Id; /metrics sums the requests of both workers."""
