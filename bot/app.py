@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import handlers
 from bot.handlers.common import tell_privately
 from bot.inbox import REPLAY, Inbox
+from bot.logs import ContextExecutor
 from bot.services import Services, UserFacingError
 from bot.settings import Settings
 
@@ -33,8 +34,8 @@ BOT_SCOPES = [
 
 
 def create_app(settings: Settings, services: Services, *, client: WebClient | None = None,
-               token_verification: bool = True, oauth_engine: Any = None, inbox: Inbox | None = None,
-               worker: bool = False) -> App:
+               token_verification: bool = True, oauth_engine: Any = None, installation_store: Any = None,
+               inbox: Inbox | None = None, worker: bool = False) -> App:
     """Build okrbot's Bolt app: HTTP (signed requests) or Socket Mode share it unchanged.
 
     With `inbox`, every event_callback is stored there and answered at once (no listener runs in the
@@ -53,14 +54,15 @@ def create_app(settings: Settings, services: Services, *, client: WebClient | No
         kwargs["client"] = client or WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
     elif settings.oauth_enabled:
         kwargs["client"] = client or WebClient(base_url=settings.slack_api_url, timeout=10)
-        kwargs["oauth_settings"] = _oauth_settings(settings, oauth_engine)
+        kwargs["oauth_settings"] = _oauth_settings(settings, oauth_engine, installation_store)
     else:
         kwargs["client"] = client or WebClient(base_url=settings.slack_api_url, timeout=10)
         kwargs["request_verification_enabled"] = bool(settings.slack_signing_secret)
         kwargs["authorize"] = lambda **_: None
     if worker:
         kwargs["request_verification_enabled"] = False  # replayed payloads were verified when they were stored
-    app = App(logger=_bolt_logger(), **kwargs)
+    # Listeners run in Bolt's pool; ContextExecutor carries the request id into their log lines (bot/logs.py).
+    app = App(logger=_bolt_logger(), listener_executor=ContextExecutor(max_workers=10), **kwargs)
     app.use(_mark_verified)  # runs after Bolt's own signature check: handle_error acts only on marked bodies
     if inbox is not None and not worker:
         app.use(_store_events(inbox))
@@ -120,13 +122,15 @@ def _bolt_logger() -> logging.Logger:
     return logger
 
 
-def _oauth_settings(settings: Settings, engine: Any) -> OAuthSettings:
-    """Many workspaces: installations and OAuth states live in the same database."""
+OAUTH_STATE_SECONDS = 600  # an install started must finish within 10 minutes; housekeeping purges older states
+
+
+def _oauth_settings(settings: Settings, engine: Any, installations: Any = None) -> OAuthSettings:
+    """Many workspaces: installations and OAuth states live in the same database (tables made by the
+    migrations, revision prod_oauth: never at boot, where workers starting together raced)."""
     client_id = settings.slack_client_id or ""
-    installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
-    states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
-    installations.create_tables()
-    states.create_tables()
+    installations = installations or SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
+    states = SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine)
     return OAuthSettings(client_id=client_id,
                          client_secret=settings.slack_client_secret.get_secret_value() if settings.slack_client_secret
                          else "", scopes=BOT_SCOPES, installation_store=installations, state_store=states)

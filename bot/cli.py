@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
-import os
 import signal
 import sys
 from collections.abc import Callable
@@ -13,14 +11,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
 from bot.settings import ConfigError, Settings, load_settings
 from storage.crypto import CryptoError
 from storage.migrate import SchemaOutdated
 
 F = TypeVar("F", bound=Callable[..., Any])
-MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+MANIFEST = Path(__file__).resolve().parent / "manifest.yml"  # packaged; the top-level copy is kept equal by a test
 NO_CREDENTIALS = (
     "okrbot has no Slack credentials. To connect a real workspace, create the app from manifest.yml "
     "(`okrbot manifest --url https://your-host` prints it) and set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
@@ -45,6 +43,11 @@ def friendly(fn: F) -> F:
         except CryptoError as error:
             click.echo(f"okrbot: {error}", err=True)
             sys.exit(2)
+        except (OperationalError, InterfaceError) as error:  # the database cannot be reached or used
+            from bot.preflight import database_problem
+
+            click.echo(f"okrbot: {database_problem(error)}", err=True)
+            sys.exit(2)
         except StatementError as error:  # a key problem met while writing a private text
             if not isinstance(error.orig, CryptoError):
                 raise
@@ -54,16 +57,19 @@ def friendly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def setup_logging(level: str | None = None) -> None:
-    """Plain, greppable logs on stderr; no token, secret, request body or private text in any line."""
-    from bot import log_safety
+def setup_logging() -> None:
+    """Logs on stderr as LOG_LEVEL and OKRBOT_LOG_FORMAT say (bot/logs.py): no token, secret, request body or
+    private text in any line. Wrong settings: defaults here, and the command itself reports them in one line."""
+    from bot.logs import configure_logging
 
-    logging.basicConfig(level=(level or os.environ.get("LOG_LEVEL", "INFO")).upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log_safety.install(secrets=[os.environ.get(name) for name in log_safety.SECRET_VARIABLES])
+    try:
+        configure_logging(load_settings())
+    except ConfigError:
+        configure_logging(None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="okrbot", prog_name="okrbot", message="%(prog)s %(version)s")
 def cli() -> None:
     """okrbot: OKR 1-on-1s, check-ins, kudos and feedback in Slack."""
     setup_logging()
@@ -118,18 +124,29 @@ def _strip_urls(data: dict[str, Any]) -> None:
 
 
 @cli.command()
-@click.option("--workers", type=int, default=None, help="gunicorn worker processes (default $WEB_CONCURRENCY or 2)")
+@click.option("--workers", type=int, default=None, help="gunicorn worker processes (default WEB_CONCURRENCY, 2)")
 @click.option("--threads", type=int, default=8, help="threads per worker")
 @click.option("--bind", default=None, help="host:port (default 0.0.0.0:$PORT)")
 @friendly
 def serve(workers: int | None, threads: int, bind: str | None) -> None:
-    """Serve POST /slack/events and GET /healthz with gunicorn (an inbox worker and outbox sender in each worker)."""
+    """Serve POST /slack/events, GET /healthz and /metrics with gunicorn (an inbox worker and outbox sender in
+    each worker)."""
+    from bot.preflight import check_bot_token, check_port
+
     settings = load_settings()
     settings.require_http()
     settings.require_secret_key()
+    bind = bind or f"0.0.0.0:{settings.port}"
+    check_port(bind)
     _check_schema(settings)
-    run_gunicorn(settings, bind=bind or f"0.0.0.0:{settings.port}",
-                 workers=workers or int(os.environ.get("WEB_CONCURRENCY", "2")), threads=threads)
+    check_bot_token(settings)
+    from bot.metrics import prepare_multiprocess
+
+    cleanup = prepare_multiprocess(settings.metrics_dir)  # every worker's figures in one place, per run
+    try:
+        run_gunicorn(settings, bind=bind, workers=workers or settings.web_concurrency, threads=threads)
+    finally:
+        cleanup()
 
 
 def _check_schema(settings: Settings) -> None:
@@ -148,6 +165,8 @@ def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
     """Run okrbot's WSGI app in gunicorn; each worker builds its own runtime after the fork."""
     from gunicorn.app.base import BaseApplication
 
+    from bot.logs import gunicorn_logger_class
+    from bot.metrics import worker_exit
     from bot.runtime import build_runtime
     from bot.web import create_wsgi_app
 
@@ -158,7 +177,9 @@ def run_gunicorn(settings: Settings, *, bind: str, workers: int, threads: int,
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 30)
-            self.cfg.set("accesslog", os.environ.get("OKRBOT_ACCESS_LOG") or None)
+            self.cfg.set("accesslog", settings.access_log)
+            self.cfg.set("logger_class", gunicorn_logger_class())
+            self.cfg.set("child_exit", lambda _server, worker: worker_exit(worker.pid))
 
         def load(self) -> Any:
             runtime = build_runtime(settings, migrate="skip")

@@ -318,7 +318,7 @@ def guard_slack_posts(app: WSGIApp, signing_secret: str | None, *, max_body: int
     def guarded(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD", "GET") != "POST":
             return app(environ, start_response)
-        request_id = uuid.uuid4().hex[:12]
+        request_id = printable(str(environ.get("okrbot.request_id") or uuid.uuid4().hex[:12]))[:64]
         path = printable(str(environ.get("PATH_INFO", "")))
         try:
             body = read_body(environ, max_body)

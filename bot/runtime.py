@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,7 +54,8 @@ class Runtime:
             client = make_client(token, self.settings.slack_api_url, retry_rate_limits=2)
             self._app = create_app(self.settings, self.services, client=client,
                                    token_verification=self.sender_options.get("token_verification", True),
-                                   oauth_engine=self.engine, inbox=self.inbox)
+                                   oauth_engine=self.engine, inbox=self.inbox,
+                                   installation_store=getattr(self.client_for, "store", None))
         return self._app
 
     @property
@@ -82,7 +81,8 @@ class Runtime:
             token = self.settings.slack_bot_token.get_secret_value() if self.settings.slack_bot_token else None
             client = make_client(token, self.settings.slack_api_url, retry_rate_limits=2)
             self._worker_app = create_app(self.settings, self.services, client=client, token_verification=False,
-                                          oauth_engine=self.engine, worker=True)
+                                          oauth_engine=self.engine, worker=True,
+                                          installation_store=getattr(self.client_for, "store", None))
         return self._worker_app
 
     def inbox_worker(self) -> InboxWorker:
@@ -140,7 +140,11 @@ def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "
     outbox = Outbox(clock)
     ctx = ServiceContext(sessions=sessions, settings=settings, clock=clock,
                          directory=SlackDirectory(client_for), outbox=outbox)
-    return Runtime(settings, engine, sessions, Services(ctx), client_for, dict(sender_options),
+    services = Services(ctx)
+    if hasattr(client_for, "set_on_installed"):  # OAuth: an install (or reinstall) re-activates the workspace
+        client_for.set_on_installed(lambda team_id, installation: services.workspaces.installed(
+            team_id=team_id, name=installation.team_name or "", bot_user_id=installation.bot_user_id))
+    return Runtime(settings, engine, sessions, services, client_for, dict(sender_options),
                    dict(inbox_options or {}), keyring=keyring)
 
 
@@ -158,16 +162,10 @@ def _client_factory(settings: Settings, engine: Engine):  # noqa: ANN202
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         return lambda _team_id: client
     if settings.oauth_enabled:
-        from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+        from bot.installations import TeamClients
 
-        store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id or "", engine=engine)
-
-        @cache
-        def for_team(team_id: str) -> WebClient:
-            bot = store.find_bot(enterprise_id=None, team_id=team_id) if team_id else None
-            return make_client(bot.bot_token if bot else None, settings.slack_api_url)
-
-        return for_team
+        # Never a revoked token: refreshed on install/uninstall, after 30 s, and when Slack refuses it.
+        return TeamClients(settings.slack_client_id or "", engine, settings.slack_api_url)
     anonymous = make_client(None, settings.slack_api_url)
     return lambda _team_id: anonymous
 

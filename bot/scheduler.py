@@ -10,6 +10,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot import metrics
 from bot.runtime import Runtime
 
 log = logging.getLogger("okrbot.scheduler")
@@ -29,13 +30,23 @@ def prune_inbox(runtime: Runtime) -> int:
     return runtime.inbox.prune()
 
 
+def counted_nudges(report: Any) -> Any:
+    """Count a nudge scan's DMs queued and pairs skipped (per reason) in /metrics; returns the report."""
+    skipped: dict[str, int] = {}
+    for outcome in report.outcomes:
+        skipped[outcome.outcome] = skipped.get(outcome.outcome, 0) + 1
+    metrics.nudge_run(len(report.messages), skipped)
+    return report
+
+
 JOBS: list[Job] = [
     Job("prune-inbox", 60, prune_inbox),
     Job("one-on-one-request-reminders", 60, lambda runtime: runtime.services.one_on_ones.send_reminders()),
     Job("feedback-request-reminders", 30, lambda runtime: runtime.services.feedback.send_reminders()),
-    Job("nudge-scan", 5, lambda runtime: runtime.services.nudges.scan()),
+    Job("nudge-scan", 5, lambda runtime: counted_nudges(runtime.services.nudges.scan())),
     Job("private-note-retention", 24 * 60, lambda runtime: runtime.services.privacy.purge_old_private_notes()),
     Job("purge-llm-exchanges", 60, lambda runtime: runtime.services.llm.purge_exchanges()),
+    Job("purge-oauth-states", 60, lambda runtime: runtime.services.workspaces.purge_expired_oauth_states()),
 ]
 
 
@@ -53,7 +64,9 @@ def _logged(job: Job, runtime: Runtime) -> Callable[[], None]:
         try:
             result = job.run(runtime)
             log.info("job %s done: %s", job.name, result)
+            metrics.job_run(job.name, ok=True)
         except Exception:  # a failing job must not stop the clock; the error is logged with its traceback
             log.exception("job %s failed", job.name)
+            metrics.job_run(job.name, ok=False)
 
     return run

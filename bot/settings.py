@@ -47,11 +47,51 @@ class Settings(BaseSettings):
     llm_model: str = Field("", alias="OKRBOT_LLM_MODEL")
     llm_api_key: SecretStr | None = Field(None, alias="OKRBOT_LLM_API_KEY")
     llm_timeout: float = Field(20.0, alias="OKRBOT_LLM_TIMEOUT", gt=0, le=300)
+    # Operations (bot/logs.py, `okrbot serve`): read here so `.env` works for them too.
+    web_concurrency: int = Field(2, alias="WEB_CONCURRENCY", ge=1, le=64)
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    log_format: str = Field("text", alias="OKRBOT_LOG_FORMAT")
+    access_log: str | None = Field(None, alias="OKRBOT_ACCESS_LOG")
+    metrics_dir: str | None = Field(None, alias="PROMETHEUS_MULTIPROC_DIR")
 
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError("not a database URL; use sqlite:///path/okrbot.db or postgresql://user:pass@host/db"
+                             ) from None
+        if backend not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(f"okrbot runs on SQLite or PostgreSQL, not {backend}") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError("use text or json")
+        return value.lower()
+
+    @field_validator("access_log", "metrics_dir", mode="before")
+    @classmethod
+    def _blank_path_is_none(cls, value: str | None) -> str | None:
+        return value or None
 
     @field_validator("default_timezone")
     @classmethod

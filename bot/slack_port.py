@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
+from bot import metrics
 from bot.clock import Clock, utcnow
 from bot.services.outbox import run_hook
 from bot.services.ports import SlackUser
@@ -42,6 +43,8 @@ log = logging.getLogger("okrbot.outbox")
 ClientFor = Callable[[str], WebClient]
 METADATA_EVENT = "okrbot_outbox"  # message metadata event type carrying the outbox key
 UNREACHABLE = "could not reach Slack"
+# What Slack answers when a token is no longer valid (revoked, app uninstalled, workspace gone).
+AUTH_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed", "token_expired"})
 
 
 def make_client(token: str | None, base_url: str, timeout: int = 10, *, retry_rate_limits: int = 0) -> WebClient:
@@ -428,11 +431,20 @@ class OutboxSender:
             raise Deferred(ref_key)
 
     def _call(self, team_id: str, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
         try:
-            response = self._client_for(team_id).api_call(method, json=args)
+            try:
+                response = self._client_for(team_id).api_call(method, json=args)
+            except SlackApiError as error:
+                forget = getattr(self._client_for, "forget", None)  # OAuth: the team may have a new token
+                if forget is None or error.response.get("error") not in AUTH_ERRORS:
+                    raise
+                forget(team_id)
+                response = self._client_for(team_id).api_call(method, json=args)
         except SlackApiError as error:
             status = error.response.status_code
             if status == 429:
+                metrics.delivery("429")
                 delay = float(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)))
                 self._team_hold[team_id] = time.monotonic() + delay
                 self._share_hold(team_id, delay)
@@ -444,6 +456,8 @@ class OutboxSender:
             raise Permanent(f"{method}: {detail}" + (f" {messages}" if messages else "")) from error
         except (URLError, TimeoutError, ConnectionError, OSError) as error:
             raise Retry(0, f"{UNREACHABLE}: {error}", counts=True) from error
+        finally:
+            metrics.slack_call(method, time.perf_counter() - started)
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def _share_hold(self, team_id: str, delay: float) -> None:
@@ -463,6 +477,7 @@ class OutboxSender:
         """The outcome to record with the batch (a row with an `on_sent` hook is recorded at once, with it)."""
         now = self._clock()
         attempts = row.attempts if attempts is None else attempts
+        metrics.delivery("sent" if answer is not None else "failed" if failed is not None else "retry")
         if answer is not None:
             result = {"channel": answer.get("channel") or row.channel, "ts": answer.get("ts")}
             if row.on_sent:  # the hook gets the ORM row, in the same transaction

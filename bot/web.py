@@ -1,10 +1,12 @@
-"""The WSGI application gunicorn serves: Bolt's WSGI adapter on /slack/*, plus /healthz."""
+"""The WSGI application gunicorn serves: Bolt's WSGI adapter on /slack/*, plus /healthz and /metrics."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -15,6 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.http_guard import guard_slack_posts
+from bot.logs import new_request_id, request_id
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.metrics import exposition, request_done
 from bot.runtime import Runtime
 from storage.migrate import current_revision, head_revision
 
@@ -34,14 +39,56 @@ def create_wsgi_app(runtime: Runtime, extra: dict[str, WSGIApp] | None = None) -
         path = environ.get("PATH_INFO", "/")
         if path == "/healthz":
             return _health(runtime, start_response)
+        if path == "/metrics":
+            return _metrics(runtime, start_response)
         if path.startswith("/slack/"):
-            return bolt(environ, start_response)
+            return _measured(bolt, environ, start_response)
         for prefix, sub in routes.items():
             if path == prefix or path.startswith(prefix.rstrip("/") + "/") or prefix == "/":
                 return sub(environ, start_response)
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return application
+
+
+def _measured(bolt: WSGIApp, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    """Answer through Bolt with a request id (X-Request-Id, in every log line) and count it (bot/metrics.py)."""
+    started = time.perf_counter()
+    rid = new_request_id(environ.get("HTTP_X_REQUEST_ID"))
+    environ["okrbot.request_id"] = rid  # the front door's log lines carry it too
+    token = request_id.set(rid)
+    status = [0]
+
+    def answer(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        status[0] = int(line[:3])
+        return start_response(line, [*headers, ("X-Request-Id", rid)], exc_info)
+
+    try:
+        return bolt(environ, answer)
+    finally:
+        request_done(_kind_of(environ), status[0], time.perf_counter() - started)
+        request_id.reset(token)
+
+
+def _kind_of(environ: dict[str, Any]) -> str:
+    """event, command, interactive (or other), from the body the front door read and kept (refused: other)."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return "oauth" if environ.get("PATH_INFO", "").startswith(("/slack/install", "/slack/oauth")) else "other"
+    stream = environ.get("wsgi.input")
+    body = stream.getvalue() if isinstance(stream, io.BytesIO) else b""
+    if body.startswith(b"{"):
+        return "event"
+    if body.startswith(b"payload=") or b"&payload=" in body[:4096]:
+        return "interactive"
+    if b"command=" in body[:4096]:
+        return "command"
+    return "other"
+
+
+def _metrics(runtime: Runtime, start_response: StartResponse) -> Iterable[bytes]:
+    body = exposition(runtime.engine)
+    start_response("200 OK", [("Content-Type", METRICS_CONTENT_TYPE), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _health(runtime: Runtime, start_response: StartResponse) -> Iterable[bytes]:

@@ -1,28 +1,38 @@
-"""Install lifecycle: uninstall and revoked tokens stop deliveries to that workspace."""
+"""Install lifecycle: uninstall and revoked tokens delete the workspace's tokens and stop deliveries to it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.listener.builtins import TokenRevocationListeners
 
 from bot.services import Services
 
 
-def handle_app_uninstalled(ack: Ack, body: dict[str, Any], services: Services) -> None:
-    """app_uninstalled: forget pending deliveries for the team (its data stays until an admin deletes it)."""
-    ack()
-    services.workspaces.uninstalled(team_id=body.get("team_id", ""))
-
-
-def handle_tokens_revoked(ack: Ack, body: dict[str, Any], services: Services) -> None:
-    """tokens_revoked: when the bot token is revoked, stop delivering to the team."""
-    ack()
-    if (body.get("event") or {}).get("tokens", {}).get("bot"):
-        services.workspaces.uninstalled(team_id=body.get("team_id", ""))
-
-
 def register(app: App) -> None:
-    """Bind the lifecycle listeners."""
+    """Bind the lifecycle listeners (with OAuth, Bolt's token revocation listeners run inside ours)."""
+    store = getattr(app, "installation_store", None)
+    bolt = TokenRevocationListeners(store) if store is not None else None
+
+    def handle_app_uninstalled(ack: Ack, body: dict[str, Any], context: BoltContext, services: Services) -> None:
+        """app_uninstalled: delete the team's installation and tokens, fail its pending deliveries (its data
+        stays until `okrbot workspaces purge`)."""
+        ack()
+        services.workspaces.uninstalled(team_id=body.get("team_id", ""))
+        if bolt is not None:
+            bolt.handle_app_uninstalled_events(context)
+
+    def handle_tokens_revoked(ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext,
+                              services: Services) -> None:
+        """tokens_revoked: a revoked bot token ends the install (its rows and tokens go, as on uninstall)."""
+        ack()
+        if (event.get("tokens") or {}).get("bot"):
+            services.workspaces.uninstalled(team_id=body.get("team_id", ""))
+            if bolt is not None:  # the installation rows hold the bot token too: delete them, not only slack_bots
+                bolt.handle_app_uninstalled_events(context)
+        elif bolt is not None:
+            bolt.handle_tokens_revoked_events(event, context)
+
     app.event("app_uninstalled")(handle_app_uninstalled)
     app.event("tokens_revoked")(handle_tokens_revoked)

@@ -60,6 +60,7 @@ from bot.sandbox.blockkit_limits import (
     missing_fallback,
     view_errors,
 )
+from bot.sandbox.fake_oauth import OAuthInstalls
 from bot.sandbox.payloads import fill_ids, new_trigger_id
 from bot.sandbox.slack_methods import (
     REQUIRED_ARGS,
@@ -170,7 +171,7 @@ def _as_python_error() -> Iterator[None]:
 # --------------------------------------------------------------------------- the fake
 
 
-class FakeSlack(SlackMethods):
+class FakeSlack(SlackMethods, OAuthInstalls):
     """Slack's Web API on 127.0.0.1 for one workspace, with the workspace's state and a call transcript."""
 
     def __init__(
@@ -239,6 +240,7 @@ class FakeSlack(SlackMethods):
             "team.info": self._team_info,
         }
         self.add_user(bot_user_id, "okrbot", real_name="okrbot", is_bot=True)
+        self._init_oauth()  # more workspaces through OAuth installs (bot/sandbox/fake_oauth.py)
 
     # ----------------------------------------------------------------------- lifecycle
 
@@ -615,14 +617,20 @@ class FakeSlack(SlackMethods):
         if handler is None:
             raise _SlackError("unknown_method")
         self._take_failure(method, extra_headers)
+        if method == "oauth.v2.access":  # client id and secret, not a token
+            return {"ok": True, **self._oauth_v2_access(args)}
         bearer = headers.get("Authorization", "")
         token = bearer[7:].strip() if bearer.lower().startswith("bearer ") else token
         if not token:
             raise _SlackError("not_authed")
         if (method == "apps.connections.open") != str(token).startswith("xapp-"):
             raise _SlackError("not_allowed_token_type")  # app-level tokens open sockets and do nothing else
-        if method != "apps.connections.open" and token != self.bot_token:
+        install = self.install_for(str(token))
+        if method != "apps.connections.open" and token != self.bot_token and install is None:
             raise _SlackError("invalid_auth")
+        self._current_install = install
+        if install is not None:
+            self.token_teams.append((method, install.team_id))
         for name in REQUIRED_ARGS[method]:
             if args.get(name) in (None, ""):
                 if name == "channel":

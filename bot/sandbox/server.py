@@ -41,7 +41,7 @@ __all__ = ["Sandbox", "SandboxError", "load_slack_state", "main", "slack_state_p
 
 log = logging.getLogger("okrbot.sandbox")
 
-MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"  # inside the package (works from a wheel)
 
 
 @dataclass
@@ -275,12 +275,12 @@ def main(reset: bool = False, port: int | None = None, db_path: str = "okrbot-sa
     """
     import click
 
+    from bot.settings import load_settings
+
+    settings = load_settings()
     if port is None:
-        raw = os.environ.get("PORT") or "3000"
-        if not raw.isdigit() or not 0 < int(raw) < 65536:
-            raise ConfigError(f"PORT is invalid: {raw!r} is not a port number.")
-        port = int(raw)
-    if not os.environ.get("LOG_LEVEL"):
+        port = settings.port  # PORT from the environment or .env (a wrong one is a one-line ConfigError)
+    if "log_level" not in settings.model_fields_set:
         # A newcomer wants the address, not the jobs' INFO lines: warnings and errors only unless LOG_LEVEL asks.
         logging.getLogger().setLevel(logging.WARNING)
     done = threading.Event()  # Ctrl-C from here on stops cleanly, even while still starting

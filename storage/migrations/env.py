@@ -11,7 +11,7 @@ target_metadata = Base.metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
-    """Leave Bolt's OAuth installation tables (created by slack_sdk itself) out of migrations."""
+    """Leave slack_sdk's OAuth tables (shape owned by slack_sdk; created by revision prod_oauth) out of autogenerate."""
     return not (type_ == "table" and name and name.startswith("slack_"))
 
 

@@ -48,7 +48,8 @@ def reset_postgres(url: str) -> None:
 def truncate_postgres(url: str) -> None:
     """Empty every okrbot table (fast isolation between tests)."""
     engine = make_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    slack = ["slack_installations", "slack_bots", "slack_oauth_states"]  # slack_sdk's OAuth tables (migrated)
+    names = ", ".join(f'"{name}"' for name in [*(t.name for t in Base.metadata.sorted_tables), *slack])
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()

@@ -158,3 +158,9 @@ def test_socket_mode_manifest_has_no_request_urls() -> None:
     data = yaml.safe_load(text)
     assert data["settings"]["socket_mode_enabled"] is True
     assert "https://" not in text.replace("https://example.com/slack/oauth_redirect", "")
+
+
+def test_packaged_manifest_equals_the_top_level_copy() -> None:
+    """bot/manifest.yml (in the wheel, read by `okrbot manifest` and the sandbox) is byte-equal to manifest.yml."""
+    assert (ROOT / "bot" / "manifest.yml").read_bytes() == (ROOT / "manifest.yml").read_bytes(), (
+        "edit bot/manifest.yml and copy it to manifest.yml (cp bot/manifest.yml manifest.yml)")
