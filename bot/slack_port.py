@@ -233,13 +233,16 @@ class OutboxSender:
     # ---- one pass ----------------------------------------------------------------------------
     def run_once(self) -> int:
         """Claim and deliver one batch of due rows; returns how many rows were handled."""
-        rows = self._claim()
+        rows, lease = self._claim()
         if not rows:
             return 0
+        # Rows not begun by half their lease go back to the queue: a lease must never run out while its rows
+        # still wait their turn here, or another sender would take them and both would post (exactly once).
+        deadline = time.monotonic() + self._lease / 2
         by_channel: dict[str, list[Claimed]] = defaultdict(list)
         for row in rows:
             by_channel[row.channel].append(row)
-        futures = [self._pool.submit(self._deliver_channel, group) for group in by_channel.values()]
+        futures = [self._pool.submit(self._deliver_channel, group, deadline, lease) for group in by_channel.values()]
         outcomes: list[Outcome] = []
         try:
             for future in futures:
@@ -280,7 +283,8 @@ class OutboxSender:
                 return
             time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
-    def _claim(self) -> list[Claimed]:
+    def _claim(self) -> tuple[list[Claimed], datetime]:
+        """Due rows this sender now holds, and the lease it holds them until."""
         now = self._clock()
         due = or_(OutboundMessage.status == "pending",
                   (OutboundMessage.status == "sending") & (OutboundMessage.locked_until < now))
@@ -297,19 +301,22 @@ class OutboxSender:
         with self._sessions.begin() as session:
             rows = session.execute(stmt.with_for_update(skip_locked=True) if self._postgres else stmt).all()
             if not rows:
-                return []
+                return [], lease
             # PostgreSQL locked the rows (SKIP LOCKED); SQLite has one writer at a time: either way the
             # conditional UPDATE makes sure two processes never claim the same row.
             won = set(session.scalars(update(OutboundMessage).where(OutboundMessage.id.in_([r[0] for r in rows]), due)
                                       .values(status="sending", locked_until=lease).returning(OutboundMessage.id)
                                       .execution_options(synchronize_session=False)))
         return [Claimed(r[0], r[1], r[2], r[3], dict(r[4] or {}), r[5], r[6], r[7],
-                        r[8] == "sending" or (r[9] or "").startswith(UNREACHABLE)) for r in rows if r[0] in won]
+                        r[8] == "sending" or (r[9] or "").startswith(UNREACHABLE)) for r in rows if r[0] in won], lease
 
-    def _deliver_channel(self, group: list[Claimed]) -> list[Outcome]:
+    def _deliver_channel(self, group: list[Claimed], deadline: float, lease: datetime) -> list[Outcome]:
         # One channel's rows go in order, at most one per `per_channel_interval` (Slack's 1 msg/s/channel).
         outcomes: list[Outcome] = []
         for index, row in enumerate(group):
+            if time.monotonic() > deadline:
+                self._give_back(group[index:], lease)
+                break
             hold = self._team_hold.get(row.team_id, 0.0) - time.monotonic()
             if hold > 0:
                 self._release([r.id for r in group[index:]], hold)
@@ -323,6 +330,19 @@ class OutboxSender:
             if outcome is not None:
                 outcomes.append(outcome)
         return outcomes
+
+    def _give_back(self, rows: list[Claimed], lease: datetime) -> None:
+        """Rows still held under `lease` and not begun are due again at once, for any sender. A row that may
+        already be in Slack (an earlier sender died with it) stays `sending`, lease over, so it is looked up."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            for suspect, values in ((False, {"status": "pending", "locked_until": None}), (True, {"locked_until": now})):
+                ids = [r.id for r in rows if r.suspect is suspect]
+                if ids:
+                    session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(ids),
+                                                                   OutboundMessage.status == "sending",
+                                                                   OutboundMessage.locked_until == lease)
+                                    .values(next_attempt_at=now, **values).execution_options(synchronize_session=False))
 
     def _release(self, row_ids: list[int], delay: float) -> None:
         with self._sessions.begin() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -255,3 +256,24 @@ def test_updates_of_one_message_apply_in_the_order_written(db_url: str, slack: F
     [posted] = [c for c in slack.calls_to("chat.postMessage") if c.ok]
     assert [c.args["text"] for c in slack.calls_to("chat.update")] == ["2 claps", "3 claps"]
     assert slack.message("CKUDOS", posted.response["ts"])["text"] == "3 claps"
+
+
+def test_rows_waiting_past_half_their_lease_go_back_and_are_posted_once(db_url: str, slack: FakeSlack) -> None:
+    """A batch that would outlast its lease (one busy channel) gives back the rows not begun: a second, faster
+    sender takes those over, and no message is posted by both (each of the 12 exactly once)."""
+    queue(db_url, *({"key": f"busy{i}", "channel": "URAVI", "text": f"busy {i}"} for i in range(12)))
+    slow = sender_for(db_url, slack, lease=2.0, per_channel_interval=0.4, batch=50)
+    fast = sender_for(db_url, slack, lease=2.0, batch=50)
+    first = threading.Thread(target=slow.drain, args=(60,))
+    first.start()
+    deadline = time.monotonic() + 10
+    while not slack.calls_to("chat.postMessage") and time.monotonic() < deadline:
+        time.sleep(0.01)  # the slow sender holds all 12 before the fast one starts
+    second = threading.Thread(target=fast.drain, args=(60,))
+    second.start()
+    first.join()
+    second.join()
+    texts = Counter(c.args["text"] for c in slack.calls_to("chat.postMessage") if c.ok)
+    assert len(texts) == 12 and set(texts.values()) == {1}
+    with make_sessions(make_engine(db_url))() as session:
+        assert set(session.scalars(select(OutboundMessage.status))) == {"sent"}
