@@ -336,7 +336,8 @@ class OutboxSender:
         already be in Slack (an earlier sender died with it) stays `sending`, lease over, so it is looked up."""
         now = self._clock()
         with self._sessions.begin() as session:
-            for suspect, values in ((False, {"status": "pending", "locked_until": None}), (True, {"locked_until": now})):
+            back = ((False, {"status": "pending", "locked_until": None}), (True, {"locked_until": now}))
+            for suspect, values in back:
                 ids = [r.id for r in rows if r.suspect is suspect]
                 if ids:
                     session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(ids),
