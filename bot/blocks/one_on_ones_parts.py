@@ -44,6 +44,10 @@ class OneOnOneAction(StrEnum):
     MARK_DONE = "1on1.done"
     TOGGLE_TASK = "1on1.task.toggle"  # checkboxes; block_id "1on1.task.{task id}"
     WRITE_SUMMARY = "1on1.summary.open"
+    MOVE = "1on1.move.open"  # either participant sets or changes the time of an accepted 1-on-1
+    ADD_POINT = "1on1.point.open"
+    POINT_MENU = "1on1.point.menu"  # overflow; option values "discussed:{id}", "open:{id}", "edit:{id}", "remove:{id}"
+    CONFIRM_REQUEST = "1on1.request.confirm"  # the requester confirms a request to someone not their manager
 
 
 class OneOnOneModal(StrEnum):
@@ -56,6 +60,9 @@ class OneOnOneModal(StrEnum):
     TASK = "1on1.task.submit"
     SUMMARY = "1on1.summary.submit"
     SCHEDULE = "1on1.schedule.submit"
+    ACCEPT = "1on1.accept.submit"
+    MOVE = "1on1.move.submit"
+    POINT = "1on1.point.submit"
 
 
 TASK_BLOCK_PREFIX = "1on1.task."

@@ -125,13 +125,6 @@ def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClien
 
 
 # ---- the manager's answer -------------------------------------------------------------------------
-def handle_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
-    """Accept: the DM updates in place, the requester is told, the pair gets the 1-on-1 message."""
-    ack()
-    services.one_on_ones.accept(team_id=team_of(body), one_on_one_id=_id(action.get("value")), actor=_user(body))
-    _refresh_home(client, services, body)
-
-
 def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Propose another time: a modal with date, time and a note (only for the addressed manager)."""
     ack()
@@ -271,7 +264,6 @@ def register(app: App) -> None:
     app.action(SharedAction.REQUEST_ONE_ON_ONE.value)(handle_request_open)
     app.action(SharedAction.SCHEDULE_ONE_ON_ONE.value)(handle_schedule_open)
     for action_id, listener in (
-        (OneOnOneAction.ACCEPT, handle_accept),
         (OneOnOneAction.RESCHEDULE, handle_reschedule_open),
         (OneOnOneAction.DECLINE, handle_decline_open),
         (OneOnOneAction.ACCEPT_NEW_TIME, handle_new_time_accept),
@@ -293,3 +285,6 @@ def register(app: App) -> None:
         (OneOnOneModal.SUMMARY, handle_summary_submission),
     ):
         app.view(callback_id.value)(submission)
+    from bot.handlers import one_on_ones_meetings  # Accept, times and talking points (issue 14)
+
+    one_on_ones_meetings.register(app)

@@ -26,6 +26,7 @@ from bot.services.okr_status import quarter_of
 from bot.services.one_on_ones_base import pair_key, request_key
 from bot.services.one_on_ones_home import OneOnOneHome
 from bot.services.one_on_ones_jobs import OneOnOneJobs
+from bot.services.one_on_ones_meetings import OneOnOneMeetings
 from bot.services.one_on_ones_module import OneOnOneModule
 from bot.services.one_on_ones_time import picked_time
 from bot.services.one_on_ones_views import (
@@ -58,7 +59,7 @@ def _check_topic(topic: str, field: str | None = "topic") -> str:
     return topic
 
 
-class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
+class OneOnOneService(OneOnOneMeetings, OneOnOneModule, OneOnOneHome, OneOnOneJobs):
     """1-on-1 requests, answers, notes, tasks, conversation, reminders and exports (issue 3)."""
 
     # ---- requesting ----------------------------------------------------------------------------
@@ -156,13 +157,20 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
             self._unchanged(row, actor, answerer=row.manager_id, wanted="requested")
             return self._view(session, row)
 
-    def accept(self, *, team_id: str, one_on_one_id: int, actor: str) -> Outcome:
-        """The manager accepts: the requester is told, the pair gets the 1-on-1 message. Twice is a no-op."""
+    def accept(self, *, team_id: str, one_on_one_id: int, actor: str, day: str | None = None,
+               clock: str | None = None) -> Outcome:
+        """The manager accepts, at the proposed time or at `day`/`clock` (read in the manager's timezone):
+        the requester is told, the pair gets the 1-on-1 message. Twice is a no-op."""
         now = self._now()
+        agreed: object = OneOnOne.proposed_at
+        if day or clock:
+            with self._ctx.sessions() as session:
+                zone = self._zone(session, team_id, actor)
+            agreed = picked_time(day, clock, zone, now, required=True)
         with self._ctx.sessions.begin() as session:
             outcome = self._manager_answers(session, team_id, one_on_one_id, actor, "accepted",
-                                            prepare=self._carry_tasks, answered_at=now,
-                                            agreed_at=OneOnOne.proposed_at)
+                                            prepare=self._first_talking_point, answered_at=now,
+                                            agreed_at=agreed)
             if outcome.changed:
                 self._post_pair_message(session, self._row(session, team_id, one_on_one_id))
             return outcome
@@ -224,7 +232,7 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
                 self._unchanged(row, actor, answerer=row.requester_id, wanted=state)
                 return Outcome(self._view(session, row), False)
             if accept:
-                self._carry_tasks(session, row)
+                self._first_talking_point(session, row)
             self._refresh_request_dms(session, row)
             view = self._view(session, row)
             outbox = self._ctx.outbox
@@ -269,11 +277,11 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
         with self._ctx.sessions.begin() as session:
             row = OneOnOne(team_id=team_id, requester_id=report, manager_id=manager, topic=topic, urgency="this_month",
                            state="accepted", proposed_at=when, agreed_at=when, requested_at=now, answered_at=now,
-                           revision=0)
+                           revision=0, scheduled_by=manager)
             row.objectives = self._own_objectives(session, team_id, report, objective_ids)
             session.add(row)
             session.flush()
-            self._carry_tasks(session, row)
+            self._first_talking_point(session, row)
             view = self._view(session, row)
             self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:scheduled", channel=report,
                                  text=f"{view.manager_name} scheduled a 1-on-1 with you",

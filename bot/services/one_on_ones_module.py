@@ -106,7 +106,8 @@ class OneOnOneModule(OneOnOneBase):
                 OneOnOne.requester_id.in_((row.requester_id, row.manager_id)),
                 OneOnOne.manager_id.in_((row.requester_id, row.manager_id)))
                 .order_by(OneOnOne.agreed_at.is_(None), OneOnOne.agreed_at, OneOnOne.id).limit(1))
-            if following is not None and self._carry_tasks(session, row, into=following):
+            if following is not None and (self._carry_tasks(session, row, into=following)
+                                          + self._carry_points(session, row, into=following)):
                 self._refresh_pair_message(session, following)
             self._refresh_pair_message(session, row.id)
             view = self._view(session, row)

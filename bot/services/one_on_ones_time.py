@@ -72,3 +72,4 @@ def add_business_days(start: datetime, days: int) -> datetime:
 def reminder_due(requested_at: datetime, days: int, zone: ZoneInfo) -> datetime:
     """When an unanswered request reminds its manager: `days` business days later in the manager's zone."""
     return add_business_days(requested_at.astimezone(zone), days).astimezone(UTC)
+

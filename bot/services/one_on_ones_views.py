@@ -10,7 +10,17 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services.okr_status import effective_status, progress
-from storage.models import ConversationMessage, KeyResult, Note, Objective, OneOnOne, Person, Task
+from storage.models import (
+    ConversationMessage,
+    KeyResult,
+    Note,
+    Objective,
+    OneOnOne,
+    OneOnOneSeries,
+    Person,
+    TalkingPoint,
+    Task,
+)
 
 STATUS_ORDER = {"off_track": 0, "on_track": 1, "ahead": 2}
 
@@ -79,6 +89,18 @@ class NoteView:
 
 
 @dataclass(frozen=True)
+class TalkingPointView:
+    """Something one of the pair wants to talk about (both read it; only its author edits it)."""
+
+    id: int
+    one_on_one_id: int
+    author_id: str
+    text: str
+    discussed: bool
+    carried_count: int = 0
+
+
+@dataclass(frozen=True)
 class OneOnOneView:
     """A 1-on-1 as messages, modals and the Home tab show it."""
 
@@ -106,6 +128,20 @@ class OneOnOneView:
     manager_away_until: date | None = None
     requester_tz: str = "UTC"
     manager_tz: str = "UTC"
+    sequence: int = 0  # the calendar SEQUENCE: raised on every new time
+    scheduled_by: str | None = None  # set when a manager scheduled it directly (or a series made it)
+    talking_points: tuple[TalkingPointView, ...] = ()
+    series_frequency: str | None = None  # weekly | biweekly | monthly when it belongs to a live series
+    thread_channel: str | None = None
+    thread_ts: str | None = None
+
+    def tz_of(self, user_id: str) -> str:
+        """The IANA timezone of one of the pair."""
+        return self.manager_tz if user_id == self.manager_id else self.requester_tz
+
+    def name_of(self, user_id: str) -> str:
+        """The display name of one of the pair."""
+        return self.manager_name if user_id == self.manager_id else self.requester_name
 
     @property
     def when(self) -> datetime | None:
@@ -221,6 +257,12 @@ def task_view(task: Task, row: OneOnOne) -> TaskView:
                     task.carried_count, row.requester_id, row.manager_id)
 
 
+def talking_point_view(point: TalkingPoint) -> TalkingPointView:
+    """The view of a stored talking point."""
+    return TalkingPointView(point.id, point.one_on_one_id, point.author_id, point.text, point.discussed,
+                            point.carried_count)
+
+
 def note_view(note: Note) -> NoteView:
     """The view of a stored note (the caller has checked the reader may read it)."""
     return NoteView(note.id, note.one_on_one_id, note.author_id, note.text, note.private, note.created_at)
@@ -240,7 +282,15 @@ def one_on_one_view(session: Session, row: OneOnOne, now: datetime, *, default_t
     objectives: tuple[ObjectiveLine, ...] = ()
     tasks: tuple[TaskView, ...] = ()
     conversation = 0
+    points: tuple[TalkingPointView, ...] = ()
+    frequency = None
     if with_details:
+        points = tuple(talking_point_view(p) for p in session.scalars(
+            select(TalkingPoint).where(TalkingPoint.team_id == row.team_id, TalkingPoint.one_on_one_id == row.id)
+            .order_by(TalkingPoint.discussed, TalkingPoint.carried_count.desc(), TalkingPoint.id)))
+        if row.series_id is not None:
+            frequency = session.scalar(select(OneOnOneSeries.frequency).where(
+                OneOnOneSeries.id == row.series_id, OneOnOneSeries.stopped_at.is_(None)))
         objectives = objective_lines(session, row.team_id, [o.id for o in row.objectives], now)
         tasks = tuple(task_view(t, row) for t in session.scalars(
             select(Task).where(Task.team_id == row.team_id, Task.one_on_one_id == row.id)
@@ -261,6 +311,8 @@ def one_on_one_view(session: Session, row: OneOnOne, now: datetime, *, default_t
                             and manager.away_until >= now.date() else None),
         requester_tz=(requester.tz if requester and requester.tz else default_tz),
         manager_tz=(manager.tz if manager and manager.tz else default_tz),
+        sequence=row.sequence or 0, scheduled_by=row.scheduled_by, talking_points=points,
+        series_frequency=frequency, thread_channel=row.thread_channel, thread_ts=row.thread_ts,
     )
 
 

@@ -72,3 +72,25 @@ def test_today_depends_on_the_zone() -> None:
     assert picked_day("2026-11-16", ZoneInfo("America/New_York"), now) == date(2026, 11, 16)
     with pytest.raises(UserFacingError, match="in the past"):
         picked_day("2026-11-16", BERLIN, now)
+
+
+@pytest.mark.parametrize(("day", "clock", "tz", "expected"), [
+    ("2026-03-28", "10:00", "Europe/Berlin", datetime(2026, 3, 28, 9, 0, tzinfo=UTC)),  # the day before CEST
+    ("2026-03-30", "10:00", "Europe/Berlin", datetime(2026, 3, 30, 8, 0, tzinfo=UTC)),  # the day after
+    ("2026-03-07", "09:00", "America/New_York", datetime(2026, 3, 7, 14, 0, tzinfo=UTC)),  # EST
+    ("2026-03-09", "09:00", "America/New_York", datetime(2026, 3, 9, 13, 0, tzinfo=UTC)),  # EDT
+    ("2026-10-26", "09:00", "Asia/Kolkata", datetime(2026, 10, 26, 3, 30, tzinfo=UTC)),  # no DST at all
+])
+def test_the_same_wall_clock_time_across_a_dst_change(day: str, clock: str, tz: str, expected: datetime) -> None:
+    """10:00 in Berlin is 09:00 UTC in winter and 08:00 UTC in summer; India never moves."""
+    assert picked_time(day, clock, ZoneInfo(tz), datetime(2026, 1, 1, tzinfo=UTC)) == expected
+
+
+def test_a_meeting_time_reads_in_each_persons_zone() -> None:
+    """One moment reads 10:00 in Berlin and 14:30 in Kolkata in the plain-text fallbacks."""
+    from bot.blocks.one_on_ones_meetings import local_text
+
+    moment = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    assert local_text(moment, "Europe/Berlin") == "Wed 18 Nov, 10:00 (Europe/Berlin)"
+    assert local_text(moment, "Asia/Kolkata") == "Wed 18 Nov, 14:30 (Asia/Kolkata)"
+    assert local_text(moment, "Not/AZone") == "Wed 18 Nov, 09:00 (UTC)"

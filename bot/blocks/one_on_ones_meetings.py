@@ -1,0 +1,125 @@
+"""Block Kit for a 1-on-1 as a meeting (issue 14): choosing and moving its time, talking points."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.blocks.kit import Block, context, escape, input_block, modal, option, section, text_input, truncate, user
+from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal, datepicker, metadata, timepicker, when_text
+
+if TYPE_CHECKING:
+    from bot.services.one_on_ones_views import OneOnOneView, TalkingPointView
+
+MAX_POINT = 500
+MAX_POINTS_SHOWN = 10
+FREQUENCY_LABEL = {"weekly": "Weekly", "biweekly": "Every two weeks", "monthly": "Monthly"}
+
+
+def local_text(when: datetime, tz: str) -> str:
+    """`when` as a reader in `tz` reads it, for plain-text fallbacks ("Wed 18 Nov, 10:00 (Europe/Paris)")."""
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError):
+        zone, tz = ZoneInfo("UTC"), "UTC"
+    return f"{when.astimezone(zone):%a %d %b, %H:%M} ({tz})"
+
+
+def _local_fallback(view: OneOnOneView, reader: str) -> str:
+    return local_text(view.when, view.tz_of(reader)) if view.when else "no time yet"
+
+
+def accept_modal(view: OneOnOneView, *, home: bool = False) -> Block:
+    """Accepting a request that has no proposed time: the manager picks the date and time."""
+    blocks = [
+        section(f"Accept {user(view.requester_id)}'s 1-on-1"
+                f"{' about *' + escape(truncate(view.topic, 300)) + '*' if view.topic else ''}: when shall you meet?"),
+        input_block("Date", "date", datepicker("date")),
+        input_block("Time", "time", timepicker("time"), hint=f"In your timezone ({view.manager_tz})."),
+    ]
+    return modal("Accept 1-on-1", blocks, callback_id=OneOnOneModal.ACCEPT, submit="Accept",
+                 private_metadata=metadata(id=view.id, home=int(home) or None))
+
+
+def move_modal(view: OneOnOneView, viewer: str, *, home: bool = False) -> Block:
+    """Set or change the time of an accepted 1-on-1 (either participant, in their own timezone)."""
+    now = (f"Now: {when_text(view.when)}. " if view.when else "")
+    initial_day = initial_clock = None
+    if view.when:
+        local = view.when.astimezone(ZoneInfo(view.tz_of(viewer)))
+        initial_day, initial_clock = local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
+    blocks = [
+        section(f"{now}{user(view.other(viewer))} gets a DM with the new time and an updated calendar invite."),
+        input_block("Date", "date", datepicker("date", initial=initial_day)),
+        input_block("Time", "time", timepicker("time", initial=initial_clock),
+                    hint=f"In your timezone ({view.tz_of(viewer)})."),
+        input_block("Note", "note", text_input("note", max_length=500, placeholder="e.g. Clash with the board meeting"),
+                    optional=True),
+    ]
+    title = "Reschedule 1-on-1" if view.when else "Set a time"
+    return modal(title, blocks, callback_id=OneOnOneModal.MOVE, submit="Save",
+                 private_metadata=metadata(id=view.id, home=int(home) or None))
+
+
+def moved_text(view: OneOnOneView, actor: str, reader: str, *, had_time: bool) -> str:
+    """Notification fallback of the DM telling the other person of a new time (in the reader's timezone)."""
+    verb = "moved your 1-on-1 to" if had_time else "set your 1-on-1 for"
+    return f"{view.name_of(actor)} {verb} {_local_fallback(view, reader)}"
+
+
+def moved_message(view: OneOnOneView, actor: str, note: str, *, had_time: bool) -> list[Block]:
+    """The other person's DM when one of the pair set or moved the time."""
+    verb = "moved your 1-on-1 to" if had_time else "set the time of your 1-on-1:"
+    blocks = [section(f":calendar: {user(actor)} {verb} *{when_text(view.when)}*.")]
+    if note:
+        blocks.append(section(f"> {escape(truncate(note, 500))}"))
+    blocks.append(context("The card in your group DM shows the new time; an updated calendar invite follows."))
+    return blocks
+
+
+def point_line(point: TalkingPointView) -> str:
+    """One talking point: its text (struck through once discussed), author, and how often carried over."""
+    text = escape(truncate(point.text, MAX_POINT))
+    parts = [f":white_check_mark: ~{text}~" if point.discussed else f":speech_balloon: {text}", user(point.author_id)]
+    if point.carried_count:
+        parts.append(f"_carried over {point.carried_count}×_")
+    return " · ".join(parts)
+
+
+def point_block(point: TalkingPointView) -> Block:
+    """A talking point with a menu: mark discussed (either of the pair), edit or remove (its author)."""
+    value = str(point.id)
+    options = [option("Mark not discussed", f"open:{value}") if point.discussed
+               else option("Mark discussed", f"discussed:{value}"),
+               option("Edit (author)", f"edit:{value}"), option("Remove (author)", f"remove:{value}")]
+    return section(point_line(point), block_id=f"1on1.point.{value}",
+                   accessory={"type": "overflow", "action_id": OneOnOneAction.POINT_MENU, "options": options})
+
+
+def talking_point_blocks(view: OneOnOneView, *, menus: bool = True) -> list[Block]:
+    """The talking points of both, undiscussed first (at most ten shown)."""
+    if not view.talking_points:
+        return [section("*Talking points*\n_None yet: either of you can add one with *Add talking point*._")]
+    open_count = sum(1 for p in view.talking_points if not p.discussed)
+    blocks: list[Block] = [section(f"*Talking points* · {open_count} to discuss")]
+    shown = view.talking_points[:MAX_POINTS_SHOWN]
+    if menus:
+        blocks += [point_block(p) for p in shown]
+    else:
+        blocks.append(section("\n".join(point_line(p) for p in shown)))
+    if len(view.talking_points) > MAX_POINTS_SHOWN:
+        blocks.append(context(f"…and {len(view.talking_points) - MAX_POINTS_SHOWN} more talking points"))
+    return blocks
+
+
+def point_modal(one_on_one_id: int, *, point: TalkingPointView | None = None, channel: str = "",
+                home: bool = False) -> Block:
+    """Add (or, for its author, edit) a talking point: both of the pair read it."""
+    blocks = [input_block("Talking point", "point", text_input(
+        "point", multiline=True, max_length=MAX_POINT, initial=point.text if point else None,
+        placeholder="e.g. Hiring plan for Q1"), hint="Both of you see talking points. For yourself alone, "
+                                                       "use a private note.")]
+    return modal("Edit talking point" if point else "Add talking point", blocks, callback_id=OneOnOneModal.POINT,
+                 submit="Save", private_metadata=metadata(id=one_on_one_id, point=point.id if point else None,
+                                                          channel=channel or None, home=int(home) or None))

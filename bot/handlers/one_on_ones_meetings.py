@@ -1,0 +1,147 @@
+"""Slack listeners for a 1-on-1 as a meeting (issue 14): accept with a time, Set a time / Reschedule,
+talking points (add, mark discussed, edit, remove), a request to someone who is not one's manager.
+
+Every save is confirmed where the person is: the card they clicked updates in place, and a modal
+submission or a menu choice also gets a private line (ephemeral in the channel, else the DM).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.blocks.kit import section
+from bot.blocks.one_on_ones import request_sent
+from bot.blocks.one_on_ones_meetings import accept_modal, local_text, move_modal, point_modal
+from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal
+from bot.handlers.common import team_of, tell_privately
+from bot.handlers.one_on_ones import _id, _in_home, _metadata, _refresh_home, _user, form_values
+from bot.services import Services, UserFacingError
+
+Body = dict[str, Any]
+
+
+def _channel(body: Body) -> str:
+    return (body.get("channel") or {}).get("id", "") or (body.get("container") or {}).get("channel_id", "")
+
+
+def _tell(client: WebClient, user_id: str, channel: str | None, text: str) -> None:
+    """A private confirmation where the person is (an ephemeral in the channel, else their DM)."""
+    tell_privately(client, user=user_id, channel=channel or None, text=text, blocks=[section(text)])
+
+
+def handle_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Accept: at the proposed time at once, else a modal asks the manager for the date and time."""
+    ack()
+    team, actor, one_on_one_id = team_of(body), _user(body), _id(action.get("value"))
+    request = services.one_on_ones.needs_time(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
+    if request is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=accept_modal(request, home=_in_home(body)))
+        return
+    services.one_on_ones.accept(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
+    _refresh_home(client, services, body)
+
+
+def handle_accept_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
+    """The time the manager picked when accepting (in their timezone)."""
+    values, meta = form_values(view), _metadata(view)
+    services.one_on_ones.accept(team_id=team_of(body), one_on_one_id=_id(meta.get("id")), actor=_user(body),
+                                day=values.get("date"), clock=values.get("time"))
+    ack()
+    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
+
+
+def handle_move_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Set a time / Reschedule on the pair's card or the Home: a date and time in the clicker's timezone."""
+    ack()
+    one_on_one = services.one_on_ones.move_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
+                                                actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=move_modal(one_on_one, _user(body), home=_in_home(body)))
+
+
+def handle_move_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
+    """The new time: the card updates, the other person is told once, the invite is sent again."""
+    values, meta, actor = form_values(view), _metadata(view), _user(body)
+    outcome = services.one_on_ones.move(team_id=team_of(body), one_on_one_id=_id(meta.get("id")), actor=actor,
+                                        day=values.get("date"), clock=values.get("time"),
+                                        note=values.get("note") or "")
+    ack()
+    if outcome.view.when:
+        other = outcome.view.name_of(outcome.view.other(actor))
+        _tell(client, actor, None, f":calendar: Saved: your 1-on-1 is on "
+                                   f"{local_text(outcome.view.when, outcome.view.tz_of(actor))}. {other} is told.")
+    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
+
+
+def handle_point_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Add talking point (the pair's card, the Home, the agenda): a one-field modal."""
+    ack()
+    one_on_one_id = _id(action.get("value"))
+    services.one_on_ones.point_target(team_id=team_of(body), one_on_one_id=one_on_one_id, actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=point_modal(
+        one_on_one_id, channel=_channel(body), home=_in_home(body)))
+
+
+def handle_point_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
+    """Save a new or edited talking point; the author is told where they are."""
+    values, meta, actor = form_values(view), _metadata(view), _user(body)
+    if meta.get("point"):
+        services.one_on_ones.edit_talking_point(team_id=team_of(body), point_id=_id(meta.get("point")), actor=actor,
+                                                text=values.get("point") or "")
+        said = ":pencil2: Talking point updated."
+    else:
+        services.one_on_ones.add_talking_point(team_id=team_of(body), one_on_one_id=_id(meta.get("id")),
+                                               actor=actor, text=values.get("point") or "")
+        said = ":speech_balloon: Talking point added: both of you see it on your 1-on-1's card."
+    ack()
+    _tell(client, actor, meta.get("channel"), said)
+    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
+
+
+def handle_point_menu(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """A talking point's menu: discussed / not discussed (either of the pair), edit or remove (its author)."""
+    ack()
+    verb, _, raw = str((action.get("selected_option") or {}).get("value", "")).partition(":")
+    team, actor, point_id = team_of(body), _user(body), _id(raw)
+    if verb == "edit":
+        point = services.one_on_ones.point_form(team_id=team, point_id=point_id, actor=actor)
+        client.views_open(trigger_id=body["trigger_id"], view=point_modal(
+            point.one_on_one_id, point=point, channel=_channel(body), home=_in_home(body)))
+        return
+    if verb == "remove":
+        if services.one_on_ones.remove_talking_point(team_id=team, point_id=point_id, actor=actor):
+            _tell(client, actor, _channel(body), ":wastebasket: Talking point removed.")
+    elif verb in ("discussed", "open"):
+        services.one_on_ones.set_point_discussed(team_id=team, point_id=point_id, actor=actor,
+                                                 discussed=verb == "discussed")
+    else:
+        raise UserFacingError("That menu is out of date; please use the latest message.")
+    _refresh_home(client, services, body)
+
+
+def handle_request_confirm(ack: Ack, body: Body, action: Body, respond: Any, services: Services) -> None:
+    """The requester confirms a request to someone who is not their manager on record: it is sent now."""
+    ack()
+    view = services.one_on_ones.confirm_request(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
+                                                actor=_user(body))
+    respond(text="1-on-1 request sent", blocks=request_sent(view), response_type="ephemeral", replace_original=True)
+
+
+def register(app: App) -> None:
+    """Bind this part's listeners (called by bot.handlers.one_on_ones.register)."""
+    for action_id, listener in (
+        (OneOnOneAction.ACCEPT, handle_accept),
+        (OneOnOneAction.MOVE, handle_move_open),
+        (OneOnOneAction.ADD_POINT, handle_point_open),
+        (OneOnOneAction.POINT_MENU, handle_point_menu),
+        (OneOnOneAction.CONFIRM_REQUEST, handle_request_confirm),
+    ):
+        app.action(action_id.value)(listener)
+    for callback_id, submission in (
+        (OneOnOneModal.ACCEPT, handle_accept_submission),
+        (OneOnOneModal.MOVE, handle_move_submission),
+        (OneOnOneModal.POINT, handle_point_submission),
+    ):
+        app.view(callback_id.value)(submission)

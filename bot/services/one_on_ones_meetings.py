@@ -1,0 +1,157 @@
+"""A 1-on-1 as a meeting (issue 14): a new time set by either person, and talking points from both.
+
+Every new time raises the 1-on-1's `sequence` in the same UPDATE that sets it, so two people moving it
+at once each get their own sequence number: both moves are kept in order, the later one wins, and the
+other person is told of each move exactly once (the outbox key carries the sequence).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+
+from bot.blocks.one_on_ones_meetings import MAX_POINT, moved_message, moved_text
+from bot.services.errors import NotFound, UserFacingError
+from bot.services.one_on_ones_base import OneOnOneBase
+from bot.services.one_on_ones_time import picked_time
+from bot.services.one_on_ones_views import OneOnOneView, Outcome, TalkingPointView, talking_point_view
+from storage.models import OneOnOne, TalkingPoint
+
+OPEN_FOR_POINTS = ("requested", "rescheduled", "accepted")
+
+
+class OneOnOneMeetings(OneOnOneBase):
+    """Setting and moving the time of an accepted 1-on-1; the talking points of both."""
+
+    # ---- the time -----------------------------------------------------------------------------
+    def needs_time(self, *, team_id: str, one_on_one_id: int, actor: str) -> OneOnOneView | None:
+        """The request when its manager must pick a time to accept it (none was proposed), else None."""
+        with self._ctx.sessions() as session:
+            row = self._row(session, team_id, one_on_one_id)
+            if row.state != "requested" or row.manager_id != actor or row.proposed_at is not None:
+                return None
+            return self._view(session, row, details=False)
+
+    def move_form(self, *, team_id: str, one_on_one_id: int, actor: str) -> OneOnOneView:
+        """The accepted 1-on-1, if `actor` takes part in it (before opening Set a time / Reschedule)."""
+        with self._ctx.sessions() as session:
+            row = self._participant_row(session, team_id, one_on_one_id, actor, states=("accepted",))
+            return self._view(session, row, details=False)
+
+    def move(self, *, team_id: str, one_on_one_id: int, actor: str, day: str | None, clock: str | None,
+             note: str = "") -> Outcome:
+        """Either participant sets a (new) time, read in their own timezone: the card updates, the other person
+        is told once, the calendar invite is sent again with a higher SEQUENCE."""
+        note = " ".join((note or "").split())
+        if len(note) > 500:
+            raise UserFacingError("Please keep the note under 500 characters.", field="note")
+        with self._ctx.sessions() as session:
+            row = self._participant_row(session, team_id, one_on_one_id, actor, states=("accepted",))
+            zone = self._zone(session, team_id, actor)
+            before = row.agreed_at
+        when = picked_time(day, clock, zone, self._now(), required=True)
+        if when == before:
+            with self._ctx.sessions() as session:
+                return Outcome(self._view(session, self._row(session, team_id, one_on_one_id)), False)
+        with self._ctx.sessions.begin() as session:
+            sequence = session.execute(
+                update(OneOnOne).where(OneOnOne.team_id == team_id, OneOnOne.id == one_on_one_id,
+                                       OneOnOne.state == "accepted", self._either(actor))
+                .values(agreed_at=when, proposed_at=when, sequence=OneOnOne.sequence + 1, meeting_reminded_at=None)
+                .returning(OneOnOne.sequence).execution_options(synchronize_session=False)).scalar()
+            if sequence is None:  # marked done or changed in between
+                self._participant_row(session, team_id, one_on_one_id, actor, states=("accepted",))
+                raise UserFacingError("This 1-on-1 changed meanwhile; please use the latest message.")
+            row = self._row(session, team_id, one_on_one_id)
+            self._refresh_pair_message(session, row.id)
+            view = self._view(session, row, details=False)
+            other = view.other(actor)
+            self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:moved:{sequence}", channel=other,
+                                 text=moved_text(view, actor, other, had_time=before is not None),
+                                 blocks=moved_message(view, actor, note, had_time=before is not None))
+            self._after_new_time(session, row)
+            return Outcome(view, True)
+
+    def _after_new_time(self, session: object, row: OneOnOne) -> None:
+        """Hook for what follows a new agreed time (the calendar invite, in `one_on_ones_calendar`)."""
+
+    # ---- talking points -------------------------------------------------------------------------
+    def _point(self, session: object, team_id: str, point_id: int) -> TalkingPoint:
+        point = session.scalar(select(TalkingPoint).where(  # type: ignore[attr-defined]
+            TalkingPoint.team_id == team_id, TalkingPoint.id == point_id).execution_options(populate_existing=True))
+        if point is None:
+            raise NotFound("That talking point does not exist (any more).")
+        return point
+
+    @staticmethod
+    def _point_text(text: str) -> str:
+        text = (text or "").strip()
+        if not text:
+            raise UserFacingError("Say what you'd like to talk about.", field="point")
+        if len(text) > MAX_POINT:
+            raise UserFacingError(f"Please keep a talking point under {MAX_POINT} characters.", field="point")
+        return text
+
+    def add_talking_point(self, *, team_id: str, one_on_one_id: int, actor: str, text: str) -> TalkingPointView:
+        """A talking point by one of the pair, before or during the meeting: both see it on the card."""
+        text = self._point_text(text)
+        with self._ctx.sessions.begin() as session:
+            row = self._participant_row(session, team_id, one_on_one_id, actor, states=OPEN_FOR_POINTS)
+            point = TalkingPoint(team_id=team_id, one_on_one_id=row.id, author_id=actor, text=text, discussed=False,
+                                 carried_count=0, created_at=self._now())
+            session.add(point)
+            session.flush()
+            self._refresh_pair_message(session, row.id)
+            return talking_point_view(point)
+
+    def point_target(self, *, team_id: str, one_on_one_id: int, actor: str) -> None:
+        """Check `actor` may add a talking point to this 1-on-1 now (before opening the modal)."""
+        with self._ctx.sessions() as session:
+            self._participant_row(session, team_id, one_on_one_id, actor, states=OPEN_FOR_POINTS)
+
+    def point_form(self, *, team_id: str, point_id: int, actor: str) -> TalkingPointView:
+        """A talking point its author may edit (for the edit modal)."""
+        with self._ctx.sessions() as session:
+            point = self._point(session, team_id, point_id)
+            if point.author_id != actor:
+                raise UserFacingError("Only its author can edit a talking point.")
+            return talking_point_view(point)
+
+    def edit_talking_point(self, *, team_id: str, point_id: int, actor: str, text: str) -> TalkingPointView:
+        """Its author rewrites a talking point."""
+        text = self._point_text(text)
+        with self._ctx.sessions.begin() as session:
+            point = self._point(session, team_id, point_id)
+            if point.author_id != actor:
+                raise UserFacingError("Only its author can edit a talking point.")
+            self._participant_row(session, team_id, point.one_on_one_id, actor, states=OPEN_FOR_POINTS)
+            point.text, point.edited_at = text, self._now()
+            session.flush()
+            self._refresh_pair_message(session, point.one_on_one_id)
+            return talking_point_view(point)
+
+    def remove_talking_point(self, *, team_id: str, point_id: int, actor: str) -> bool:
+        """Its author removes a talking point; False when it was already gone."""
+        with self._ctx.sessions.begin() as session:
+            point = session.scalar(select(TalkingPoint).where(TalkingPoint.team_id == team_id,
+                                                              TalkingPoint.id == point_id))
+            if point is None:
+                return False
+            if point.author_id != actor:
+                raise UserFacingError("Only its author can remove a talking point.")
+            one_on_one_id = point.one_on_one_id
+            self._participant_row(session, team_id, one_on_one_id, actor, states=OPEN_FOR_POINTS)
+            session.execute(delete(TalkingPoint).where(TalkingPoint.id == point_id))
+            self._refresh_pair_message(session, one_on_one_id)
+            return True
+
+    def set_point_discussed(self, *, team_id: str, point_id: int, actor: str, discussed: bool) -> bool:
+        """Either of the pair ticks a talking point as discussed (or not); False when it already was so."""
+        with self._ctx.sessions.begin() as session:
+            point = self._point(session, team_id, point_id)
+            self._participant_row(session, team_id, point.one_on_one_id, actor, states=("accepted", "done"))
+            changed = session.execute(
+                update(TalkingPoint).where(TalkingPoint.id == point_id, TalkingPoint.discussed.is_(not discussed))
+                .values(discussed=discussed).execution_options(synchronize_session=False)).rowcount
+            if changed:
+                self._refresh_pair_message(session, point.one_on_one_id)
+            return bool(changed)
