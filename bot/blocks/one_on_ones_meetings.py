@@ -6,7 +6,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.blocks.kit import Block, context, escape, input_block, modal, option, section, text_input, truncate, user
+from bot.blocks.kit import (
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    input_block,
+    modal,
+    option,
+    section,
+    text_input,
+    truncate,
+    user,
+)
 from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal, datepicker, metadata, timepicker, when_text
 
 if TYPE_CHECKING:
@@ -123,3 +136,12 @@ def point_modal(one_on_one_id: int, *, point: TalkingPointView | None = None, ch
     return modal("Edit talking point" if point else "Add talking point", blocks, callback_id=OneOnOneModal.POINT,
                  submit="Save", private_metadata=metadata(id=one_on_one_id, point=point.id if point else None,
                                                           channel=channel or None, home=int(home) or None))
+
+
+def confirm_request(view: OneOnOneView) -> list[Block]:
+    """The requester's ephemeral before a request to someone who is not their manager on record is sent."""
+    topic = f" about *{escape(truncate(view.topic, 200))}*" if view.topic else ""
+    return [section(f":raised_hand: {user(view.manager_id)} is not your manager on record. Send them your 1-on-1 "
+                    f"request{topic} anyway? Their DM will say you asked them directly."),
+            actions(button("Send request", OneOnOneAction.CONFIRM_REQUEST, str(view.id), style="primary"),
+                    block_id=f"1on1.confirm.{view.id}")]

@@ -26,6 +26,7 @@ from bot.blocks.one_on_ones import (
     task_modal,
     usage,
 )
+from bot.blocks.one_on_ones_meetings import confirm_request
 from bot.blocks.one_on_ones_parts import TASK_BLOCK_PREFIX
 from bot.handlers.common import team_of, tell_privately
 from bot.handlers.home import publish_home, state_of
@@ -97,6 +98,8 @@ def handle_request_command(ack: Ack, command: Body, respond: Respond, client: We
     elif outcome.kind == "form" and outcome.form:
         client.views_open(trigger_id=command["trigger_id"], view=request_modal(
             outcome.form, response_url=command.get("response_url", ""), channel=command.get("channel_id", "")))
+    elif outcome.kind == "confirm" and outcome.view:
+        respond(text="Send this 1-on-1 request?", blocks=confirm_request(outcome.view), response_type="ephemeral")
     elif outcome.view:
         respond(text="1-on-1 request sent", blocks=request_sent(outcome.view), response_type="ephemeral")
 

@@ -69,7 +69,12 @@ class OneOnOneService(OneOnOneMeetings, OneOnOneModule, OneOnOneHome, OneOnOneJo
             return CommandOutcome("help")
         raw = _unescape(text or "")
         mentioned = list(dict.fromkeys(USER_MENTION.findall(raw)))
-        topic = _check_topic(" ".join(USER_MENTION.sub(" ", raw).split()), field=None)
+        words = USER_MENTION.sub(" ", raw).split()
+        if not mentioned and words and words[0].startswith("@") and len(words[0]) > 1:
+            raise UserFacingError(f"`{words[0][:80]}` is not a Slack mention, so I can't tell who you mean; nothing "
+                                  "was sent. Type @ and pick the person from Slack's list, e.g. "
+                                  "`/request-1on1 @maria Q4 hiring plan`.")
+        topic = _check_topic(" ".join(words), field=None)
         if len(mentioned) > 1:
             raise UserFacingError("Mention only the person you'd like to meet, e.g. "
                                   "`/request-1on1 @maria Q4 hiring plan`.")
@@ -79,6 +84,12 @@ class OneOnOneService(OneOnOneMeetings, OneOnOneModule, OneOnOneHome, OneOnOneJo
             if not topic:
                 return CommandOutcome("form", form=self.request_form(team_id=team_id, requester=requester,
                                                                      manager_id=mentioned[0]))
+            me = self._services.people.ensure(team_id, requester)
+            if me is None or me.manager_id != mentioned[0]:
+                # Not their manager on record: nothing is sent until the requester confirms (issue 14).
+                return CommandOutcome("confirm", view=self.request(team_id=team_id, requester=requester,
+                                                                   manager_id=mentioned[0], topic=topic, field=None,
+                                                                   hold=True))
             return CommandOutcome("requested", view=self.request(team_id=team_id, requester=requester,
                                                                  manager_id=mentioned[0], topic=topic, field=None))
         me = self._services.people.ensure(team_id, requester)
@@ -105,11 +116,13 @@ class OneOnOneService(OneOnOneMeetings, OneOnOneModule, OneOnOneHome, OneOnOneJo
 
     def request(self, *, team_id: str, requester: str, manager_id: str | None, topic: str,
                 objective_ids: Iterable[int | str] = (), day: str | None = None, clock: str | None = None,
-                urgency: str = "this_month", remember: bool = False, field: str | None = "manager") -> OneOnOneView:
+                urgency: str = "this_month", remember: bool = False, field: str | None = "manager",
+                hold: bool = False) -> OneOnOneView:
         """Ask `manager_id` for a 1-on-1: validates everything, writes the request and the manager's DM.
 
         `day`/`clock` come from the date and time pickers and are read in the requester's timezone.
         Errors name the modal field they belong to (`field` is the manager field, None on the command path).
+        `hold` stores it unconfirmed and sends nothing until the requester confirms (`confirm_request`).
         """
         topic = _check_topic(topic, "topic" if field else None)
         if not manager_id:
@@ -130,15 +143,33 @@ class OneOnOneService(OneOnOneMeetings, OneOnOneModule, OneOnOneHome, OneOnOneJo
             self._services.people.set_manager(team_id, requester, manager_id)
         with self._ctx.sessions.begin() as session:
             row = OneOnOne(team_id=team_id, requester_id=requester, manager_id=manager_id, topic=topic,
-                           urgency=urgency if urgency in URGENCIES else "this_month", state="requested",
+                           urgency=urgency if urgency in URGENCIES else "this_month",
+                           state="unconfirmed" if hold else "requested",
                            proposed_at=proposed, requested_at=now, revision=0)
             row.objectives = self._own_objectives(session, team_id, requester, objective_ids)
             session.add(row)
             session.flush()
             view = self._view(session, row)
-            self._ctx.outbox.add(session, team_id=team_id, key=request_key(row.id), channel=manager_id,
-                                 text=request_text(view), blocks=request_message(view),
-                                 on_sent=f"1on1.request:{row.id}")
+            if not hold:
+                self._send_request(session, view)
+            return view
+
+    def _send_request(self, session: Session, view: OneOnOneView) -> None:
+        self._ctx.outbox.add(session, team_id=view.team_id, key=request_key(view.id), channel=view.manager_id,
+                             text=request_text(view), blocks=request_message(view), on_sent=f"1on1.request:{view.id}")
+
+    def confirm_request(self, *, team_id: str, one_on_one_id: int, actor: str) -> OneOnOneView:
+        """The requester confirms a request to someone who is not their manager on record: it is sent now.
+        A second click changes nothing."""
+        with self._ctx.sessions.begin() as session:
+            changed = self._transition(session, team_id, one_on_one_id, actor_is=OneOnOne.requester_id == actor,
+                                       from_states=("unconfirmed",), state="requested", requested_at=self._now())
+            row = self._row(session, team_id, one_on_one_id)
+            if row.requester_id != actor:
+                raise UserFacingError("Only the person who wrote this request can send it.")
+            view = self._view(session, row)
+            if changed:
+                self._send_request(session, view)
             return view
 
     @staticmethod

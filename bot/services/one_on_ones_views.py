@@ -134,6 +134,7 @@ class OneOnOneView:
     series_frequency: str | None = None  # weekly | biweekly | monthly when it belongs to a live series
     thread_channel: str | None = None
     thread_ts: str | None = None
+    to_manager: bool = True  # the manager_id is the requester's manager on record
 
     def tz_of(self, user_id: str) -> str:
         """The IANA timezone of one of the pair."""
@@ -198,7 +199,7 @@ class ScheduleForm:
 class CommandOutcome:
     """What `/request-1on1 …` led to: a request sent, a modal to open, or the usage."""
 
-    kind: str  # requested | form | help
+    kind: str  # requested | confirm (not their manager on record) | form | help
     view: OneOnOneView | None = None
     form: RequestForm | None = None
 
@@ -313,6 +314,7 @@ def one_on_one_view(session: Session, row: OneOnOne, now: datetime, *, default_t
         manager_tz=(manager.tz if manager and manager.tz else default_tz),
         sequence=row.sequence or 0, scheduled_by=row.scheduled_by, talking_points=points,
         series_frequency=frequency, thread_channel=row.thread_channel, thread_ts=row.thread_ts,
+        to_manager=bool(requester and requester.manager_id == row.manager_id),
     )
 
 

@@ -156,3 +156,30 @@ def test_undiscussed_talking_points_carry_over_when_marked_done(env: Env) -> Non
     env.one_on_ones.mark_done(team_id=env.team, one_on_one_id=first, actor="URAVI")
     where = {p.text: (p.one_on_one_id, p.carried_count) for p in env.rows(TalkingPoint)}
     assert where == {"Q4 hiring plan": (second, 1), "Done one": (first, 0)}
+
+
+def test_a_word_that_is_not_a_mention_is_refused_and_nothing_is_sent(env: Env) -> None:
+    """`/request-1on1 @nobody budget` (plain text, not a Slack mention) is refused; nothing stored or queued."""
+    with pytest.raises(UserFacingError, match="`@nobody` is not a Slack mention"):
+        env.one_on_ones.request_command(team_id=env.team, requester="URAVI", text="@nobody budget")
+    assert env.rows(OneOnOne) == [] and env.queued() == []
+
+
+def test_a_request_to_someone_not_your_manager_waits_for_a_confirming_click(env: Env) -> None:
+    """Ravi asking Pat (not his manager): nothing sent until he confirms; then the DM says so truthfully."""
+    outcome = env.one_on_ones.request_command(team_id=env.team, requester="URAVI", text="<@UPAT> Design review")
+    assert outcome.kind == "confirm" and env.queued() == []
+    with pytest.raises(UserFacingError, match="Only the person who wrote"):
+        env.one_on_ones.confirm_request(team_id=env.team, one_on_one_id=outcome.view.id, actor="UPAT")
+    sent = env.one_on_ones.confirm_request(team_id=env.team, one_on_one_id=outcome.view.id, actor="URAVI")
+    env.one_on_ones.confirm_request(team_id=env.team, one_on_one_id=outcome.view.id, actor="URAVI")
+    assert sent.state == "requested" and env.queued() == [f"1on1:{sent.id}:request"]
+    [dm] = env.outbox(f"1on1:{sent.id}:request")
+    assert dm.channel_key == "UPAT" and "You are not <@URAVI>'s manager on record" in str(dm.payload["blocks"])
+
+
+def test_a_request_to_your_manager_says_nothing_about_it(env: Env) -> None:
+    """Ravi asking Maria (his manager on record): sent at once, no 'not your manager' line."""
+    outcome = env.one_on_ones.request_command(team_id=env.team, requester="URAVI", text="<@UMARIA> Budget")
+    [dm] = env.outbox(f"1on1:{outcome.view.id}:request")
+    assert outcome.kind == "requested" and "manager on record" not in str(dm.payload["blocks"])

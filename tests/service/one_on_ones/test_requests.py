@@ -109,8 +109,8 @@ def test_help_shows_the_usage(env: Env) -> None:
 
 
 def test_a_mention_and_a_topic_send_the_request_at_once(env: Env) -> None:
-    """`/request-1on1 @maria Q4 hiring plan` sends to Maria with the rest as topic."""
-    outcome = env.one_on_ones.request_command(team_id=env.team, requester="UPAT",
+    """`/request-1on1 @maria Q4 hiring plan` from Ravi (her report) sends to Maria with the rest as topic."""
+    outcome = env.one_on_ones.request_command(team_id=env.team, requester="URAVI",
                                               text="<@UMARIA|maria> Q4 hiring plan &amp; R&amp;D")
     assert outcome.kind == "requested"
     assert (outcome.view.manager_id, outcome.view.topic) == ("UMARIA", "Q4 hiring plan & R&D")
