@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     nudge_hour: int = Field(10, alias="OKRBOT_NUDGE_HOUR", ge=0, le=23)
     default_timezone: str = Field("UTC", alias="OKRBOT_DEFAULT_TIMEZONE")
     request_reminder_days: int = Field(3, alias="OKRBOT_REQUEST_REMINDER_DAYS", ge=1)
+    meeting_minutes: int = Field(30, alias="OKRBOT_MEETING_MINUTES", ge=5, le=480)
+    meeting_reminder_hours: int = Field(24, alias="OKRBOT_MEETING_REMINDER_HOURS", ge=1, le=168)
     send_rate: float = Field(20.0, alias="OKRBOT_SEND_RATE", gt=0)
     admins_raw: str = Field("", alias="OKRBOT_ADMINS")
 

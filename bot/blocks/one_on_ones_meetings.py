@@ -21,8 +21,10 @@ from bot.blocks.kit import (
     user,
 )
 from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal, datepicker, metadata, timepicker, when_text
+from bot.calendar import google_link, outlook_link
 
 if TYPE_CHECKING:
+    from bot.calendar import Meeting
     from bot.services.one_on_ones_views import OneOnOneView, TalkingPointView
 
 MAX_POINT = 500
@@ -145,3 +147,18 @@ def confirm_request(view: OneOnOneView) -> list[Block]:
                     f"request{topic} anyway? Their DM will say you asked them directly."),
             actions(button("Send request", OneOnOneAction.CONFIRM_REQUEST, str(view.id), style="primary"),
                     block_id=f"1on1.confirm.{view.id}")]
+
+
+def calendar_message(meeting: Meeting) -> list[Block]:
+    """The pair's "Add to calendar" message: Google Calendar and Outlook buttons; the `.ics` follows it."""
+    if meeting.cancelled:
+        return [section(f":x: *{escape(meeting.title)}* on {when_text(meeting.start)} is cancelled. "
+                        "Open the `.ics` below to remove it from your calendar.")]
+    return [
+        section(f":calendar: *Add to calendar:* {escape(meeting.title)}, {when_text(meeting.start)} "
+                f"({meeting.minutes} min)"),
+        actions(button("Google Calendar", OneOnOneAction.CALENDAR_GOOGLE, url=google_link(meeting)[:3000]),
+                button("Outlook", OneOnOneAction.CALENDAR_OUTLOOK, url=outlook_link(meeting)[:3000]),
+                block_id=f"1on1.calendar.{meeting.sequence}"),
+        context("Apple Calendar or another app: open the `.ics` file below. A new time updates the same event."),
+    ]

@@ -47,7 +47,9 @@ class OneOnOneAction(StrEnum):
     MOVE = "1on1.move.open"  # either participant sets or changes the time of an accepted 1-on-1
     ADD_POINT = "1on1.point.open"
     POINT_MENU = "1on1.point.menu"  # overflow; option values "discussed:{id}", "open:{id}", "edit:{id}", "remove:{id}"
-    CONFIRM_REQUEST = "1on1.request.confirm"  # the requester confirms a request to someone not their manager
+    CONFIRM_REQUEST = "1on1.request.confirm"
+    CALENDAR_GOOGLE = "1on1.calendar.google"  # link buttons: Slack still sends the click, acked and ignored
+    CALENDAR_OUTLOOK = "1on1.calendar.outlook"  # the requester confirms a request to someone not their manager
 
 
 class OneOnOneModal(StrEnum):

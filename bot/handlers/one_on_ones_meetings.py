@@ -129,6 +129,11 @@ def handle_request_confirm(ack: Ack, body: Body, action: Body, respond: Any, ser
     respond(text="1-on-1 request sent", blocks=request_sent(view), response_type="ephemeral", replace_original=True)
 
 
+def handle_calendar_link(ack: Ack) -> None:
+    """Google Calendar / Outlook link buttons open in the browser; Slack still sends the click: ack it."""
+    ack()
+
+
 def register(app: App) -> None:
     """Bind this part's listeners (called by bot.handlers.one_on_ones.register)."""
     for action_id, listener in (
@@ -137,6 +142,8 @@ def register(app: App) -> None:
         (OneOnOneAction.ADD_POINT, handle_point_open),
         (OneOnOneAction.POINT_MENU, handle_point_menu),
         (OneOnOneAction.CONFIRM_REQUEST, handle_request_confirm),
+        (OneOnOneAction.CALENDAR_GOOGLE, handle_calendar_link),
+        (OneOnOneAction.CALENDAR_OUTLOOK, handle_calendar_link),
     ):
         app.action(action_id.value)(listener)
     for callback_id, submission in (

@@ -203,7 +203,9 @@ class OneOnOneService(OneOnOneMeetings, OneOnOneModule, OneOnOneHome, OneOnOneJo
                                             prepare=self._first_talking_point, answered_at=now,
                                             agreed_at=agreed)
             if outcome.changed:
-                self._post_pair_message(session, self._row(session, team_id, one_on_one_id))
+                row = self._row(session, team_id, one_on_one_id)
+                self._post_pair_message(session, row)
+                self._after_new_time(session, row)
             return outcome
 
     def reschedule(self, *, team_id: str, one_on_one_id: int, actor: str, day: str | None, clock: str | None,
@@ -274,6 +276,7 @@ class OneOnOneService(OneOnOneMeetings, OneOnOneModule, OneOnOneHome, OneOnOneJo
                        text=f"{view.requester_name} answered the time you proposed", blocks=new_time_reply(view))
             if accept:
                 self._post_pair_message(session, row)
+                self._after_new_time(session, row)
             return Outcome(view, True)
 
     # ---- a manager schedules with a report (SharedAction.SCHEDULE_ONE_ON_ONE) ------------------
@@ -318,6 +321,7 @@ class OneOnOneService(OneOnOneMeetings, OneOnOneModule, OneOnOneHome, OneOnOneJo
                                  text=f"{view.manager_name} scheduled a 1-on-1 with you",
                                  blocks=scheduled_message(view))
             self._post_pair_message(session, row)
+            self._after_new_time(session, row)
             return view
 
 

@@ -8,10 +8,13 @@ other person is told of each move exactly once (the outbox key carries the seque
 from __future__ import annotations
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from bot.blocks.one_on_ones_meetings import MAX_POINT, moved_message, moved_text
+from bot.calendar import Meeting, uid_for
+from bot.calendar_delivery import INVITE_METHOD
 from bot.services.errors import NotFound, UserFacingError
-from bot.services.one_on_ones_base import OneOnOneBase
+from bot.services.one_on_ones_base import OneOnOneBase, pair_key
 from bot.services.one_on_ones_time import picked_time
 from bot.services.one_on_ones_views import OneOnOneView, Outcome, TalkingPointView, talking_point_view
 from storage.models import OneOnOne, TalkingPoint
@@ -71,8 +74,25 @@ class OneOnOneMeetings(OneOnOneBase):
             self._after_new_time(session, row)
             return Outcome(view, True)
 
-    def _after_new_time(self, session: object, row: OneOnOne) -> None:
-        """Hook for what follows a new agreed time (the calendar invite, in `one_on_ones_calendar`)."""
+    def _after_new_time(self, session: Session, row: OneOnOne, *, cancelled: bool = False) -> None:
+        """Queue the calendar invite of the agreed time (or its cancellation) for the pair's group DM, once per
+        sequence: delivered after the pair's message, to which it links (bot.calendar_delivery)."""
+        if row.agreed_at is None:
+            return
+        view = self._view(session, row)
+        lines = [f"Topic: {view.topic}"] if view.topic else []
+        points = [p for p in view.talking_points if not p.discussed][:10]
+        if points:
+            lines += ["Talking points:", *(f"• {p.text[:200]}" for p in points)]
+        title = f"1-on-1: {view.requester_name} & {view.manager_name}"
+        meeting = Meeting(uid=uid_for(row.team_id, row.id), title=title,
+                          start=row.agreed_at, minutes=self._ctx.settings.meeting_minutes,
+                          description="\n".join(lines)[:1200] or "1-on-1 (okrbot)", sequence=row.sequence or 0,
+                          cancelled=cancelled)
+        self._ctx.outbox.add(session, team_id=row.team_id, key=f"1on1:{row.id}:invite:{row.sequence or 0}",
+                             channel=row.manager_id, method=INVITE_METHOD, text=f"Calendar invite: {meeting.title}",
+                             channel_of=pair_key(row.id), meeting=meeting.to_json(),
+                             filename=f"1on1-{row.id}.ics")
 
     # ---- talking points -------------------------------------------------------------------------
     def _point(self, session: object, team_id: str, point_id: int) -> TalkingPoint:

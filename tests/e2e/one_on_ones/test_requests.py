@@ -44,8 +44,8 @@ def test_request_then_accept(stack: Stack) -> None:
     assert any("accepted your 1-on-1" in text_of(m) for m in stack.slack.messages(dm(stack, "URAVI")))
     [opened] = stack.slack.calls_to("conversations.open")
     assert set(opened.args["users"].split(",")) == {"UMARIA", "URAVI"}
-    [pair] = stack.slack.messages(opened.response["channel"]["id"])
-    assert "1-on-1: ravi & maria" in text_of(pair)
+    pair, invite = stack.slack.messages(opened.response["channel"]["id"])
+    assert "1-on-1: ravi & maria" in text_of(pair) and "Add to calendar" in text_of(invite)
     assert {OneOnOneAction.ADD_NOTE, OneOnOneAction.ADD_TASK, OneOnOneAction.MARK_DONE} <= action_ids(pair)
     [row] = one_on_ones(stack)
     assert row.state == "accepted" and (row.thread_channel, row.thread_ts) == (pair["channel"], pair["ts"])
@@ -250,4 +250,6 @@ def test_a_manager_schedules_a_one_on_one_with_a_report(stack: Stack) -> None:
 def test_accepting_twice_after_the_flow_keeps_one_pair_message(stack: Stack) -> None:
     """The full helper flow leaves exactly one 1-on-1 message in the pair's group DM."""
     _, group, ts = request_and_accept(stack)
-    assert [m["ts"] for m in stack.slack.messages(group)] == [ts]
+    cards = [m["ts"] for m in stack.slack.messages(group) if "1-on-1: ravi & maria" in text_of(m)
+             and "Add to calendar" not in text_of(m)]
+    assert cards == [ts]
