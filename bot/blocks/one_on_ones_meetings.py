@@ -20,7 +20,16 @@ from bot.blocks.kit import (
     truncate,
     user,
 )
-from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal, datepicker, metadata, timepicker, when_text
+from bot.blocks.one_on_ones_parts import (
+    OneOnOneAction,
+    OneOnOneModal,
+    datepicker,
+    metadata,
+    objective_blocks,
+    task_block,
+    timepicker,
+    when_text,
+)
 from bot.calendar import google_link, outlook_link
 
 if TYPE_CHECKING:
@@ -162,3 +171,49 @@ def calendar_message(meeting: Meeting) -> list[Block]:
                 block_id=f"1on1.calendar.{meeting.sequence}"),
         context("Apple Calendar or another app: open the `.ics` file below. A new time updates the same event."),
     ]
+
+
+def meeting_reminder_text(view: OneOnOneView, reader: str) -> str:
+    """Notification fallback of the reminder before a meeting (in the reader's timezone)."""
+    return f"Reminder: your 1-on-1 with {view.name_of(view.other(reader))} is on {_local_fallback(view, reader)}"
+
+
+def meeting_reminder(view: OneOnOneView, reader: str) -> list[Block]:
+    """The reminder before the meeting: the agenda so far (talking points of both, OKR status, open tasks)."""
+    value = str(view.id)
+    open_tasks = [t for t in view.tasks if not t.done]
+    blocks: list[Block] = [
+        section(f":alarm_clock: *Your 1-on-1 with {user(view.other(reader))} is {when_text(view.when)}.* "
+                "Here is the agenda so far."),
+        *talking_point_blocks(view, menus=False),
+        *objective_blocks(view.objectives, title="*OKR status*"),
+        section(f"*Open tasks* · {len(open_tasks)}" if open_tasks else "*Open tasks*\n_None._"),
+        *[task_block(t, viewer=reader) for t in open_tasks[:10]],
+        actions(button("Add talking point", OneOnOneAction.ADD_POINT, value),
+                button("Reschedule", OneOnOneAction.MOVE, value), block_id=f"1on1.remind.{view.id}"),
+    ]
+    return blocks[:50]
+
+
+def followup_text(view: OneOnOneView, reader: str) -> str:
+    """Notification fallback of the follow-up after the meeting."""
+    return f"How did your 1-on-1 with {view.name_of(view.other(reader))} go?"
+
+
+def followup_message(view: OneOnOneView, reader: str) -> list[Block]:
+    """After the meeting: tick the tasks, mark it done (which asks both for the one-line summary)."""
+    value = str(view.id)
+    open_tasks = [t for t in view.tasks if not t.done]
+    left = [p for p in view.talking_points if not p.discussed]
+    blocks: list[Block] = [
+        section(f":memo: Your 1-on-1 with {user(view.other(reader))} was {when_text(view.when)}. Tick the tasks "
+                "that got done, then *Mark done*: you'll both be asked for a one-line summary."),
+        *[task_block(t, viewer=reader) for t in open_tasks[:15]],
+    ]
+    if left:
+        blocks.append(context(f"{len(left)} talking point{'s' if len(left) != 1 else ''} not marked discussed "
+                              "carry over to your next 1-on-1."))
+    blocks.append(actions(
+        button("Mark done", OneOnOneAction.MARK_DONE, value, style="primary"),
+        button("Add task", OneOnOneAction.ADD_TASK, value), block_id=f"1on1.followup.{view.id}"))
+    return blocks

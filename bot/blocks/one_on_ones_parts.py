@@ -111,7 +111,8 @@ def task_text(task: TaskView, *, viewer: str | None = None) -> str:
     parts = [f"~{text}~" if task.done else text]
     parts.append("you" if viewer == task.assignee_id else user(task.assignee_id))
     if task.due_on:
-        parts.append(f"due {task.due_on:%a %d %b}")
+        parts.append(f":warning: *overdue* since {task.due_on:%a %d %b}" if task.overdue and not task.done
+                     else f"due {task.due_on:%a %d %b}")
     if task.carried_count:
         parts.append(f"_carried over {task.carried_count}×_")
     return " · ".join(parts)

@@ -6,7 +6,8 @@ import importlib
 
 import click
 
-FEATURE_COMMANDS = ("bot.commands.exports", "bot.commands.imports", "bot.commands.nudge", "bot.commands.sandbox")
+FEATURE_COMMANDS = ("bot.commands.exports", "bot.commands.imports", "bot.commands.nudge", "bot.commands.sandbox",
+                    "bot.commands.tick")
 
 
 def register_all(cli: click.Group) -> None:

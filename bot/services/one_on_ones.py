@@ -28,6 +28,7 @@ from bot.services.one_on_ones_home import OneOnOneHome
 from bot.services.one_on_ones_jobs import OneOnOneJobs
 from bot.services.one_on_ones_meetings import OneOnOneMeetings
 from bot.services.one_on_ones_module import OneOnOneModule
+from bot.services.one_on_ones_reminders import OneOnOneReminders
 from bot.services.one_on_ones_time import picked_time
 from bot.services.one_on_ones_views import (
     CommandOutcome,
@@ -59,7 +60,7 @@ def _check_topic(topic: str, field: str | None = "topic") -> str:
     return topic
 
 
-class OneOnOneService(OneOnOneMeetings, OneOnOneModule, OneOnOneHome, OneOnOneJobs):
+class OneOnOneService(OneOnOneMeetings, OneOnOneReminders, OneOnOneModule, OneOnOneHome, OneOnOneJobs):
     """1-on-1 requests, answers, notes, tasks, conversation, reminders and exports (issue 3)."""
 
     # ---- requesting ----------------------------------------------------------------------------

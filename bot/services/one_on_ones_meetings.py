@@ -59,7 +59,8 @@ class OneOnOneMeetings(OneOnOneBase):
             sequence = session.execute(
                 update(OneOnOne).where(OneOnOne.team_id == team_id, OneOnOne.id == one_on_one_id,
                                        OneOnOne.state == "accepted", self._either(actor))
-                .values(agreed_at=when, proposed_at=when, sequence=OneOnOne.sequence + 1, meeting_reminded_at=None)
+                .values(agreed_at=when, proposed_at=when, sequence=OneOnOne.sequence + 1, meeting_reminded_at=None,
+                        followed_up_at=None)
                 .returning(OneOnOne.sequence).execution_options(synchronize_session=False)).scalar()
             if sequence is None:  # marked done or changed in between
                 self._participant_row(session, team_id, one_on_one_id, actor, states=("accepted",))

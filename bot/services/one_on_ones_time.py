@@ -73,3 +73,30 @@ def reminder_due(requested_at: datetime, days: int, zone: ZoneInfo) -> datetime:
     """When an unanswered request reminds its manager: `days` business days later in the manager's zone."""
     return add_business_days(requested_at.astimezone(zone), days).astimezone(UTC)
 
+
+
+WORK_START = time(9, 0)
+WORK_END = time(17, 0)
+LATE_AFTERNOON = time(16, 0)
+MIN_LEAD = timedelta(hours=2)
+
+
+def _working_day(day: date, step: int) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=step)
+    return day
+
+
+def into_working_hours(moment: datetime, zone: ZoneInfo, *, before: datetime) -> datetime:
+    """`moment` moved into working hours (Mon–Fri 09:00–17:00 in `zone`), keeping it at least two hours
+    `before` the meeting: later to the next 09:00 when that still leaves the lead, else earlier to 16:00 of
+    the previous working day. Unchanged when already inside; aware UTC out."""
+    local = moment.astimezone(zone)
+    if local.weekday() < 5 and WORK_START <= local.time() < WORK_END:
+        return moment.astimezone(UTC)
+    start_day = local.date() if local.time() < WORK_START else local.date() + timedelta(days=1)
+    later = datetime.combine(_working_day(start_day, 1), WORK_START, tzinfo=zone).astimezone(UTC)
+    if later <= before - MIN_LEAD:
+        return later
+    end_day = local.date() if local.time() >= WORK_END else local.date() - timedelta(days=1)
+    return datetime.combine(_working_day(end_day, -1), LATE_AFTERNOON, tzinfo=zone).astimezone(UTC)

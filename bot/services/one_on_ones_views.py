@@ -70,6 +70,7 @@ class TaskView:
     carried_count: int
     requester_id: str
     manager_id: str
+    overdue: bool = False  # open and its due date is past in the assignee's timezone
 
     def with_whom(self, viewer_id: str) -> str:
         """The other participant of the task's 1-on-1, seen from `viewer_id`."""
@@ -252,10 +253,20 @@ def objective_lines(session: Session, team_id: str, objective_ids: Iterable[int]
     return tuple(lines)
 
 
-def task_view(task: Task, row: OneOnOne) -> TaskView:
-    """The view of a stored task."""
+def task_view(task: Task, row: OneOnOne, *, today: date | None = None) -> TaskView:
+    """The view of a stored task; `today` is the date in the assignee's timezone (flags it overdue)."""
+    overdue = bool(today and task.due_on and not task.done and task.due_on < today)
     return TaskView(task.id, task.one_on_one_id, task.text, task.assignee_id, task.author_id, task.due_on, task.done,
-                    task.carried_count, row.requester_id, row.manager_id)
+                    task.carried_count, row.requester_id, row.manager_id, overdue)
+
+
+def local_today(now: datetime, tz: str | None, default_tz: str) -> date:
+    """Today's date in `tz` (else the default zone)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.services.people import valid_tz
+
+    return now.astimezone(ZoneInfo(valid_tz(tz, default_tz))).date()
 
 
 def talking_point_view(point: TalkingPoint) -> TalkingPointView:
@@ -288,12 +299,15 @@ def one_on_one_view(session: Session, row: OneOnOne, now: datetime, *, default_t
     if with_details:
         points = tuple(talking_point_view(p) for p in session.scalars(
             select(TalkingPoint).where(TalkingPoint.team_id == row.team_id, TalkingPoint.one_on_one_id == row.id)
-            .order_by(TalkingPoint.discussed, TalkingPoint.carried_count.desc(), TalkingPoint.id)))
+            .order_by(TalkingPoint.discussed, TalkingPoint.carried_count.desc(), TalkingPoint.id)
+            .execution_options(populate_existing=True)))  # fresh after a conditional UPDATE in this session
         if row.series_id is not None:
             frequency = session.scalar(select(OneOnOneSeries.frequency).where(
                 OneOnOneSeries.id == row.series_id, OneOnOneSeries.stopped_at.is_(None)))
         objectives = objective_lines(session, row.team_id, [o.id for o in row.objectives], now)
-        tasks = tuple(task_view(t, row) for t in session.scalars(
+        days = {who: local_today(now, p.tz if p else None, default_tz)
+                for who, p in ((row.requester_id, requester), (row.manager_id, manager))}
+        tasks = tuple(task_view(t, row, today=days.get(t.assignee_id)) for t in session.scalars(
             select(Task).where(Task.team_id == row.team_id, Task.one_on_one_id == row.id)
             .order_by(Task.done, Task.carried_count.desc(), Task.id)))
         conversation = session.scalar(select(func.count()).select_from(ConversationMessage).where(

@@ -94,3 +94,25 @@ def test_a_meeting_time_reads_in_each_persons_zone() -> None:
     assert local_text(moment, "Europe/Berlin") == "Wed 18 Nov, 10:00 (Europe/Berlin)"
     assert local_text(moment, "Asia/Kolkata") == "Wed 18 Nov, 14:30 (Asia/Kolkata)"
     assert local_text(moment, "Not/AZone") == "Wed 18 Nov, 09:00 (UTC)"
+
+
+@pytest.mark.parametrize(("meeting", "tz", "expected"), [
+    # Wednesday 10:00 Berlin, 24 h before is Tuesday 10:00: inside working hours, unchanged.
+    (datetime(2026, 11, 18, 9, 0, tzinfo=UTC), "Europe/Berlin", datetime(2026, 11, 17, 9, 0, tzinfo=UTC)),
+    # Monday 09:00 Berlin: Sunday 09:00 is a weekend and Monday 09:00 leaves no lead: Friday 16:00 instead.
+    (datetime(2026, 11, 23, 8, 0, tzinfo=UTC), "Europe/Berlin", datetime(2026, 11, 20, 15, 0, tzinfo=UTC)),
+    # Tuesday 20:00 Berlin (evening): Monday 20:00 moves on to Tuesday 09:00, eleven hours ahead.
+    (datetime(2026, 11, 24, 19, 0, tzinfo=UTC), "Europe/Berlin", datetime(2026, 11, 24, 8, 0, tzinfo=UTC)),
+    # Across the spring DST change in New York: Monday 9 March 08:30 EDT; Sunday 08:30 → Friday 16:00 EST.
+    (datetime(2026, 3, 9, 12, 30, tzinfo=UTC), "America/New_York", datetime(2026, 3, 6, 21, 0, tzinfo=UTC)),
+    # The same meeting read from Kolkata (Monday 18:00 IST): Sunday 18:00 → Monday 09:00 IST, nine hours ahead.
+    (datetime(2026, 3, 9, 12, 30, tzinfo=UTC), "Asia/Kolkata", datetime(2026, 3, 9, 3, 30, tzinfo=UTC)),
+])
+def test_a_meeting_reminder_moves_into_the_recipients_working_hours(meeting: datetime, tz: str,
+                                                                     expected: datetime) -> None:
+    """24 h before, moved into Mon–Fri 09:00–17:00 of the recipient, at least two hours before the meeting."""
+    from datetime import timedelta
+
+    from bot.services.one_on_ones_time import into_working_hours
+
+    assert into_working_hours(meeting - timedelta(hours=24), ZoneInfo(tz), before=meeting) == expected
