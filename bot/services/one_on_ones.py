@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.blocks.kit import slack_date
 from bot.blocks.one_on_ones import (
     answer_message,
     answer_text,
@@ -37,9 +38,10 @@ from bot.services.one_on_ones_views import (
     Outcome,
     RequestForm,
     ScheduleForm,
+    pair_filter,
 )
 from bot.services.parsing import USER_MENTION, first_word
-from storage.models import Objective, OneOnOne
+from storage.models import Objective, OneOnOne, Person
 
 MAX_TOPIC = 2000
 MAX_NOTE = 2000
@@ -287,9 +289,22 @@ class OneOnOneService(OneOnOneMeetings, OneOnOneReminders, OneOnOneModule, OneOn
         if person.manager_id != manager:
             raise UserFacingError(f"<@{report}> is not one of your direct reports.", field=field)
 
+    def _refuse_second(self, session: Session, team_id: str, manager: str, report: str,
+                       field: str | None = None) -> None:
+        """A clear error when the pair already has an accepted 1-on-1 that is not done."""
+        upcoming = session.execute(select(OneOnOne.id, OneOnOne.agreed_at).where(
+            OneOnOne.team_id == team_id, OneOnOne.state == "accepted", pair_filter(manager, report))
+            .order_by(OneOnOne.agreed_at.is_(None), OneOnOne.agreed_at).limit(1)).first()
+        if upcoming is not None:
+            when = f" on {slack_date(upcoming.agreed_at)}" if upcoming.agreed_at else ""
+            raise UserFacingError(f"You already have a 1-on-1 with <@{report}>{when}: use *Reschedule* on its card "
+                                  "in your group DM to move it, or *Repeat* to make it a series.", field=field)
+
     def schedule_form(self, *, team_id: str, manager: str, report: str) -> ScheduleForm:
         """What the manager's schedule modal shows (only for their direct reports)."""
         self._require_report(team_id, manager, report)
+        with self._ctx.sessions() as session:
+            self._refuse_second(session, team_id, manager, report)
         me = self._services.people.ensure(team_id, manager)
         other = self._services.people.ensure(team_id, report)
         tz = me.tz if me else self._ctx.settings.default_timezone
@@ -310,6 +325,11 @@ class OneOnOneService(OneOnOneMeetings, OneOnOneReminders, OneOnOneModule, OneOn
             zone = self._zone(session, team_id, manager)
         when = picked_time(day, clock, zone, now, required=True)
         with self._ctx.sessions.begin() as session:
+            # Lock the report's row first: two Schedule clicks for one pair serialise here, and the second
+            # finds the first's 1-on-1 (never two for one pair by accident).
+            session.execute(update(Person).where(Person.team_id == team_id, Person.user_id == report)
+                            .values(user_id=Person.user_id).execution_options(synchronize_session=False))
+            self._refuse_second(session, team_id, manager, report, field="date")
             row = OneOnOne(team_id=team_id, requester_id=report, manager_id=manager, topic=topic, urgency="this_month",
                            state="accepted", proposed_at=when, agreed_at=when, requested_at=now, answered_at=now,
                            revision=0, scheduled_by=manager)

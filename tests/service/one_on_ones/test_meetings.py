@@ -146,14 +146,14 @@ def test_a_private_note_never_becomes_a_talking_point(env: Env) -> None:
 
 
 def test_undiscussed_talking_points_carry_over_when_marked_done(env: Env) -> None:
-    """Marking done moves undiscussed talking points (not discussed ones) to the pair's next 1-on-1."""
+    """Undiscussed talking points (not discussed ones) of a done 1-on-1 move to the pair's next 1-on-1."""
     first = accepted(env)
     done_point = env.one_on_ones.add_talking_point(team_id=env.team, one_on_one_id=first, actor="UMARIA",
                                                    text="Done one")
     env.one_on_ones.set_point_discussed(team_id=env.team, point_id=done_point.id, actor="URAVI", discussed=True)
+    env.one_on_ones.mark_done(team_id=env.team, one_on_one_id=first, actor="URAVI")
     second = env.one_on_ones.schedule(team_id=env.team, manager="UMARIA", report="URAVI", day="2026-12-02",
                                       clock="10:00").id
-    env.one_on_ones.mark_done(team_id=env.team, one_on_one_id=first, actor="URAVI")
     where = {p.text: (p.one_on_one_id, p.carried_count) for p in env.rows(TalkingPoint)}
     assert where == {"Q4 hiring plan": (second, 1), "Done one": (first, 0)}
 
@@ -183,3 +183,36 @@ def test_a_request_to_your_manager_says_nothing_about_it(env: Env) -> None:
     outcome = env.one_on_ones.request_command(team_id=env.team, requester="URAVI", text="<@UMARIA> Budget")
     [dm] = env.outbox(f"1on1:{outcome.view.id}:request")
     assert outcome.kind == "requested" and "manager on record" not in str(dm.payload["blocks"])
+
+
+def test_the_agendas_schedule_never_makes_a_second_one_on_one_for_a_pair(env: Env) -> None:
+    """Maria clicking Schedule for Ravi while their 1-on-1 is accepted: refused (form and submit), still one."""
+    accepted(env)
+    with pytest.raises(UserFacingError, match="You already have a 1-on-1 with <@URAVI>"):
+        env.one_on_ones.schedule_form(team_id=env.team, manager="UMARIA", report="URAVI")
+    with pytest.raises(UserFacingError, match="Reschedule"):
+        env.one_on_ones.schedule(team_id=env.team, manager="UMARIA", report="URAVI", day="2026-11-25",
+                                 clock="10:00")
+    assert len(env.rows(OneOnOne)) == 1
+
+
+def test_two_schedule_clicks_at_once_make_one_one_on_one(env: Env) -> None:
+    """Two Schedule submissions for Maria and Tom at the same moment: one 1-on-1, the other refused."""
+    barrier, outcomes = threading.Barrier(2), []
+
+    def schedule(clock: str) -> None:
+        barrier.wait()
+        try:
+            env.one_on_ones.schedule(team_id=env.team, manager="UMARIA", report="UTOM", day="2026-11-25",
+                                     clock=clock)
+            outcomes.append("scheduled")
+        except UserFacingError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=schedule, args=(c,)) for c in ("10:00", "11:00")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "scheduled"]
+    assert len([r for r in env.rows(OneOnOne) if r.requester_id == "UTOM"]) == 1
