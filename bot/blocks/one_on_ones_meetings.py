@@ -26,6 +26,7 @@ from bot.blocks.one_on_ones_parts import (
     datepicker,
     metadata,
     objective_blocks,
+    radio_buttons,
     task_block,
     timepicker,
     when_text,
@@ -217,3 +218,26 @@ def followup_message(view: OneOnOneView, reader: str) -> list[Block]:
         button("Mark done", OneOnOneAction.MARK_DONE, value, style="primary"),
         button("Add task", OneOnOneAction.ADD_TASK, value), block_id=f"1on1.followup.{view.id}"))
     return blocks
+
+
+def series_modal(view: OneOnOneView, *, home: bool = False) -> Block:
+    """Make the 1-on-1 a series: weekly, every two weeks or monthly (default: monthly, near the nudge day)."""
+    blocks = [
+        section(f"Repeat the 1-on-1 of {user(view.requester_id)} and {user(view.manager_id)}: when one is "
+                "marked done, the next is scheduled at the same time of day, with open tasks and undiscussed "
+                "talking points carried over."),
+        input_block("How often", "frequency", radio_buttons(
+            "frequency", [option(label, value) for value, label in FREQUENCY_LABEL.items()],
+            initial=view.series_frequency or "monthly"), hint="Monthly meets on the working day nearest the "
+                                                               "mid-month check-in."),
+    ]
+    return modal("Repeat 1-on-1", blocks, callback_id=OneOnOneModal.SERIES, submit="Save",
+                 private_metadata=metadata(id=view.id, home=int(home) or None))
+
+
+def meeting_actions(view: OneOnOneView, *, block_id: str) -> Block:
+    """Add talking point · Set a time / Reschedule · Repeat: the meeting's buttons (the Home, the agenda)."""
+    value = str(view.id)
+    return actions(button("Add talking point", OneOnOneAction.ADD_POINT, value),
+                   button("Reschedule" if view.when else "Set a time", OneOnOneAction.MOVE, value),
+                   button("Repeat", OneOnOneAction.REPEAT, value), block_id=block_id)

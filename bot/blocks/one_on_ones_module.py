@@ -24,7 +24,7 @@ from bot.blocks.kit import (
     user,
     within,
 )
-from bot.blocks.one_on_ones_meetings import FREQUENCY_LABEL, talking_point_blocks
+from bot.blocks.one_on_ones_meetings import FREQUENCY_LABEL, meeting_actions, talking_point_blocks
 from bot.blocks.one_on_ones_parts import (
     URGENCY_LABEL,
     OneOnOneAction,
@@ -100,6 +100,7 @@ def pair_message(view: OneOnOneView) -> list[Block]:
             button("Add note", OneOnOneAction.ADD_NOTE, value),
             button("Add task", OneOnOneAction.ADD_TASK, value),
             button("Reschedule" if view.when else "Set a time", OneOnOneAction.MOVE, value),
+            button("Repeat", OneOnOneAction.REPEAT, value),
             button("Mark done", OneOnOneAction.MARK_DONE, value, style="primary", confirm={
                 "title": {"type": "plain_text", "text": "Mark this 1-on-1 done?"},
                 "text": {"type": "mrkdwn", "text": "Open tasks carry over to your next 1-on-1."},
@@ -204,6 +205,7 @@ def home_section(view: HomeView, max_blocks: int) -> list[Block]:
                                 for w in view.waiting[:HOME_ITEMS]]))
     for u in view.upcoming[:HOME_ITEMS]:
         blocks += _one_on_one_lines(u, me)
+        blocks.append(meeting_actions(u, block_id=f"1on1.home.meeting.{u.id}"))
     for r in view.recent:
         blocks += _one_on_one_lines(r, me, done=True)
     if view.open_tasks:

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.kit import section
 from bot.blocks.one_on_ones import request_sent
-from bot.blocks.one_on_ones_meetings import accept_modal, local_text, move_modal, point_modal
+from bot.blocks.one_on_ones_meetings import accept_modal, local_text, move_modal, point_modal, series_modal
 from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal
 from bot.handlers.common import team_of, tell_privately
 from bot.handlers.one_on_ones import _id, _in_home, _metadata, _refresh_home, _user, form_values
@@ -129,6 +129,24 @@ def handle_request_confirm(ack: Ack, body: Body, action: Body, respond: Any, ser
     respond(text="1-on-1 request sent", blocks=request_sent(view), response_type="ephemeral", replace_original=True)
 
 
+def handle_repeat_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Repeat (the card, the Home): how often the 1-on-1 should recur."""
+    ack()
+    one_on_one = services.one_on_ones.move_form(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
+                                                actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=series_modal(one_on_one, home=_in_home(body)))
+
+
+def handle_repeat_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
+    """Save the series; the other person is told once, the card shows it."""
+    values, meta, actor = form_values(view), _metadata(view), _user(body)
+    services.one_on_ones.repeat(team_id=team_of(body), one_on_one_id=_id(meta.get("id")), actor=actor,
+                                frequency=values.get("frequency") or "monthly")
+    ack()
+    _tell(client, actor, None, ":repeat: Saved: the next 1-on-1 is scheduled when this one is marked done.")
+    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
+
+
 def handle_calendar_link(ack: Ack) -> None:
     """Google Calendar / Outlook link buttons open in the browser; Slack still sends the click: ack it."""
     ack()
@@ -142,6 +160,7 @@ def register(app: App) -> None:
         (OneOnOneAction.ADD_POINT, handle_point_open),
         (OneOnOneAction.POINT_MENU, handle_point_menu),
         (OneOnOneAction.CONFIRM_REQUEST, handle_request_confirm),
+        (OneOnOneAction.REPEAT, handle_repeat_open),
         (OneOnOneAction.CALENDAR_GOOGLE, handle_calendar_link),
         (OneOnOneAction.CALENDAR_OUTLOOK, handle_calendar_link),
     ):
@@ -150,5 +169,6 @@ def register(app: App) -> None:
         (OneOnOneModal.ACCEPT, handle_accept_submission),
         (OneOnOneModal.MOVE, handle_move_submission),
         (OneOnOneModal.POINT, handle_point_submission),
+        (OneOnOneModal.SERIES, handle_repeat_submission),
     ):
         app.view(callback_id.value)(submission)

@@ -210,5 +210,11 @@ class OneOnOneBase:
             .execution_options(synchronize_session=False))
         return result.rowcount or 0
 
+    def _next_of_series(self, session: Session, row: OneOnOne) -> int | None:  # see OneOnOneMeetings
+        return None
+
+    def _after_new_time(self, session: Session, row: OneOnOne, *, cancelled: bool = False) -> None:  # ditto
+        return None
+
     def _now(self) -> datetime:
         return self._ctx.clock()

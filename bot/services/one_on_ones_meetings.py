@@ -10,14 +10,21 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.blocks.one_on_ones_meetings import MAX_POINT, moved_message, moved_text
+from bot.blocks.kit import section, user
+from bot.blocks.one_on_ones_meetings import FREQUENCY_LABEL, MAX_POINT, moved_message, moved_text
 from bot.calendar import Meeting, uid_for
 from bot.calendar_delivery import INVITE_METHOD
 from bot.services.errors import NotFound, UserFacingError
 from bot.services.one_on_ones_base import OneOnOneBase, pair_key
-from bot.services.one_on_ones_time import picked_time
-from bot.services.one_on_ones_views import OneOnOneView, Outcome, TalkingPointView, talking_point_view
-from storage.models import OneOnOne, TalkingPoint
+from bot.services.one_on_ones_time import FREQUENCIES, next_in_series, picked_time
+from bot.services.one_on_ones_views import (
+    OneOnOneView,
+    Outcome,
+    TalkingPointView,
+    pair_filter,
+    talking_point_view,
+)
+from storage.models import OneOnOne, OneOnOneSeries, TalkingPoint
 
 OPEN_FOR_POINTS = ("requested", "rescheduled", "accepted")
 
@@ -94,6 +101,64 @@ class OneOnOneMeetings(OneOnOneBase):
                              channel=row.manager_id, method=INVITE_METHOD, text=f"Calendar invite: {meeting.title}",
                              channel_of=pair_key(row.id), meeting=meeting.to_json(),
                              filename=f"1on1-{row.id}.ics")
+
+    # ---- a series ------------------------------------------------------------------------------
+    def repeat(self, *, team_id: str, one_on_one_id: int, actor: str, frequency: str) -> OneOnOneView:
+        """Either of the pair makes their 1-on-1 a series (or changes its frequency): when it is marked done,
+        the next one is scheduled at once, carrying open tasks and undiscussed talking points."""
+        if frequency not in FREQUENCIES:
+            raise UserFacingError("Choose weekly, every two weeks or monthly.", field="frequency")
+        with self._ctx.sessions.begin() as session:
+            row = self._participant_row(session, team_id, one_on_one_id, actor, states=("accepted",))
+            if row.agreed_at is None:
+                raise UserFacingError("Set a time first: the series repeats it.")
+            series = session.scalar(select(OneOnOneSeries).where(
+                OneOnOneSeries.team_id == team_id, OneOnOneSeries.stopped_at.is_(None),
+                OneOnOneSeries.manager_id == row.manager_id, OneOnOneSeries.requester_id == row.requester_id)
+                .with_for_update())
+            if series is None:
+                series = OneOnOneSeries(team_id=team_id, requester_id=row.requester_id, manager_id=row.manager_id,
+                                        frequency=frequency, created_by=actor, created_at=self._now())
+                session.add(series)
+            series.frequency = frequency
+            session.flush()
+            session.execute(update(OneOnOne).where(OneOnOne.id == row.id).values(series_id=series.id)
+                            .execution_options(synchronize_session=False))
+            self._refresh_pair_message(session, row.id)
+            view = self._view(session, self._row(session, team_id, row.id), details=False)
+            label = FREQUENCY_LABEL[frequency].lower()
+            self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:series:{series.id}:{frequency}",
+                                 channel=view.other(actor),
+                                 text=f"{view.name_of(actor)} made your 1-on-1 a series: {label}",
+                                 blocks=[section(f":repeat: {user(actor)} made your 1-on-1 a series: *{label}*. "
+                                                 "The next one is scheduled when this one is marked done.")])
+            return view
+
+    def _next_of_series(self, session: Session, row: OneOnOne) -> int | None:
+        """At Mark done: the series' next 1-on-1 (accepted at the next date), unless the pair already has one."""
+        if row.series_id is None or row.agreed_at is None:
+            return None
+        series = session.scalar(select(OneOnOneSeries).where(OneOnOneSeries.id == row.series_id,
+                                                             OneOnOneSeries.stopped_at.is_(None)))
+        if series is None:
+            return None
+        ahead = session.scalar(select(OneOnOne.id).where(
+            OneOnOne.team_id == row.team_id, OneOnOne.id != row.id, OneOnOne.state == "accepted",
+            pair_filter(row.requester_id, row.manager_id)).limit(1))
+        if ahead is not None:
+            return None
+        zone = self._zone(session, row.team_id, series.created_by)
+        when = next_in_series(row.agreed_at, series.frequency, zone, self._ctx.settings.nudge_day)
+        now = self._now()
+        while when <= now:  # marked done long after: the next date still ahead
+            when = next_in_series(when, series.frequency, zone, self._ctx.settings.nudge_day)
+        following = OneOnOne(team_id=row.team_id, requester_id=row.requester_id, manager_id=row.manager_id, topic="",
+                             urgency="this_month", state="accepted", proposed_at=when, agreed_at=when,
+                             requested_at=now, answered_at=now, revision=0, sequence=0,
+                             scheduled_by=series.created_by, series_id=series.id)
+        session.add(following)
+        session.flush()
+        return following.id
 
     # ---- talking points -------------------------------------------------------------------------
     def _point(self, session: object, team_id: str, point_id: int) -> TalkingPoint:

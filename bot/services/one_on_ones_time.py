@@ -100,3 +100,22 @@ def into_working_hours(moment: datetime, zone: ZoneInfo, *, before: datetime) ->
         return later
     end_day = local.date() if local.time() >= WORK_END else local.date() - timedelta(days=1)
     return datetime.combine(_working_day(end_day, -1), LATE_AFTERNOON, tzinfo=zone).astimezone(UTC)
+
+
+FREQUENCIES = ("weekly", "biweekly", "monthly")
+
+
+def next_in_series(previous: datetime, frequency: str, zone: ZoneInfo, nudge_day: int) -> datetime:
+    """The next meeting of a series after `previous`, at the same wall-clock time in `zone` (DST-safe):
+    a week or two later, or monthly on the working day nearest the nudge day of the next month."""
+    local = previous.astimezone(zone)
+    if frequency in ("weekly", "biweekly"):
+        day = local.date() + timedelta(days=7 if frequency == "weekly" else 14)
+    else:
+        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+        day = date(year, month, nudge_day)
+        if day.weekday() == 5:
+            day -= timedelta(days=1)
+        elif day.weekday() == 6:
+            day += timedelta(days=1)
+    return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=zone).astimezone(UTC)

@@ -216,3 +216,27 @@ def test_two_schedule_clicks_at_once_make_one_one_on_one(env: Env) -> None:
         thread.join()
     assert sorted(outcomes) == ["refused", "scheduled"]
     assert len([r for r in env.rows(OneOnOne) if r.requester_id == "UTOM"]) == 1
+
+
+def test_a_series_schedules_the_next_one_at_mark_done_carrying_what_was_left(env: Env) -> None:
+    """Monthly series: Mark done creates the next 1-on-1 near the nudge day, same local time, with the open task
+    and the undiscussed talking point; each keeps its own notes; the other person is told of the series once."""
+    first = accepted(env)  # Wednesday 18 November, 10:00 Berlin
+    env.one_on_ones.repeat(team_id=env.team, one_on_one_id=first, actor="URAVI", frequency="monthly")
+    env.one_on_ones.repeat(team_id=env.team, one_on_one_id=first, actor="URAVI", frequency="monthly")
+    assert [m.channel_key for m in env.outbox(f"1on1:{first}:series:")] == ["UMARIA"]
+    env.one_on_ones.add_task(team_id=env.team, one_on_one_id=first, actor="UMARIA", text="Draft plan",
+                             assignee="URAVI")
+    env.one_on_ones.add_note(team_id=env.team, one_on_one_id=first, actor="URAVI", text="Kept here", private=False)
+    env.one_on_ones.mark_done(team_id=env.team, one_on_one_id=first, actor="UMARIA")
+    rows = sorted(env.rows(OneOnOne), key=lambda r: r.id)
+    assert [r.state for r in rows] == ["done", "accepted"]
+    nxt = rows[1]
+    # 15 December 2026 is a Tuesday; 10:00 in Berlin (Ravi made the series: his zone is Asia/Kolkata, 14:30).
+    assert nxt.agreed_at == datetime(2026, 12, 15, 9, 0, tzinfo=UTC) and nxt.series_id == rows[0].series_id
+    assert [p.text for p in env.rows(TalkingPoint) if p.one_on_one_id == nxt.id] == ["Q4 hiring plan"]
+    assert env.outbox(f"1on1:{nxt.id}:module") and env.outbox(f"1on1:{nxt.id}:invite:0")
+    with env.sessions() as session:
+        assert session.scalar(select(Note.one_on_one_id)) == first
+    env.one_on_ones.mark_done(team_id=env.team, one_on_one_id=first, actor="UMARIA")  # twice: no third one
+    assert len(env.rows(OneOnOne)) == 2

@@ -116,3 +116,21 @@ def test_a_meeting_reminder_moves_into_the_recipients_working_hours(meeting: dat
     from bot.services.one_on_ones_time import into_working_hours
 
     assert into_working_hours(meeting - timedelta(hours=24), ZoneInfo(tz), before=meeting) == expected
+
+
+@pytest.mark.parametrize(("previous", "frequency", "expected"), [
+    # Weekly across the end of summer time in Berlin: 10:00 local stays 10:00 (08:00 UTC → 09:00 UTC).
+    (datetime(2026, 10, 21, 8, 0, tzinfo=UTC), "weekly", datetime(2026, 10, 28, 9, 0, tzinfo=UTC)),
+    (datetime(2026, 11, 18, 9, 0, tzinfo=UTC), "biweekly", datetime(2026, 12, 2, 9, 0, tzinfo=UTC)),
+    # Monthly near the nudge day (15th): 15 January 2027 is a Friday.
+    (datetime(2026, 12, 14, 9, 0, tzinfo=UTC), "monthly", datetime(2027, 1, 15, 9, 0, tzinfo=UTC)),
+    # 15 November 2026 is a Sunday: the Monday after.
+    (datetime(2026, 10, 15, 8, 0, tzinfo=UTC), "monthly", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
+    # 15 August 2026 is a Saturday: the Friday before.
+    (datetime(2026, 7, 15, 8, 0, tzinfo=UTC), "monthly", datetime(2026, 8, 14, 8, 0, tzinfo=UTC)),
+])
+def test_series_dates_keep_the_local_time(previous: datetime, frequency: str, expected: datetime) -> None:
+    """Weekly, every two weeks, monthly near the nudge day; the wall-clock time survives DST."""
+    from bot.services.one_on_ones_time import next_in_series
+
+    assert next_in_series(previous, frequency, BERLIN, 15) == expected
