@@ -94,6 +94,8 @@ def pair_message(view: OneOnOneView) -> list[Block]:
     if view.state == "done":
         done = f":white_check_mark: *Done* {slack_date(view.done_at)}" if view.done_at else ":white_check_mark: *Done*"
         blocks.append(section("\n".join([done, *_summaries(view)])))
+    elif view.state == "cancelled":
+        blocks.append(section(":heavy_multiplication_x: *Cancelled*"))
     else:
         blocks.append(actions(
             button("Add talking point", OneOnOneAction.ADD_POINT, value),
@@ -101,6 +103,11 @@ def pair_message(view: OneOnOneView) -> list[Block]:
             button("Add task", OneOnOneAction.ADD_TASK, value),
             button("Reschedule" if view.when else "Set a time", OneOnOneAction.MOVE, value),
             button("Repeat", OneOnOneAction.REPEAT, value),
+            button("Cancel meeting", OneOnOneAction.CANCEL_MEETING, value, style="danger", confirm={
+                "title": {"type": "plain_text", "text": "Cancel this 1-on-1?"},
+                "text": {"type": "mrkdwn", "text": "The other person is told and calendars remove the event."},
+                "confirm": {"type": "plain_text", "text": "Cancel it"},
+                "deny": {"type": "plain_text", "text": "Keep it"}}),
             button("Mark done", OneOnOneAction.MARK_DONE, value, style="primary", confirm={
                 "title": {"type": "plain_text", "text": "Mark this 1-on-1 done?"},
                 "text": {"type": "mrkdwn", "text": "Open tasks carry over to your next 1-on-1."},

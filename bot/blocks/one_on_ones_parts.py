@@ -47,6 +47,7 @@ class OneOnOneAction(StrEnum):
     MOVE = "1on1.move.open"  # either participant sets or changes the time of an accepted 1-on-1
     ADD_POINT = "1on1.point.open"
     POINT_MENU = "1on1.point.menu"  # overflow; option values "discussed:{id}", "open:{id}", "edit:{id}", "remove:{id}"
+    CANCEL_MEETING = "1on1.meeting.cancel"  # either participant, after a confirmation
     REPEAT = "1on1.series.open"  # make it a recurring series (weekly / every two weeks / monthly)
     CONFIRM_REQUEST = "1on1.request.confirm"
     CALENDAR_GOOGLE = "1on1.calendar.google"  # link buttons: Slack still sends the click, acked and ignored

@@ -147,6 +147,14 @@ def handle_repeat_submission(ack: Ack, body: Body, view: Body, client: WebClient
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
 
+def handle_cancel_meeting(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Cancel meeting (after Slack's confirmation): the card updates, the other is told, calendars cancel."""
+    ack()
+    services.one_on_ones.cancel_meeting(team_id=team_of(body), one_on_one_id=_id(action.get("value")),
+                                        actor=_user(body))
+    _refresh_home(client, services, body)
+
+
 def handle_calendar_link(ack: Ack) -> None:
     """Google Calendar / Outlook link buttons open in the browser; Slack still sends the click: ack it."""
     ack()
@@ -161,6 +169,7 @@ def register(app: App) -> None:
         (OneOnOneAction.POINT_MENU, handle_point_menu),
         (OneOnOneAction.CONFIRM_REQUEST, handle_request_confirm),
         (OneOnOneAction.REPEAT, handle_repeat_open),
+        (OneOnOneAction.CANCEL_MEETING, handle_cancel_meeting),
         (OneOnOneAction.CALENDAR_GOOGLE, handle_calendar_link),
         (OneOnOneAction.CALENDAR_OUTLOOK, handle_calendar_link),
     ):

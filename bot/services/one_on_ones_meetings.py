@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.kit import section, user
 from bot.blocks.one_on_ones_meetings import FREQUENCY_LABEL, MAX_POINT, moved_message, moved_text
+from bot.blocks.one_on_ones_parts import when_text
 from bot.calendar import Meeting, uid_for
 from bot.calendar_delivery import INVITE_METHOD
 from bot.services.errors import NotFound, UserFacingError
@@ -101,6 +102,30 @@ class OneOnOneMeetings(OneOnOneBase):
                              channel=row.manager_id, method=INVITE_METHOD, text=f"Calendar invite: {meeting.title}",
                              channel_of=pair_key(row.id), meeting=meeting.to_json(),
                              filename=f"1on1-{row.id}.ics")
+
+    def cancel_meeting(self, *, team_id: str, one_on_one_id: int, actor: str) -> Outcome:
+        """Either of the pair cancels an accepted 1-on-1: the card says so, the other person is told once, and
+        the calendar gets METHOD:CANCEL for the same UID (a higher SEQUENCE). Twice changes nothing."""
+        with self._ctx.sessions.begin() as session:
+            sequence = session.execute(
+                update(OneOnOne).where(OneOnOne.team_id == team_id, OneOnOne.id == one_on_one_id,
+                                       OneOnOne.state == "accepted", self._either(actor))
+                .values(state="cancelled", sequence=OneOnOne.sequence + 1, answer_note=f"cancelled by {actor}")
+                .returning(OneOnOne.sequence).execution_options(synchronize_session=False)).scalar()
+            row = self._row(session, team_id, one_on_one_id)
+            if sequence is None:
+                if actor not in (row.requester_id, row.manager_id):
+                    raise UserFacingError("This 1-on-1 is not yours: only its two participants can change it.")
+                return Outcome(self._view(session, row, details=False), False)
+            self._refresh_pair_message(session, row.id)
+            view = self._view(session, row, details=False)
+            other = view.other(actor)
+            self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:cancelled", channel=other,
+                                 text=f"{view.name_of(actor)} cancelled your 1-on-1",
+                                 blocks=[section(f":heavy_multiplication_x: {user(actor)} cancelled your 1-on-1"
+                                                 + (f" of {when_text(view.when)}" if view.when else "") + ".")])
+            self._after_new_time(session, row, cancelled=True)
+            return Outcome(view, True)
 
     # ---- a series ------------------------------------------------------------------------------
     def repeat(self, *, team_id: str, one_on_one_id: int, actor: str, frequency: str) -> OneOnOneView:

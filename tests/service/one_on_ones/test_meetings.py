@@ -240,3 +240,15 @@ def test_a_series_schedules_the_next_one_at_mark_done_carrying_what_was_left(env
         assert session.scalar(select(Note.one_on_one_id)) == first
     env.one_on_ones.mark_done(team_id=env.team, one_on_one_id=first, actor="UMARIA")  # twice: no third one
     assert len(env.rows(OneOnOne)) == 2
+
+
+def test_cancelling_a_meeting_sends_method_cancel_for_the_same_uid(env: Env) -> None:
+    """Ravi cancels: state cancelled, Maria told once, the invite of sequence 1 is a cancellation."""
+    one_on_one_id = accepted(env)
+    assert env.one_on_ones.cancel_meeting(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI").changed
+    assert not env.one_on_ones.cancel_meeting(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI").changed
+    assert row(env, one_on_one_id).state == "cancelled"
+    assert [m.channel_key for m in env.outbox(f"1on1:{one_on_one_id}:cancelled")] == ["UMARIA"]
+    [first, cancel] = sorted(env.outbox(f"1on1:{one_on_one_id}:invite:"), key=lambda m: m.id)
+    assert first.payload["meeting"]["uid"] == cancel.payload["meeting"]["uid"]
+    assert cancel.payload["meeting"]["cancelled"] and cancel.payload["meeting"]["sequence"] == 1
