@@ -35,7 +35,7 @@ from bot.calendar import google_link, outlook_link
 
 if TYPE_CHECKING:
     from bot.calendar import Meeting
-    from bot.services.one_on_ones_views import OneOnOneView, TalkingPointView
+    from bot.services.one_on_ones_views import NoteView, OneOnOneView, TalkingPointView, TaskView
 
 MAX_POINT = 500
 MAX_POINTS_SHOWN = 10
@@ -241,3 +241,28 @@ def meeting_actions(view: OneOnOneView, *, block_id: str) -> Block:
     return actions(button("Add talking point", OneOnOneAction.ADD_POINT, value),
                    button("Reschedule" if view.when else "Set a time", OneOnOneAction.MOVE, value),
                    button("Repeat", OneOnOneAction.REPEAT, value), block_id=block_id)
+
+
+def mine_modal(one_on_one_id: int, notes: tuple[NoteView, ...], tasks: tuple[TaskView, ...]) -> Block:
+    """Your own notes (private ones marked) and the tasks you wrote, each with Edit and Delete."""
+    def row(kind: str, item_id: int, text: str) -> Block:
+        options = [option("Edit", f"edit:{kind}:{item_id}"), option("Delete", f"delete:{kind}:{item_id}")]
+        return section(text, block_id=f"1on1.mine.{kind}.{item_id}",
+                       accessory={"type": "overflow", "action_id": OneOnOneAction.MINE_MENU, "options": options})
+
+    blocks: list[Block] = [row("note", n.id, f"{':lock:' if n.private else ':busts_in_silhouette:'} "
+                                             f"{escape(truncate(n.text, 500))}") for n in notes[:40]]
+    blocks += [row("task", t.id, f":ballot_box_with_check: {escape(truncate(t.text, 500))}") for t in tasks[:40]]
+    if not blocks:
+        blocks = [section("_You have written no notes or tasks on this 1-on-1._")]
+    return modal("Your notes and tasks", blocks, callback_id=OneOnOneModal.MINE, submit=None, close="Done",
+                 private_metadata=metadata(id=one_on_one_id))
+
+
+def mine_edit_modal(kind: str, item_id: int, text: str) -> Block:
+    """Edit one of your notes or tasks."""
+    limit = 3000 if kind == "note" else 500
+    blocks = [input_block("Note" if kind == "note" else "Task", kind, text_input(
+        kind, multiline=kind == "note", initial=text, max_length=limit))]
+    return modal(f"Edit {kind}", blocks, callback_id=OneOnOneModal.MINE_EDIT, submit="Save",
+                 private_metadata=metadata(kind=kind, item=item_id))

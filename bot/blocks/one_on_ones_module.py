@@ -103,6 +103,7 @@ def pair_message(view: OneOnOneView) -> list[Block]:
             button("Add task", OneOnOneAction.ADD_TASK, value),
             button("Reschedule" if view.when else "Set a time", OneOnOneAction.MOVE, value),
             button("Repeat", OneOnOneAction.REPEAT, value),
+            button("Edit mine", OneOnOneAction.EDIT_MINE, value),
             button("Cancel meeting", OneOnOneAction.CANCEL_MEETING, value, style="danger", confirm={
                 "title": {"type": "plain_text", "text": "Cancel this 1-on-1?"},
                 "text": {"type": "mrkdwn", "text": "The other person is told and calendars remove the event."},

@@ -48,6 +48,8 @@ class OneOnOneAction(StrEnum):
     ADD_POINT = "1on1.point.open"
     POINT_MENU = "1on1.point.menu"  # overflow; option values "discussed:{id}", "open:{id}", "edit:{id}", "remove:{id}"
     CANCEL_MEETING = "1on1.meeting.cancel"  # either participant, after a confirmation
+    EDIT_MINE = "1on1.mine.open"  # a modal listing the clicker's own notes and tasks of the 1-on-1
+    MINE_MENU = "1on1.mine.menu"  # overflow; values "edit:note:{id}", "delete:task:{id}", ...
     REPEAT = "1on1.series.open"  # make it a recurring series (weekly / every two weeks / monthly)
     CONFIRM_REQUEST = "1on1.request.confirm"
     CALENDAR_GOOGLE = "1on1.calendar.google"  # link buttons: Slack still sends the click, acked and ignored
@@ -68,6 +70,8 @@ class OneOnOneModal(StrEnum):
     MOVE = "1on1.move.submit"
     POINT = "1on1.point.submit"
     SERIES = "1on1.series.submit"
+    MINE = "1on1.mine.submit"
+    MINE_EDIT = "1on1.mine.edit.submit"
 
 
 TASK_BLOCK_PREFIX = "1on1.task."

@@ -14,7 +14,15 @@ from slack_sdk import WebClient
 
 from bot.blocks.kit import section
 from bot.blocks.one_on_ones import request_sent
-from bot.blocks.one_on_ones_meetings import accept_modal, local_text, move_modal, point_modal, series_modal
+from bot.blocks.one_on_ones_meetings import (
+    accept_modal,
+    local_text,
+    mine_edit_modal,
+    mine_modal,
+    move_modal,
+    point_modal,
+    series_modal,
+)
 from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal
 from bot.handlers.common import team_of, tell_privately
 from bot.handlers.one_on_ones import _id, _in_home, _metadata, _refresh_home, _user, form_values
@@ -155,6 +163,50 @@ def handle_cancel_meeting(ack: Ack, body: Body, action: Body, client: WebClient,
     _refresh_home(client, services, body)
 
 
+def handle_mine_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Edit mine (the card): a modal of the clicker's own notes and tasks, each with Edit and Delete."""
+    ack()
+    one_on_one_id = _id(action.get("value"))
+    notes, tasks = services.one_on_ones.mine(team_id=team_of(body), one_on_one_id=one_on_one_id, actor=_user(body))
+    client.views_open(trigger_id=body["trigger_id"], view=mine_modal(one_on_one_id, notes, tasks))
+
+
+def handle_mine_menu(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
+    """Edit pushes a one-field modal; Delete deletes and refreshes the list in place (its own confirmation)."""
+    ack()
+    verb, kind, raw = (str((action.get("selected_option") or {}).get("value", "")).split(":") + ["", "", ""])[:3]
+    team, actor, item_id = team_of(body), _user(body), _id(raw)
+    view = body.get("view") or {}
+    one_on_one_id = _id(_metadata(view).get("id"))
+    if kind not in ("note", "task") or verb not in ("edit", "delete"):
+        raise UserFacingError("That menu is out of date; please open it again.")
+    if verb == "edit":
+        notes, tasks = services.one_on_ones.mine(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
+        item = next((i for i in (notes if kind == "note" else tasks) if i.id == item_id), None)
+        if item is None:
+            raise UserFacingError(f"That {kind} is not yours to edit, or is gone.")
+        client.views_push(trigger_id=body["trigger_id"], view=mine_edit_modal(kind, item_id, item.text))
+        return
+    if kind == "note":
+        services.one_on_ones.delete_note(team_id=team, note_id=item_id, actor=actor)
+    else:
+        services.one_on_ones.delete_task(team_id=team, task_id=item_id, actor=actor)
+    notes, tasks = services.one_on_ones.mine(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
+    client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=mine_modal(one_on_one_id, notes, tasks))
+
+
+def handle_mine_edit_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
+    """Save the edited note or task; the person is told where they are (their DM with okrbot)."""
+    meta, actor = _metadata(view), _user(body)
+    kind, item_id, text = meta.get("kind"), _id(meta.get("item")), form_values(view).get(meta.get("kind")) or ""
+    if kind == "note":
+        services.one_on_ones.edit_note(team_id=team_of(body), note_id=item_id, actor=actor, text=text)
+    else:
+        services.one_on_ones.edit_task(team_id=team_of(body), task_id=item_id, actor=actor, text=text)
+    ack()
+    _tell(client, actor, None, f":pencil2: Your {kind} is saved.")
+
+
 def handle_calendar_link(ack: Ack) -> None:
     """Google Calendar / Outlook link buttons open in the browser; Slack still sends the click: ack it."""
     ack()
@@ -169,6 +221,8 @@ def register(app: App) -> None:
         (OneOnOneAction.POINT_MENU, handle_point_menu),
         (OneOnOneAction.CONFIRM_REQUEST, handle_request_confirm),
         (OneOnOneAction.REPEAT, handle_repeat_open),
+        (OneOnOneAction.EDIT_MINE, handle_mine_open),
+        (OneOnOneAction.MINE_MENU, handle_mine_menu),
         (OneOnOneAction.CANCEL_MEETING, handle_cancel_meeting),
         (OneOnOneAction.CALENDAR_GOOGLE, handle_calendar_link),
         (OneOnOneAction.CALENDAR_OUTLOOK, handle_calendar_link),
@@ -179,5 +233,6 @@ def register(app: App) -> None:
         (OneOnOneModal.MOVE, handle_move_submission),
         (OneOnOneModal.POINT, handle_point_submission),
         (OneOnOneModal.SERIES, handle_repeat_submission),
+        (OneOnOneModal.MINE_EDIT, handle_mine_edit_submission),
     ):
         app.view(callback_id.value)(submission)

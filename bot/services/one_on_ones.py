@@ -25,6 +25,7 @@ from bot.blocks.one_on_ones import (
 from bot.services.errors import UserFacingError
 from bot.services.okr_status import quarter_of
 from bot.services.one_on_ones_base import pair_key, request_key
+from bot.services.one_on_ones_edits import OneOnOneEdits
 from bot.services.one_on_ones_home import OneOnOneHome
 from bot.services.one_on_ones_jobs import OneOnOneJobs
 from bot.services.one_on_ones_meetings import OneOnOneMeetings
@@ -62,7 +63,8 @@ def _check_topic(topic: str, field: str | None = "topic") -> str:
     return topic
 
 
-class OneOnOneService(OneOnOneMeetings, OneOnOneReminders, OneOnOneModule, OneOnOneHome, OneOnOneJobs):
+class OneOnOneService(OneOnOneMeetings, OneOnOneReminders, OneOnOneEdits, OneOnOneModule, OneOnOneHome,
+                      OneOnOneJobs):
     """1-on-1 requests, answers, notes, tasks, conversation, reminders and exports (issue 3)."""
 
     # ---- requesting ----------------------------------------------------------------------------

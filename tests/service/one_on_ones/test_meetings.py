@@ -252,3 +252,37 @@ def test_cancelling_a_meeting_sends_method_cancel_for_the_same_uid(env: Env) -> 
     [first, cancel] = sorted(env.outbox(f"1on1:{one_on_one_id}:invite:"), key=lambda m: m.id)
     assert first.payload["meeting"]["uid"] == cancel.payload["meeting"]["uid"]
     assert cancel.payload["meeting"]["cancelled"] and cancel.payload["meeting"]["sequence"] == 1
+
+
+def test_notes_and_tasks_are_edited_and_deleted_by_their_author_only(env: Env) -> None:
+    """Ravi edits and deletes his own note and task; Maria cannot touch them; private stays private."""
+    one_on_one_id = accepted(env)
+    note = env.one_on_ones.add_note(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI", text="draft",
+                                    private=True)
+    task = env.one_on_ones.add_task(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI", text="Spec",
+                                    assignee="URAVI")
+    with pytest.raises(UserFacingError, match="Only its author"):
+        env.one_on_ones.edit_note(team_id=env.team, note_id=note.id, actor="UMARIA", text="x")
+    with pytest.raises(UserFacingError, match="Only its author"):
+        env.one_on_ones.delete_task(team_id=env.team, task_id=task.id, actor="UMARIA")
+    assert env.one_on_ones.edit_note(team_id=env.team, note_id=note.id, actor="URAVI", text="final").private
+    env.one_on_ones.edit_task(team_id=env.team, task_id=task.id, actor="URAVI", text="Spec v2")
+    notes, tasks = env.one_on_ones.mine(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI")
+    assert [n.text for n in notes] == ["final"] and [t.text for t in tasks] == ["Spec v2"]
+    assert env.one_on_ones.mine(team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA") == ((), ())
+    assert env.one_on_ones.delete_note(team_id=env.team, note_id=note.id, actor="URAVI")
+    assert env.one_on_ones.delete_task(team_id=env.team, task_id=task.id, actor="URAVI")
+    assert not env.one_on_ones.delete_task(team_id=env.team, task_id=task.id, actor="URAVI")
+    assert env.one_on_ones.mine(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI") == ((), ())
+
+
+def test_an_overdue_task_is_flagged_in_the_assignees_timezone(env: Env) -> None:
+    """Due Tuesday 17 Nov: at 22:30 UTC it is overdue for Ravi (Kolkata, already Wednesday), not Maria (Berlin)."""
+    one_on_one_id = accepted(env)
+    env.one_on_ones.add_task(team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA", text="Ravi's",
+                             assignee="URAVI", due="2026-11-17")
+    env.one_on_ones.add_task(team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA", text="Maria's",
+                             assignee="UMARIA", due="2026-11-17")
+    env.clock.travel_to(datetime(2026, 11, 17, 22, 30, tzinfo=UTC))
+    view = env.one_on_ones.participant_view(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI")
+    assert {t.text: t.overdue for t in view.tasks} == {"Ravi's": True, "Maria's": False}
