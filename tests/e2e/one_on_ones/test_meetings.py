@@ -120,3 +120,32 @@ def test_the_meeting_journey_from_request_to_the_next_meeting(stack: Stack) -> N
     with stack.sessions() as session:
         carried = session.scalars(select(TalkingPoint).where(TalkingPoint.one_on_one_id == nxt.id)).all()
     assert [(p.text, p.carried_count) for p in carried] == [("Budget for Q1", 1)]
+
+
+def choose(stack: Stack, listing: dict[str, Any], kind: str, item_id: int, verb: str) -> None:
+    """Ravi picks `verb` in the menu of one item of his Edit mine modal."""
+    action = {"action_id": OneOnOneAction.MINE_MENU, "block_id": f"1on1.mine.{kind}.{item_id}",
+              "selected_option": {"value": f"{verb}:{kind}:{item_id}"}}
+    assert stack.send.action("T0001", "URAVI", [action], view=listing).status == 200
+
+
+def test_edit_mine_deletes_a_note_and_edits_a_task_of_the_author(stack: Stack) -> None:
+    """Ravi opens Edit mine: deleting his shared note removes it from the card; editing his task renames it."""
+    from tests.e2e.one_on_ones.flow import request_and_accept
+
+    one_on_one_id, group, ts = request_and_accept(stack)
+    services = stack.services.one_on_ones
+    note = services.add_note(team_id="T0001", one_on_one_id=one_on_one_id, actor="URAVI", text="NOTE-TO-GO",
+                             private=False)
+    task = services.add_task(team_id="T0001", one_on_one_id=one_on_one_id, actor="URAVI", text="Old task",
+                             assignee="URAVI")
+    stack.deliver()
+    click(stack, "URAVI", group, stack.slack.message(group, ts), OneOnOneAction.EDIT_MINE)
+    listing = modal(stack, "URAVI", OneOnOneModal.MINE)
+    assert "NOTE-TO-GO" in text_of(listing) and "Old task" in text_of(listing)
+    choose(stack, listing, "note", note.id, "delete")
+    eventually(lambda: "NOTE-TO-GO" not in text_of(modal(stack, "URAVI", OneOnOneModal.MINE)) or None)
+    eventually(lambda: "NOTE-TO-GO" not in text_of(stack.slack.message(group, ts)) or (stack.deliver() and None))
+    choose(stack, modal(stack, "URAVI", OneOnOneModal.MINE), "task", task.id, "edit")
+    assert submit(stack, "URAVI", modal(stack, "URAVI", OneOnOneModal.MINE_EDIT), {"task": "New task"}).status == 200
+    eventually(lambda: "New task" in text_of(stack.slack.message(group, ts)) or (stack.deliver() and None))
