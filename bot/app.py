@@ -27,7 +27,7 @@ from bot.settings import Settings
 log = logging.getLogger("okrbot.app")
 
 BOT_SCOPES = [
-    "channels:history", "chat:write", "commands", "groups:history", "im:history",
+    "channels:history", "chat:write", "commands", "files:write", "groups:history", "im:history",
     "im:write", "mpim:history", "mpim:write", "reactions:read", "reactions:write", "users:read",
     "users:read.email",
 ]

@@ -17,3 +17,4 @@ class SharedAction(StrEnum):
     GIVE_KUDOS = "kudos.give.open"  # value: receiver user id or ""
     OPEN_HOME = "home.open"  # value: ""
     SCHEDULE_ONE_ON_ONE = "1on1.schedule.open"  # value: report user id (a manager proposes a time)
+    ADD_TALKING_POINT = "1on1.point.open"  # value: 1-on-1 id (the agenda of the pair's next 1-on-1)

@@ -44,10 +44,21 @@ JOBS: list[Job] = [
     Job("one-on-one-request-reminders", 60, lambda runtime: runtime.services.one_on_ones.send_reminders()),
     Job("feedback-request-reminders", 30, lambda runtime: runtime.services.feedback.send_reminders()),
     Job("nudge-scan", 5, lambda runtime: counted_nudges(runtime.services.nudges.scan())),
+    Job("one-on-one-meeting-reminders", 10, lambda runtime: runtime.services.one_on_ones.send_meeting_reminders()),
+    Job("one-on-one-follow-ups", 10, lambda runtime: runtime.services.one_on_ones.send_followups()),
     Job("private-note-retention", 24 * 60, lambda runtime: runtime.services.privacy.purge_old_private_notes()),
     Job("purge-llm-exchanges", 60, lambda runtime: runtime.services.llm.purge_exchanges()),
     Job("purge-oauth-states", 60, lambda runtime: runtime.services.workspaces.purge_expired_oauth_states()),
 ]
+# The jobs that depend on the time of day: `okrbot tick --at` runs each once, as of that moment.
+TIME_BASED = ("nudge-scan", "one-on-one-request-reminders", "one-on-one-meeting-reminders", "one-on-one-follow-ups",
+              "feedback-request-reminders")
+
+
+def tick(runtime: Runtime) -> list[tuple[str, Any]]:
+    """Run every time-based job once, in order, with the runtime's clock; (name, result) of each."""
+    by_name = {job.name: job for job in JOBS}
+    return [(name, by_name[name].run(runtime)) for name in TIME_BASED if name in by_name]
 
 
 def build_scheduler(runtime: Runtime, *, blocking: bool = True) -> BlockingScheduler | BackgroundScheduler:

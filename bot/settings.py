@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     default_timezone: str = Field("UTC", alias="OKRBOT_DEFAULT_TIMEZONE")
     request_reminder_days: int = Field(3, alias="OKRBOT_REQUEST_REMINDER_DAYS", ge=1)
     status_grace_days: int = Field(14, alias="OKRBOT_STATUS_GRACE_DAYS", ge=0)
+    meeting_minutes: int = Field(30, alias="OKRBOT_MEETING_MINUTES", ge=5, le=480)
+    meeting_reminder_hours: int = Field(24, alias="OKRBOT_MEETING_REMINDER_HOURS", ge=1, le=168)
     send_rate: float = Field(20.0, alias="OKRBOT_SEND_RATE", gt=0)
     inbox_lease: float = Field(60.0, alias="OKRBOT_INBOX_LEASE", gt=0)  # seconds before a dead worker's row is retaken
     outbox_lease: float = Field(120.0, alias="OKRBOT_OUTBOX_LEASE", gt=0)  # same for a sender's claimed rows

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
+from urllib.request import Request, urlopen
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from bot import metrics
+from bot.calendar_delivery import INVITE_METHOD, deliver_invite
 from bot.clock import Clock, utcnow
 from bot.services.outbox import run_hook
 from bot.services.ports import SlackUser
@@ -163,6 +165,23 @@ class Outcome(NamedTuple):
 
     kind: str
     params: dict[str, Any]
+
+
+def _post_bytes(url: str, content: bytes) -> None:
+    """POST a file's bytes to the upload URL files.getUploadURLExternal gave."""
+    if not url.startswith(("https://", "http://")):
+        raise Permanent("files.getUploadURLExternal gave no http(s) upload URL")
+    request = Request(url, data=content, method="POST",  # noqa: S310 - scheme checked above
+                      headers={"Content-Type": "application/octet-stream"})
+    try:
+        with urlopen(request, timeout=30) as answer:  # noqa: S310 - a URL Slack gave us (https in production)
+            answer.read()
+    except HTTPError as error:
+        if error.code >= 500:
+            raise Retry(0, f"the file upload answered HTTP {error.code}", counts=True) from error
+        raise Permanent(f"the file upload answered HTTP {error.code}") from error
+    except (URLError, TimeoutError, ConnectionError, OSError) as error:
+        raise Retry(0, f"{UNREACHABLE}: {error}", counts=True) from error
 
 
 class OutboxSender:
@@ -356,7 +375,7 @@ class OutboxSender:
         method, team_id, channel, payload, key, attempts = (row.method, row.team_id, row.channel, row.payload,
                                                             row.key, row.attempts)
         try:
-            if "update_of" in payload or "thread_of" in payload:
+            if "update_of" in payload or "thread_of" in payload or "channel_of" in payload:
                 with self._sessions() as session:
                     args = self._resolve(session, team_id, method, channel, payload, row_id=row.id)
             else:
@@ -375,7 +394,10 @@ class OutboxSender:
                 args["channel"] = opened["channel"]["id"]
             answer = self._already_posted(team_id, key, args) if row.suspect and method == "chat.postMessage" \
                 else None
-            if answer is None:
+            if answer is None and method == INVITE_METHOD:
+                answer = deliver_invite(lambda m, a, form=False: self._call(team_id, m, a, form=form),
+                                        _post_bytes, args, self._clock())
+            elif answer is None:
                 answer = self._call(team_id, method, args)
         except Retry as retry:
             if retry.counts and attempts + 1 >= self.max_attempts:
@@ -418,8 +440,8 @@ class OutboxSender:
 
     def _resolve(self, session: Session | None, team_id: str, method: str, channel: str,
                  payload: dict[str, Any], row_id: int | None = None) -> dict[str, Any]:
-        args = {k: v for k, v in payload.items() if k not in ("update_of", "thread_of")}
-        for ref_name in ("update_of", "thread_of"):
+        args = {k: v for k, v in payload.items() if k not in ("update_of", "thread_of", "channel_of")}
+        for ref_name in ("update_of", "thread_of", "channel_of"):
             ref_key = payload.get(ref_name)
             if not ref_key or session is None:
                 continue
@@ -433,7 +455,7 @@ class OutboxSender:
             if ref_name == "update_of" and row_id is not None:
                 self._wait_for_older_updates(session, team_id, ref_key, row_id)
             channel = result["channel"]
-            args["ts" if ref_name == "update_of" else "thread_ts"] = result["ts"]
+            args[{"update_of": "ts", "thread_of": "thread_ts", "channel_of": "ref_ts"}[ref_name]] = result["ts"]
         args["channel"] = channel
         if method == "chat.delete":
             return {"channel": args["channel"], "ts": args.get("ts")}
@@ -451,17 +473,22 @@ class OutboxSender:
         if any((team_id, key) not in self._recent for key in older):  # delivered by us, not yet recorded: fine
             raise Deferred(ref_key)
 
-    def _call(self, team_id: str, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _call(self, team_id: str, method: str, args: dict[str, Any], *, form: bool = False) -> dict[str, Any]:
         started = time.perf_counter()
+
+        def call() -> Any:
+            client = self._client_for(team_id)
+            return client.api_call(method, params=args) if form else client.api_call(method, json=args)
+
         try:
             try:
-                response = self._client_for(team_id).api_call(method, json=args)
+                response = call()
             except SlackApiError as error:
                 forget = getattr(self._client_for, "forget", None)  # OAuth: the team may have a new token
                 if forget is None or error.response.get("error") not in AUTH_ERRORS:
                     raise
                 forget(team_id)
-                response = self._client_for(team_id).api_call(method, json=args)
+                response = call()
         except SlackApiError as error:
             status = error.response.status_code
             if status == 429:

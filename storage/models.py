@@ -180,11 +180,49 @@ class OneOnOne(Base):
     thread_channel: Mapped[str | None] = mapped_column(String(32))  # the 1-on-1 message (conversation)
     thread_ts: Mapped[str | None] = mapped_column(SlackTs)
     revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped on each change of the 1-on-1 message
+    # Meetings (issue 14): the calendar SEQUENCE (raised on every new time), who set the time last,
+    # the series it belongs to, and when the meeting reminder and the follow-up went out.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    scheduled_by: Mapped[str | None] = mapped_column(UserId)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("one_on_one_series.id", ondelete="SET NULL"))
+    meeting_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     objectives: Mapped[list[Objective]] = relationship(secondary=objective_links)
     __table_args__ = (
         Index("ix_one_on_ones_pair", "team_id", "manager_id", "requester_id", "state"),
         Index("ix_one_on_ones_thread", "team_id", "thread_channel", "thread_ts"),
     )
+
+
+class OneOnOneSeries(Base):
+    """A recurring 1-on-1 of one pair: weekly, every two weeks or monthly (issue 14)."""
+
+    __tablename__ = "one_on_one_series"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    requester_id: Mapped[str] = mapped_column(UserId)
+    manager_id: Mapped[str] = mapped_column(UserId)
+    frequency: Mapped[str] = mapped_column(String(16))  # weekly | biweekly | monthly
+    created_by: Mapped[str] = mapped_column(UserId)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (Index("ix_one_on_one_series_pair", "team_id", "manager_id", "requester_id"),)
+
+
+class TalkingPoint(Base):
+    """Something one of the pair wants to talk about in a 1-on-1: both read it, only its author edits it."""
+
+    __tablename__ = "talking_points"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    one_on_one_id: Mapped[int] = mapped_column(ForeignKey("one_on_ones.id", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(UserId)
+    text: Mapped[str] = mapped_column(Text)
+    discussed: Mapped[bool] = mapped_column(Boolean, default=False)
+    carried_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (Index("ix_talking_points_one_on_one", "one_on_one_id"),)
 
 
 class Note(Base):

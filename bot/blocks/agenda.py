@@ -26,6 +26,7 @@ from bot.blocks.kit import (
     modal,
     progress_bar,
     section,
+    slack_date,
     truncate,
     user,
     within,
@@ -132,6 +133,9 @@ def summary_line(agenda: Agenda) -> str:
                        for s in ("ahead", "on_track", "off_track") if agenda.count(s))
     parts = [f"{total} key result{'s' if total != 1 else ''}" + (f": {counts}" if counts else "")
              if total else f"no key results for {agenda.quarter}"]
+    if agenda.next_one_on_one_id is not None:
+        parts.append(f"next 1-on-1 {slack_date(agenda.next_one_on_one_at)}" if agenda.next_one_on_one_at
+                     else "next 1-on-1 accepted, time not set")
     parts.append(f"last 1-on-1 {day_label(agenda.last_one_on_one)}" if agenda.last_one_on_one
                  else "no 1-on-1 recorded yet")
     if agenda.tasks:
@@ -161,8 +165,11 @@ def signals(agenda: Agenda) -> list[str]:
 def agenda_buttons(agenda: Agenda) -> Block:
     """Schedule 1-on-1 · Open agenda · Snooze a week (block id names the nudge, for the snooze reply)."""
     value = str(agenda.nudge_id) if agenda.nudge_id is not None else f"report:{agenda.report_id}"
-    elements = [button("Schedule 1-on-1", SharedAction.SCHEDULE_ONE_ON_ONE, agenda.report_id, style="primary"),
-                button("Open agenda", NudgeAction.OPEN_AGENDA, value)]
+    # Attached to the pair's next 1-on-1 when there is one; Schedule only when none is set (never two by accident).
+    first = (button("Add talking point", SharedAction.ADD_TALKING_POINT, str(agenda.next_one_on_one_id))
+             if agenda.next_one_on_one_id is not None
+             else button("Schedule 1-on-1", SharedAction.SCHEDULE_ONE_ON_ONE, agenda.report_id, style="primary"))
+    elements = [first, button("Open agenda", NudgeAction.OPEN_AGENDA, value)]
     if agenda.nudge_id is not None:
         elements.append(button("Snooze a week", NudgeAction.SNOOZE, str(agenda.nudge_id)))
     return actions(*elements, block_id=actions_block_id(agenda))

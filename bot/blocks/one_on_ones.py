@@ -134,10 +134,13 @@ def request_sent(view: OneOnOneView) -> list[Block]:
 
 
 def _request_summary(view: OneOnOneView) -> list[Block]:
+    direct = [] if view.to_manager else [context(
+        f"You are not {user(view.requester_id)}'s manager on record: they chose to ask you directly.")]
     return [
         section(f":wave: {user(view.requester_id)} asks you for a 1-on-1 about their OKRs.",
                 fields=[f"*Topic*\n{topic_text(view, 1900)}", f"*Proposed time*\n{when_text(view.proposed_at)}",
                         f"*Urgency*\n{URGENCY_LABEL.get(view.urgency, view.urgency)}"]),
+        *direct,
         *objective_blocks(view.objectives),
     ]
 

@@ -24,6 +24,7 @@ from bot.blocks.kit import (
     user,
     within,
 )
+from bot.blocks.one_on_ones_meetings import FREQUENCY_LABEL, meeting_actions, talking_point_blocks
 from bot.blocks.one_on_ones_parts import (
     URGENCY_LABEL,
     OneOnOneAction,
@@ -67,13 +68,19 @@ def pair_message(view: OneOnOneView) -> list[Block]:
     `view.notes` must hold shared notes only: both participants read this message.
     """
     value = str(view.id)
+    when = (f"*When:* {when_text(view.when)}" if view.when
+            else "*When:* not set yet: either of you can pick a time with *Set a time*")
+    if view.series_frequency:
+        when += f" · :repeat: {FREQUENCY_LABEL.get(view.series_frequency, view.series_frequency)}"
+    origin = (f"*Scheduled by* {user(view.scheduled_by)}" if view.scheduled_by
+              else f"*Asked by* {user(view.requester_id)} · {URGENCY_LABEL.get(view.urgency, view.urgency)}")
     blocks: list[Block] = [
         header(f"1-on-1: {view.requester_name} & {view.manager_name}"),
-        section(f"*When:* {when_text(view.when, none='to be agreed')}\n"
-                f"*Asked by* {user(view.requester_id)} · {URGENCY_LABEL.get(view.urgency, view.urgency)}"),
+        section(f"{when}\n{origin}"),
         section(f"*Topic*\n{topic_text(view)}"),
         *objective_blocks(view.objectives),
         divider(),
+        *talking_point_blocks(view, menus=view.state != "done"),
     ]
     carried = len(view.carried_tasks)
     open_count = sum(1 for t in view.tasks if not t.done)
@@ -87,10 +94,21 @@ def pair_message(view: OneOnOneView) -> list[Block]:
     if view.state == "done":
         done = f":white_check_mark: *Done* {slack_date(view.done_at)}" if view.done_at else ":white_check_mark: *Done*"
         blocks.append(section("\n".join([done, *_summaries(view)])))
+    elif view.state == "cancelled":
+        blocks.append(section(":heavy_multiplication_x: *Cancelled*"))
     else:
         blocks.append(actions(
+            button("Add talking point", OneOnOneAction.ADD_POINT, value),
             button("Add note", OneOnOneAction.ADD_NOTE, value),
             button("Add task", OneOnOneAction.ADD_TASK, value),
+            button("Reschedule" if view.when else "Set a time", OneOnOneAction.MOVE, value),
+            button("Repeat", OneOnOneAction.REPEAT, value),
+            button("Edit mine", OneOnOneAction.EDIT_MINE, value),
+            button("Cancel meeting", OneOnOneAction.CANCEL_MEETING, value, style="danger", confirm={
+                "title": {"type": "plain_text", "text": "Cancel this 1-on-1?"},
+                "text": {"type": "mrkdwn", "text": "The other person is told and calendars remove the event."},
+                "confirm": {"type": "plain_text", "text": "Cancel it"},
+                "deny": {"type": "plain_text", "text": "Keep it"}}),
             button("Mark done", OneOnOneAction.MARK_DONE, value, style="primary", confirm={
                 "title": {"type": "plain_text", "text": "Mark this 1-on-1 done?"},
                 "text": {"type": "mrkdwn", "text": "Open tasks carry over to your next 1-on-1."},
@@ -203,6 +221,7 @@ def home_section(view: HomeView, max_blocks: int) -> list[Block]:
                                 for w in view.waiting[:HOME_ITEMS]]))
     for u in view.upcoming[:HOME_ITEMS]:
         blocks += _one_on_one_lines(u, me)
+        blocks.append(meeting_actions(u, block_id=f"1on1.home.meeting.{u.id}"))
     for r in view.recent:
         blocks += _one_on_one_lines(r, me, done=True)
     if view.open_tasks:

@@ -44,6 +44,16 @@ class OneOnOneAction(StrEnum):
     MARK_DONE = "1on1.done"
     TOGGLE_TASK = "1on1.task.toggle"  # checkboxes; block_id "1on1.task.{task id}"
     WRITE_SUMMARY = "1on1.summary.open"
+    MOVE = "1on1.move.open"  # either participant sets or changes the time of an accepted 1-on-1
+    ADD_POINT = "1on1.point.open"
+    POINT_MENU = "1on1.point.menu"  # overflow; option values "discussed:{id}", "open:{id}", "edit:{id}", "remove:{id}"
+    CANCEL_MEETING = "1on1.meeting.cancel"  # either participant, after a confirmation
+    EDIT_MINE = "1on1.mine.open"  # a modal listing the clicker's own notes and tasks of the 1-on-1
+    MINE_MENU = "1on1.mine.menu"  # overflow; values "edit:note:{id}", "delete:task:{id}", ...
+    REPEAT = "1on1.series.open"  # make it a recurring series (weekly / every two weeks / monthly)
+    CONFIRM_REQUEST = "1on1.request.confirm"
+    CALENDAR_GOOGLE = "1on1.calendar.google"  # link buttons: Slack still sends the click, acked and ignored
+    CALENDAR_OUTLOOK = "1on1.calendar.outlook"  # the requester confirms a request to someone not their manager
 
 
 class OneOnOneModal(StrEnum):
@@ -56,6 +66,12 @@ class OneOnOneModal(StrEnum):
     TASK = "1on1.task.submit"
     SUMMARY = "1on1.summary.submit"
     SCHEDULE = "1on1.schedule.submit"
+    ACCEPT = "1on1.accept.submit"
+    MOVE = "1on1.move.submit"
+    POINT = "1on1.point.submit"
+    SERIES = "1on1.series.submit"
+    MINE = "1on1.mine.submit"
+    MINE_EDIT = "1on1.mine.edit.submit"
 
 
 TASK_BLOCK_PREFIX = "1on1.task."
@@ -102,7 +118,8 @@ def task_text(task: TaskView, *, viewer: str | None = None) -> str:
     parts = [f"~{text}~" if task.done else text]
     parts.append("you" if viewer == task.assignee_id else user(task.assignee_id))
     if task.due_on:
-        parts.append(f"due {task.due_on:%a %d %b}")
+        parts.append(f":warning: *overdue* since {task.due_on:%a %d %b}" if task.overdue and not task.done
+                     else f"due {task.due_on:%a %d %b}")
     if task.carried_count:
         parts.append(f"_carried over {task.carried_count}×_")
     return " · ".join(parts)

@@ -8,7 +8,7 @@ import click
 
 FEATURE_COMMANDS = ("bot.commands.exports", "bot.commands.imports", "bot.commands.nudge", "bot.commands.sandbox",
                     "bot.commands.keys", "bot.commands.people", "bot.commands.llm", "bot.commands.inbox",
-                    "bot.commands.workspaces")
+                    "bot.commands.workspaces", "bot.commands.tick")
 
 
 def register_all(cli: click.Group) -> None:

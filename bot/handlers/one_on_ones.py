@@ -26,6 +26,7 @@ from bot.blocks.one_on_ones import (
     task_modal,
     usage,
 )
+from bot.blocks.one_on_ones_meetings import confirm_request
 from bot.blocks.one_on_ones_parts import TASK_BLOCK_PREFIX
 from bot.handlers.common import tell_privately
 from bot.handlers.home import publish_home, state_of
@@ -69,6 +70,8 @@ def handle_request_command(ack: Ack, command: Body, respond: Respond, client: We
     elif outcome.kind == "form" and outcome.form:
         client.views_open(trigger_id=command["trigger_id"], view=request_modal(
             outcome.form, response_url=command.get("response_url", ""), channel=command.get("channel_id", "")))
+    elif outcome.kind == "confirm" and outcome.view:
+        respond(text="Send this 1-on-1 request?", blocks=confirm_request(outcome.view), response_type="ephemeral")
     elif outcome.view:
         respond(text="1-on-1 request sent", blocks=request_sent(outcome.view), response_type="ephemeral")
 
@@ -97,13 +100,6 @@ def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClien
 
 
 # ---- the manager's answer -------------------------------------------------------------------------
-def handle_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
-    """Accept: the DM updates in place, the requester is told, the pair gets the 1-on-1 message."""
-    ack()
-    services.one_on_ones.accept(team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
-    _refresh_home(client, services, body)
-
-
 def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Propose another time: a modal with date, time and a note (only for the addressed manager)."""
     ack()
@@ -246,7 +242,6 @@ def register(app: App) -> None:
     app.action(SharedAction.REQUEST_ONE_ON_ONE.value)(handle_request_open)
     app.action(SharedAction.SCHEDULE_ONE_ON_ONE.value)(handle_schedule_open)
     for action_id, listener in (
-        (OneOnOneAction.ACCEPT, handle_accept),
         (OneOnOneAction.RESCHEDULE, handle_reschedule_open),
         (OneOnOneAction.DECLINE, handle_decline_open),
         (OneOnOneAction.ACCEPT_NEW_TIME, handle_new_time_accept),
@@ -268,3 +263,6 @@ def register(app: App) -> None:
         (OneOnOneModal.SUMMARY, handle_summary_submission),
     ):
         app.view(callback_id.value)(submission)
+    from bot.handlers import one_on_ones_meetings  # Accept, times and talking points (issue 14)
+
+    one_on_ones_meetings.register(app)

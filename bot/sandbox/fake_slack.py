@@ -108,7 +108,7 @@ __all__ = [
     "view_errors",
 ]
 
-_JSON_ARGS = ("blocks", "view", "attachments", "metadata")
+_JSON_ARGS = ("blocks", "view", "attachments", "metadata", "files")
 _DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
 
 
@@ -238,7 +238,10 @@ class FakeSlack(SlackMethods, OAuthInstalls):
             "reactions.remove": self._reactions_remove,
             "reactions.get": self._reactions_get,
             "team.info": self._team_info,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
+        self._uploads: dict[str, dict] = {}
         self.add_user(bot_user_id, "okrbot", real_name="okrbot", is_bot=True)
         self._init_oauth()  # more workspaces through OAuth installs (bot/sandbox/fake_oauth.py)
 
@@ -418,6 +421,22 @@ class FakeSlack(SlackMethods, OAuthInstalls):
         """Ephemeral messages (chat.postEphemeral and ephemeral response_url posts), for one user or all."""
         with self._cond:
             return copy.deepcopy([e for e in self._ephemerals if user is None or e["user"] == user])
+
+    def files(self, channel: str | None = None) -> list[dict]:
+        """Uploaded files (id, name, title, content bytes, channels shared in), optionally shared in `channel`."""
+        with self._cond:
+            return [copy.deepcopy(f) for f in self._uploads.values()
+                    if channel is None or channel in f["shared_in"]]
+
+    def _receive_upload(self, file_id: str, body: bytes) -> tuple[int, dict, bytes]:
+        """The POST of a file's bytes to the URL files.getUploadURLExternal gave (answers 200 "OK - length")."""
+        with self._cond:
+            upload = self._uploads.get(file_id)
+            if upload is None:
+                return 404, {"Content-Type": "text/plain"}, b"not found"
+            upload["content"] = body
+            self._record("upload", {"file_id": file_id, "bytes": len(body)}, {"ok": True}, 200, f"/upload/{file_id}")
+        return 200, {"Content-Type": "text/plain"}, f"OK - {len(body)}".encode()
 
     def home_view(self, user: str) -> dict | None:
         """The last view published to the user's Home tab."""
@@ -957,6 +976,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, payload = fake._api(url.path[len("/api/"):], url.query, self.headers, body)
         elif url.path.startswith("/response/") and self.command == "POST":
             status, headers, payload = fake._respond(url.path[len("/response/"):], body)
+        elif url.path.startswith("/upload/") and self.command == "POST":
+            status, headers, payload = fake._receive_upload(url.path[len("/upload/"):], body)
         else:
             status, headers, payload = 404, {"Content-Type": "text/plain"}, b"not found"
         self.send_response(status)

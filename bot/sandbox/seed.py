@@ -33,6 +33,7 @@ from storage.models import (
     Objective,
     OneOnOne,
     Person,
+    TalkingPoint,
     Task,
     Workspace,
 )
@@ -148,6 +149,7 @@ def seed_database(runtime: Runtime, fake: FakeSlack) -> None:
             services.okrs.post_message(session, view)
     for channel, user, text in CHANNEL_MESSAGES:
         fake.post_user_message(user, channel, text)
+    _next_meeting(runtime)
     log.info("sandbox: demo workspace %s seeded (%s)", TEAM_NAME, quarter)
 
 
@@ -252,10 +254,35 @@ def _one_on_one(session: Any, now: datetime, objective: Objective) -> None:
         Task(team_id=TEAM_ID, one_on_one_id=meeting.id, assignee_id="URAVI", author_id="UMARIA",
              text="Write the onboarding funnel spec for the data team", due_on=(now + timedelta(days=5)).date(),
              created_at=held),
+        TalkingPoint(team_id=TEAM_ID, one_on_one_id=meeting.id, author_id="URAVI", discussed=False, created_at=held,
+                     carried_count=0, text="Presenting the onboarding results at the all-hands"),
+        TalkingPoint(team_id=TEAM_ID, one_on_one_id=meeting.id, author_id="UMARIA", discussed=True, created_at=held,
+                     carried_count=0, text="Activation goal for v2"),
         Task(team_id=TEAM_ID, one_on_one_id=meeting.id, assignee_id="UMARIA", author_id="UMARIA", done=True,
              text="Ask the data team lead for an owner of the events schema", due_on=(held + timedelta(days=7)).date(),
              done_at=held + timedelta(days=2), created_at=held),
     ])
+
+
+def _next_meeting(runtime: Runtime) -> None:
+    """Maria and Ravi's next 1-on-1 in two working days, a monthly series: it carries the open task and the
+    undiscussed talking point of the last one, Ravi adds a point, and both get the reminder with the agenda
+    (sent as of three hours before the meeting, like `okrbot tick --at`)."""
+    from bot.services.one_on_ones import OneOnOneService
+
+    one_on_ones = runtime.services.one_on_ones
+    zone = ZoneInfo(BY_ID["UMARIA"].tz)
+    day = runtime.services.ctx.clock().astimezone(zone).date() + timedelta(days=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    view = one_on_ones.schedule(team_id=TEAM_ID, manager="UMARIA", report="URAVI", day=day.isoformat(),
+                                clock="10:00", topic="Monthly OKR check-in")
+    one_on_ones.repeat(team_id=TEAM_ID, one_on_one_id=view.id, actor="UMARIA", frequency="monthly")
+    one_on_ones.add_talking_point(team_id=TEAM_ID, one_on_one_id=view.id, actor="URAVI",
+                                  text="Support rotation vs. the v2 launch: what gives?")
+    moment, started = view.agreed_at - timedelta(hours=3), utcnow()
+    ctx = replace(runtime.services.ctx, clock=lambda: moment + (utcnow() - started))
+    OneOnOneService(ctx, runtime.services).send_meeting_reminders()
 
 
 # --------------------------------------------------------------------------- the clock control

@@ -52,6 +52,8 @@ REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "reactions.remove": ("name",),
     "reactions.get": (),
     "team.info": (),
+    "files.getUploadURLExternal": ("filename", "length"),
+    "files.completeUploadExternal": ("files",),
 }
 
 
@@ -405,3 +407,38 @@ class SlackMethods:
         link = self._chat_get_permalink({"channel": message["channel"], "message_ts": message["ts"]})
         return {"type": "message", "channel": message["channel"],
                 "message": {**slack_message(message), "permalink": link["permalink"]}}
+
+    # ---- files: Slack's external upload (getUploadURLExternal, POST the bytes, completeUploadExternal) ----
+    def _files_get_upload_url_external(self, args: dict) -> dict:
+        try:
+            length = int(args["length"])
+        except (TypeError, ValueError):
+            raise _SlackError("invalid_arguments", messages=["[ERROR] `length` must be an integer"]) from None
+        if length <= 0:
+            raise _SlackError("invalid_arguments", messages=["[ERROR] `length` must be positive"])
+        file_id = f"F{next(self._ids):08d}"
+        self._uploads[file_id] = {"id": file_id, "name": str(args["filename"]), "length": length, "content": None,
+                                  "title": str(args.get("alt_txt") or args["filename"]), "shared_in": []}
+        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, args: dict) -> dict:
+        files = args["files"]
+        if not isinstance(files, list) or not files:
+            raise _SlackError("invalid_arguments", messages=["[ERROR] `files` must be a non-empty JSON array"])
+        channel = self._channel(args["channel_id"]) if args.get("channel_id") else None
+        done = []
+        for item in files:
+            upload = self._uploads.get(str((item or {}).get("id")))
+            if upload is None:
+                raise _SlackError("file_not_found")
+            if upload["content"] is None:
+                raise _SlackError("file_upload_incomplete")  # the bytes were never POSTed to the upload URL
+            if item.get("title"):
+                upload["title"] = str(item["title"])
+            if channel is not None:
+                upload["shared_in"].append(channel["id"])
+                message = self._store_message(channel["id"], user=self.bot_user_id, text=args.get("initial_comment"),
+                                              blocks=None, thread_ts=args.get("thread_ts"), bot=True)
+                message["files"] = [{"id": upload["id"], "name": upload["name"], "title": upload["title"]}]
+            done.append({"id": upload["id"], "title": upload["title"]})
+        return {"files": done}

@@ -1,4 +1,4 @@
-"""1-on-1 agendas of manager/report pairs, read in batches: seven queries for any number of pairs of a team.
+"""1-on-1 agendas of manager/report pairs, read in batches: eight queries for any number of pairs of a team.
 
 An agenda answers three questions from stored data: where are we (key results of the quarter, with
 status and progress), where are the obstacles (off-track key results with their latest obstacle and its
@@ -103,6 +103,8 @@ class Agenda:
     comments: tuple[CommentLine, ...] = ()
     last_one_on_one: date | None = None
     nudge_id: int | None = None
+    next_one_on_one_id: int | None = None  # the pair's next accepted 1-on-1: the agenda attaches to it
+    next_one_on_one_at: datetime | None = None
 
     @property
     def off_track(self) -> tuple[KeyResultLine, ...]:
@@ -172,7 +174,7 @@ class AgendaReader:
 
     def agendas(self, team_id: str, requests: list[AgendaRequest],
                 last_done: dict[tuple[str, str], datetime] | None = None) -> dict[tuple[str, str], Agenda]:
-        """(manager, report) → Agenda for every request (seven queries, six when `last_done` is given)."""
+        """(manager, report) → Agenda for every request (eight queries, seven when `last_done` is given)."""
         if not requests:
             return {}
         pairs = {(q.manager_id, q.report_id) for q in requests}
@@ -188,6 +190,7 @@ class AgendaReader:
         comment_since = min([earliest, *(datetime.combine(quarter_bounds(q)[0], datetime.min.time(), tzinfo=UTC)
                                          for q in quarters)])
         comments = self._comments(team_id, reports, quarters, comment_since)
+        upcoming = self._upcoming(team_id, managers, reports, pairs)
         built = {}
         for q in requests:
             quarter = quarter_of_period(q.period)
@@ -209,8 +212,24 @@ class AgendaReader:
                 comment_count=len(replies),
                 comments=tuple(CommentLine(user, text, title, self._link_for(team_id, channel, ts, thread))
                                for user, text, channel, ts, _, title, thread in replies[:MAX_LISTED]),
-                last_one_on_one=done.date() if done else None, nudge_id=q.nudge_id)
+                last_one_on_one=done.date() if done else None, nudge_id=q.nudge_id,
+                next_one_on_one_id=upcoming.get((q.manager_id, q.report_id), (None, None))[0],
+                next_one_on_one_at=upcoming.get((q.manager_id, q.report_id), (None, None))[1])
         return built
+
+    def _upcoming(self, team_id: str, managers: set[str], reports: set[str],
+                  pairs: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, datetime | None]]:
+        """(manager, report) → (id, time) of their next accepted, not yet done 1-on-1 (earliest time first)."""
+        rows = self._session.execute(
+            select(OneOnOne.manager_id, OneOnOne.requester_id, OneOnOne.id, OneOnOne.agreed_at)
+            .where(OneOnOne.team_id == team_id, OneOnOne.state == "accepted",
+                   OneOnOne.manager_id.in_(managers), OneOnOne.requester_id.in_(reports))
+            .order_by(OneOnOne.agreed_at.is_(None), OneOnOne.agreed_at, OneOnOne.id))
+        found: dict[tuple[str, str], tuple[int, datetime | None]] = {}
+        for m, r, one_on_one_id, at in rows:
+            if (m, r) in pairs:
+                found.setdefault((m, r), (one_on_one_id, at))
+        return found
 
     # ---- the queries ----------------------------------------------------------------------------------
     def _key_results(self, team_id: str, reports: set[str], quarters: set[str]) -> dict[tuple[str, str], list]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.blocks.kit import slack_date
 from bot.blocks.one_on_ones import (
     answer_message,
     answer_text,
@@ -24,9 +25,12 @@ from bot.blocks.one_on_ones import (
 from bot.services.errors import UserFacingError
 from bot.services.okr_status import quarter_of
 from bot.services.one_on_ones_base import pair_key, request_key
+from bot.services.one_on_ones_edits import OneOnOneEdits
 from bot.services.one_on_ones_home import OneOnOneHome
 from bot.services.one_on_ones_jobs import OneOnOneJobs
+from bot.services.one_on_ones_meetings import OneOnOneMeetings
 from bot.services.one_on_ones_module import OneOnOneModule
+from bot.services.one_on_ones_reminders import OneOnOneReminders
 from bot.services.one_on_ones_time import picked_time
 from bot.services.one_on_ones_views import (
     CommandOutcome,
@@ -35,9 +39,10 @@ from bot.services.one_on_ones_views import (
     Outcome,
     RequestForm,
     ScheduleForm,
+    pair_filter,
 )
 from bot.services.parsing import USER_MENTION, first_word, parse_id
-from storage.models import Objective, OneOnOne
+from storage.models import Objective, OneOnOne, Person
 
 MAX_TOPIC = 2000
 MAX_NOTE = 2000
@@ -58,7 +63,8 @@ def _check_topic(topic: str, field: str | None = "topic") -> str:
     return topic
 
 
-class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
+class OneOnOneService(OneOnOneMeetings, OneOnOneReminders, OneOnOneEdits, OneOnOneModule, OneOnOneHome,
+                      OneOnOneJobs):
     """1-on-1 requests, answers, notes, tasks, conversation, reminders and exports (issue 3)."""
 
     # ---- requesting ----------------------------------------------------------------------------
@@ -68,7 +74,12 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
             return CommandOutcome("help")
         raw = _unescape(text or "")
         mentioned = list(dict.fromkeys(USER_MENTION.findall(raw)))
-        topic = _check_topic(" ".join(USER_MENTION.sub(" ", raw).split()), field=None)
+        words = USER_MENTION.sub(" ", raw).split()
+        if not mentioned and words and words[0].startswith("@") and len(words[0]) > 1:
+            raise UserFacingError(f"`{words[0][:80]}` is not a Slack mention, so I can't tell who you mean; nothing "
+                                  "was sent. Type @ and pick the person from Slack's list, e.g. "
+                                  "`/request-1on1 @maria Q4 hiring plan`.")
+        topic = _check_topic(" ".join(words), field=None)
         if len(mentioned) > 1:
             raise UserFacingError("Mention only the person you'd like to meet, e.g. "
                                   "`/request-1on1 @maria Q4 hiring plan`.")
@@ -78,6 +89,12 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
             if not topic:
                 return CommandOutcome("form", form=self.request_form(team_id=team_id, requester=requester,
                                                                      manager_id=mentioned[0]))
+            me = self._services.people.ensure(team_id, requester)
+            if me is None or me.manager_id != mentioned[0]:
+                # Not their manager on record: nothing is sent until the requester confirms (issue 14).
+                return CommandOutcome("confirm", view=self.request(team_id=team_id, requester=requester,
+                                                                   manager_id=mentioned[0], topic=topic, field=None,
+                                                                   hold=True))
             return CommandOutcome("requested", view=self.request(team_id=team_id, requester=requester,
                                                                  manager_id=mentioned[0], topic=topic, field=None))
         me = self._services.people.ensure(team_id, requester)
@@ -104,11 +121,13 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
 
     def request(self, *, team_id: str, requester: str, manager_id: str | None, topic: str,
                 objective_ids: Iterable[int | str] = (), day: str | None = None, clock: str | None = None,
-                urgency: str = "this_month", remember: bool = False, field: str | None = "manager") -> OneOnOneView:
+                urgency: str = "this_month", remember: bool = False, field: str | None = "manager",
+                hold: bool = False) -> OneOnOneView:
         """Ask `manager_id` for a 1-on-1: validates everything, writes the request and the manager's DM.
 
         `day`/`clock` come from the date and time pickers and are read in the requester's timezone.
         Errors name the modal field they belong to (`field` is the manager field, None on the command path).
+        `hold` stores it unconfirmed and sends nothing until the requester confirms (`confirm_request`).
         """
         topic = _check_topic(topic, "topic" if field else None)
         if not manager_id:
@@ -129,15 +148,33 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
             self._services.people.set_manager(team_id, requester, manager_id)
         with self._ctx.sessions.begin() as session:
             row = OneOnOne(team_id=team_id, requester_id=requester, manager_id=manager_id, topic=topic,
-                           urgency=urgency if urgency in URGENCIES else "this_month", state="requested",
+                           urgency=urgency if urgency in URGENCIES else "this_month",
+                           state="unconfirmed" if hold else "requested",
                            proposed_at=proposed, requested_at=now, revision=0)
             row.objectives = self._own_objectives(session, team_id, requester, objective_ids)
             session.add(row)
             session.flush()
             view = self._view(session, row)
-            self._ctx.outbox.add(session, team_id=team_id, key=request_key(row.id), channel=manager_id,
-                                 text=request_text(view), blocks=request_message(view),
-                                 on_sent=f"1on1.request:{row.id}")
+            if not hold:
+                self._send_request(session, view)
+            return view
+
+    def _send_request(self, session: Session, view: OneOnOneView) -> None:
+        self._ctx.outbox.add(session, team_id=view.team_id, key=request_key(view.id), channel=view.manager_id,
+                             text=request_text(view), blocks=request_message(view), on_sent=f"1on1.request:{view.id}")
+
+    def confirm_request(self, *, team_id: str, one_on_one_id: int, actor: str) -> OneOnOneView:
+        """The requester confirms a request to someone who is not their manager on record: it is sent now.
+        A second click changes nothing."""
+        with self._ctx.sessions.begin() as session:
+            changed = self._transition(session, team_id, one_on_one_id, actor_is=OneOnOne.requester_id == actor,
+                                       from_states=("unconfirmed",), state="requested", requested_at=self._now())
+            row = self._row(session, team_id, one_on_one_id)
+            if row.requester_id != actor:
+                raise UserFacingError("Only the person who wrote this request can send it.")
+            view = self._view(session, row)
+            if changed:
+                self._send_request(session, view)
             return view
 
     @staticmethod
@@ -156,15 +193,24 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
             self._unchanged(row, actor, answerer=row.manager_id, wanted="requested")
             return self._view(session, row)
 
-    def accept(self, *, team_id: str, one_on_one_id: int, actor: str) -> Outcome:
-        """The manager accepts: the requester is told, the pair gets the 1-on-1 message. Twice is a no-op."""
+    def accept(self, *, team_id: str, one_on_one_id: int, actor: str, day: str | None = None,
+               clock: str | None = None) -> Outcome:
+        """The manager accepts, at the proposed time or at `day`/`clock` (read in the manager's timezone):
+        the requester is told, the pair gets the 1-on-1 message. Twice is a no-op."""
         now = self._now()
+        agreed: object = OneOnOne.proposed_at
+        if day or clock:
+            with self._ctx.sessions() as session:
+                zone = self._zone(session, team_id, actor)
+            agreed = picked_time(day, clock, zone, now, required=True)
         with self._ctx.sessions.begin() as session:
             outcome = self._manager_answers(session, team_id, one_on_one_id, actor, "accepted",
-                                            prepare=self._carry_tasks, answered_at=now,
-                                            agreed_at=OneOnOne.proposed_at)
+                                            prepare=self._first_talking_point, answered_at=now,
+                                            agreed_at=agreed)
             if outcome.changed:
-                self._post_pair_message(session, self._row(session, team_id, one_on_one_id))
+                row = self._row(session, team_id, one_on_one_id)
+                self._post_pair_message(session, row)
+                self._after_new_time(session, row)
             return outcome
 
     def reschedule(self, *, team_id: str, one_on_one_id: int, actor: str, day: str | None, clock: str | None,
@@ -224,7 +270,7 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
                 self._unchanged(row, actor, answerer=row.requester_id, wanted=state)
                 return Outcome(self._view(session, row), False)
             if accept:
-                self._carry_tasks(session, row)
+                self._first_talking_point(session, row)
             self._refresh_request_dms(session, row)
             view = self._view(session, row)
             outbox = self._ctx.outbox
@@ -235,6 +281,7 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
                        text=f"{view.requester_name} answered the time you proposed", blocks=new_time_reply(view))
             if accept:
                 self._post_pair_message(session, row)
+                self._after_new_time(session, row)
             return Outcome(view, True)
 
     # ---- a manager schedules with a report (SharedAction.SCHEDULE_ONE_ON_ONE) ------------------
@@ -244,9 +291,22 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
         if person.manager_id != manager:
             raise UserFacingError(f"<@{report}> is not one of your direct reports.", field=field)
 
+    def _refuse_second(self, session: Session, team_id: str, manager: str, report: str,
+                       field: str | None = None) -> None:
+        """A clear error when the pair already has an accepted 1-on-1 that is not done."""
+        upcoming = session.execute(select(OneOnOne.id, OneOnOne.agreed_at).where(
+            OneOnOne.team_id == team_id, OneOnOne.state == "accepted", pair_filter(manager, report))
+            .order_by(OneOnOne.agreed_at.is_(None), OneOnOne.agreed_at).limit(1)).first()
+        if upcoming is not None:
+            when = f" on {slack_date(upcoming.agreed_at)}" if upcoming.agreed_at else ""
+            raise UserFacingError(f"You already have a 1-on-1 with <@{report}>{when}: use *Reschedule* on its card "
+                                  "in your group DM to move it, or *Repeat* to make it a series.", field=field)
+
     def schedule_form(self, *, team_id: str, manager: str, report: str) -> ScheduleForm:
         """What the manager's schedule modal shows (only for their direct reports)."""
         self._require_report(team_id, manager, report)
+        with self._ctx.sessions() as session:
+            self._refuse_second(session, team_id, manager, report)
         me = self._services.people.ensure(team_id, manager)
         other = self._services.people.ensure(team_id, report)
         tz = me.tz if me else self._ctx.settings.default_timezone
@@ -267,18 +327,24 @@ class OneOnOneService(OneOnOneModule, OneOnOneHome, OneOnOneJobs):
             zone = self._zone(session, team_id, manager)
         when = picked_time(day, clock, zone, now, required=True)
         with self._ctx.sessions.begin() as session:
+            # Lock the report's row first: two Schedule clicks for one pair serialise here, and the second
+            # finds the first's 1-on-1 (never two for one pair by accident).
+            session.execute(update(Person).where(Person.team_id == team_id, Person.user_id == report)
+                            .values(user_id=Person.user_id).execution_options(synchronize_session=False))
+            self._refuse_second(session, team_id, manager, report, field="date")
             row = OneOnOne(team_id=team_id, requester_id=report, manager_id=manager, topic=topic, urgency="this_month",
                            state="accepted", proposed_at=when, agreed_at=when, requested_at=now, answered_at=now,
-                           revision=0)
+                           revision=0, scheduled_by=manager)
             row.objectives = self._own_objectives(session, team_id, report, objective_ids)
             session.add(row)
             session.flush()
-            self._carry_tasks(session, row)
+            self._first_talking_point(session, row)
             view = self._view(session, row)
             self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:scheduled", channel=report,
                                  text=f"{view.manager_name} scheduled a 1-on-1 with you",
                                  blocks=scheduled_message(view))
             self._post_pair_message(session, row)
+            self._after_new_time(session, row)
             return view
 
 

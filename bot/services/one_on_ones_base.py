@@ -16,7 +16,7 @@ from bot.services.errors import NotFound, UserFacingError
 from bot.services.one_on_ones_views import OneOnOneView, one_on_one_view, pair_filter
 from bot.services.outbox import outbox_hook
 from bot.services.people import valid_tz
-from storage.models import Note, OneOnOne, OutboundMessage, Person, Task
+from storage.models import Note, OneOnOne, OutboundMessage, Person, TalkingPoint, Task
 from storage.privacy import shared_notes
 
 if TYPE_CHECKING:
@@ -181,6 +181,40 @@ class OneOnOneBase:
             .values(one_on_one_id=target, carried_count=Task.carried_count + 1)
             .execution_options(synchronize_session=False))
         return result.rowcount or 0
+
+    def _first_talking_point(self, session: Session, row: OneOnOne) -> None:
+        """When a 1-on-1 gets agreed: the pair's open tasks and undiscussed talking points from their done
+        1-on-1s move into it, and the request's topic becomes its first talking point."""
+        self._carry_tasks(session, row)
+        self._carry_points(session, row)
+        if (row.topic or "").strip():
+            session.add(TalkingPoint(team_id=row.team_id, one_on_one_id=row.id,
+                                     author_id=row.scheduled_by or row.requester_id, text=row.topic.strip(),
+                                     discussed=False, carried_count=0, created_at=self._now()))
+            session.flush()
+
+    def _carry_points(self, session: Session, row: OneOnOne, *, into: int | None = None) -> int:
+        """Carry undiscussed talking points of the pair, like `_carry_tasks`."""
+        if into is None:
+            sources = select(OneOnOne.id).where(OneOnOne.team_id == row.team_id, OneOnOne.id != row.id,
+                                                OneOnOne.state == "done",
+                                                pair_filter(row.requester_id, row.manager_id))
+            target = row.id
+        else:
+            sources = select(OneOnOne.id).where(OneOnOne.id == row.id)
+            target = into
+        result = session.execute(
+            update(TalkingPoint).where(TalkingPoint.team_id == row.team_id, TalkingPoint.discussed.is_(False),
+                                       TalkingPoint.one_on_one_id.in_(sources))
+            .values(one_on_one_id=target, carried_count=TalkingPoint.carried_count + 1)
+            .execution_options(synchronize_session=False))
+        return result.rowcount or 0
+
+    def _next_of_series(self, session: Session, row: OneOnOne) -> int | None:  # see OneOnOneMeetings
+        return None
+
+    def _after_new_time(self, session: Session, row: OneOnOne, *, cancelled: bool = False) -> None:  # ditto
+        return None
 
     def _now(self) -> datetime:
         return self._ctx.clock()

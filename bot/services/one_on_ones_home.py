@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from bot.services.one_on_ones_base import OneOnOneBase
-from bot.services.one_on_ones_views import HomeView, OneOnOneView, one_on_one_view, task_view
+from bot.services.one_on_ones_views import HomeView, OneOnOneView, local_today, one_on_one_view, task_view
 from storage.models import Note, OneOnOne, Person, Task
 from storage.privacy import notes_visible_to
 
@@ -64,5 +64,7 @@ class OneOnOneHome(OneOnOneBase):
             return HomeView(viewer_id=viewer_id, awaiting_answer=views(awaiting), waiting=views(waiting),
                             has_reports=has_reports,
                             upcoming=views(upcoming), recent=views(recent),
-                            open_tasks=tuple(task_view(t, o) for t, o in task_rows),
+                            open_tasks=tuple(task_view(t, o, today=local_today(
+                                now, me.tz if me else None, self._ctx.settings.default_timezone))
+                                for t, o in task_rows),
                             manager_id=me.manager_id if me else None, now=now)

@@ -101,14 +101,20 @@ class OneOnOneModule(OneOnOneBase):
                 if row.state != "done":
                     raise UserFacingError(f"This 1-on-1 can't be marked done: it is {row.state}.")
                 return Outcome(self._view(session, row), False)
+            created = self._next_of_series(session, row)
             following = session.scalar(select(OneOnOne.id).where(
                 OneOnOne.team_id == team_id, OneOnOne.id != row.id, OneOnOne.state == "accepted",
                 OneOnOne.requester_id.in_((row.requester_id, row.manager_id)),
                 OneOnOne.manager_id.in_((row.requester_id, row.manager_id)))
                 .order_by(OneOnOne.agreed_at.is_(None), OneOnOne.agreed_at, OneOnOne.id).limit(1))
-            if following is not None and self._carry_tasks(session, row, into=following):
+            if following is not None and (self._carry_tasks(session, row, into=following)
+                                          + self._carry_points(session, row, into=following)):
                 self._refresh_pair_message(session, following)
             self._refresh_pair_message(session, row.id)
+            if created is not None:  # the series' next 1-on-1: its own message and calendar invite
+                nxt = self._row(session, team_id, created)
+                self._post_pair_message(session, nxt)
+                self._after_new_time(session, nxt)
             view = self._view(session, row)
             for who in (row.requester_id, row.manager_id):
                 self._ctx.outbox.add(session, team_id=team_id, key=f"1on1:{row.id}:summary-ask:{who}", channel=who,

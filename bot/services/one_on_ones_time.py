@@ -72,3 +72,50 @@ def add_business_days(start: datetime, days: int) -> datetime:
 def reminder_due(requested_at: datetime, days: int, zone: ZoneInfo) -> datetime:
     """When an unanswered request reminds its manager: `days` business days later in the manager's zone."""
     return add_business_days(requested_at.astimezone(zone), days).astimezone(UTC)
+
+
+
+WORK_START = time(9, 0)
+WORK_END = time(17, 0)
+LATE_AFTERNOON = time(16, 0)
+MIN_LEAD = timedelta(hours=2)
+
+
+def _working_day(day: date, step: int) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=step)
+    return day
+
+
+def into_working_hours(moment: datetime, zone: ZoneInfo, *, before: datetime) -> datetime:
+    """`moment` moved into working hours (Mon–Fri 09:00–17:00 in `zone`), keeping it at least two hours
+    `before` the meeting: later to the next 09:00 when that still leaves the lead, else earlier to 16:00 of
+    the previous working day. Unchanged when already inside; aware UTC out."""
+    local = moment.astimezone(zone)
+    if local.weekday() < 5 and WORK_START <= local.time() < WORK_END:
+        return moment.astimezone(UTC)
+    start_day = local.date() if local.time() < WORK_START else local.date() + timedelta(days=1)
+    later = datetime.combine(_working_day(start_day, 1), WORK_START, tzinfo=zone).astimezone(UTC)
+    if later <= before - MIN_LEAD:
+        return later
+    end_day = local.date() if local.time() >= WORK_END else local.date() - timedelta(days=1)
+    return datetime.combine(_working_day(end_day, -1), LATE_AFTERNOON, tzinfo=zone).astimezone(UTC)
+
+
+FREQUENCIES = ("weekly", "biweekly", "monthly")
+
+
+def next_in_series(previous: datetime, frequency: str, zone: ZoneInfo, nudge_day: int) -> datetime:
+    """The next meeting of a series after `previous`, at the same wall-clock time in `zone` (DST-safe):
+    a week or two later, or monthly on the working day nearest the nudge day of the next month."""
+    local = previous.astimezone(zone)
+    if frequency in ("weekly", "biweekly"):
+        day = local.date() + timedelta(days=7 if frequency == "weekly" else 14)
+    else:
+        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+        day = date(year, month, nudge_day)
+        if day.weekday() == 5:
+            day -= timedelta(days=1)
+        elif day.weekday() == 6:
+            day += timedelta(days=1)
+    return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=zone).astimezone(UTC)

@@ -10,7 +10,17 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services.okr_status import effective_status, progress
-from storage.models import ConversationMessage, KeyResult, Note, Objective, OneOnOne, Person, Task
+from storage.models import (
+    ConversationMessage,
+    KeyResult,
+    Note,
+    Objective,
+    OneOnOne,
+    OneOnOneSeries,
+    Person,
+    TalkingPoint,
+    Task,
+)
 
 STATUS_ORDER = {"off_track": 0, "on_track": 1, "ahead": 2}
 
@@ -60,6 +70,7 @@ class TaskView:
     carried_count: int
     requester_id: str
     manager_id: str
+    overdue: bool = False  # open and its due date is past in the assignee's timezone
 
     def with_whom(self, viewer_id: str) -> str:
         """The other participant of the task's 1-on-1, seen from `viewer_id`."""
@@ -76,6 +87,18 @@ class NoteView:
     text: str
     private: bool
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class TalkingPointView:
+    """Something one of the pair wants to talk about (both read it; only its author edits it)."""
+
+    id: int
+    one_on_one_id: int
+    author_id: str
+    text: str
+    discussed: bool
+    carried_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -106,6 +129,21 @@ class OneOnOneView:
     manager_away_until: date | None = None
     requester_tz: str = "UTC"
     manager_tz: str = "UTC"
+    sequence: int = 0  # the calendar SEQUENCE: raised on every new time
+    scheduled_by: str | None = None  # set when a manager scheduled it directly (or a series made it)
+    talking_points: tuple[TalkingPointView, ...] = ()
+    series_frequency: str | None = None  # weekly | biweekly | monthly when it belongs to a live series
+    thread_channel: str | None = None
+    thread_ts: str | None = None
+    to_manager: bool = True  # the manager_id is the requester's manager on record
+
+    def tz_of(self, user_id: str) -> str:
+        """The IANA timezone of one of the pair."""
+        return self.manager_tz if user_id == self.manager_id else self.requester_tz
+
+    def name_of(self, user_id: str) -> str:
+        """The display name of one of the pair."""
+        return self.manager_name if user_id == self.manager_id else self.requester_name
 
     @property
     def when(self) -> datetime | None:
@@ -162,7 +200,7 @@ class ScheduleForm:
 class CommandOutcome:
     """What `/request-1on1 …` led to: a request sent, a modal to open, or the usage."""
 
-    kind: str  # requested | form | help
+    kind: str  # requested | confirm (not their manager on record) | form | help
     view: OneOnOneView | None = None
     form: RequestForm | None = None
 
@@ -216,10 +254,26 @@ def objective_lines(session: Session, team_id: str, objective_ids: Iterable[int]
     return tuple(lines)
 
 
-def task_view(task: Task, row: OneOnOne) -> TaskView:
-    """The view of a stored task."""
+def task_view(task: Task, row: OneOnOne, *, today: date | None = None) -> TaskView:
+    """The view of a stored task; `today` is the date in the assignee's timezone (flags it overdue)."""
+    overdue = bool(today and task.due_on and not task.done and task.due_on < today)
     return TaskView(task.id, task.one_on_one_id, task.text, task.assignee_id, task.author_id, task.due_on, task.done,
-                    task.carried_count, row.requester_id, row.manager_id)
+                    task.carried_count, row.requester_id, row.manager_id, overdue)
+
+
+def local_today(now: datetime, tz: str | None, default_tz: str) -> date:
+    """Today's date in `tz` (else the default zone)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.services.people import valid_tz
+
+    return now.astimezone(ZoneInfo(valid_tz(tz, default_tz))).date()
+
+
+def talking_point_view(point: TalkingPoint) -> TalkingPointView:
+    """The view of a stored talking point."""
+    return TalkingPointView(point.id, point.one_on_one_id, point.author_id, point.text, point.discussed,
+                            point.carried_count)
 
 
 def note_view(note: Note) -> NoteView:
@@ -241,9 +295,20 @@ def one_on_one_view(session: Session, row: OneOnOne, now: datetime, *, default_t
     objectives: tuple[ObjectiveLine, ...] = ()
     tasks: tuple[TaskView, ...] = ()
     conversation = 0
+    points: tuple[TalkingPointView, ...] = ()
+    frequency = None
     if with_details:
+        points = tuple(talking_point_view(p) for p in session.scalars(
+            select(TalkingPoint).where(TalkingPoint.team_id == row.team_id, TalkingPoint.one_on_one_id == row.id)
+            .order_by(TalkingPoint.discussed, TalkingPoint.carried_count.desc(), TalkingPoint.id)
+            .execution_options(populate_existing=True)))  # fresh after a conditional UPDATE in this session
+        if row.series_id is not None:
+            frequency = session.scalar(select(OneOnOneSeries.frequency).where(
+                OneOnOneSeries.id == row.series_id, OneOnOneSeries.stopped_at.is_(None)))
         objectives = objective_lines(session, row.team_id, [o.id for o in row.objectives], now)
-        tasks = tuple(task_view(t, row) for t in session.scalars(
+        days = {who: local_today(now, p.tz if p else None, default_tz)
+                for who, p in ((row.requester_id, requester), (row.manager_id, manager))}
+        tasks = tuple(task_view(t, row, today=days.get(t.assignee_id)) for t in session.scalars(
             select(Task).where(Task.team_id == row.team_id, Task.one_on_one_id == row.id)
             .order_by(Task.done, Task.carried_count.desc(), Task.id)))
         conversation = session.scalar(select(func.count()).select_from(ConversationMessage).where(
@@ -262,6 +327,9 @@ def one_on_one_view(session: Session, row: OneOnOne, now: datetime, *, default_t
                             and manager.away_until >= now.date() else None),
         requester_tz=(requester.tz if requester and requester.tz else default_tz),
         manager_tz=(manager.tz if manager and manager.tz else default_tz),
+        sequence=row.sequence or 0, scheduled_by=row.scheduled_by, talking_points=points,
+        series_frequency=frequency, thread_channel=row.thread_channel, thread_ts=row.thread_ts,
+        to_manager=bool(requester and requester.manager_id == row.manager_id),
     )
 
 

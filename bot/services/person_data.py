@@ -24,14 +24,17 @@ from storage.models import (
     FeedbackRequest,
     KeyResult,
     Kudos,
+    LlmExchange,
     Note,
     Nudge,
     Objective,
     OkrComment,
     OneOnOne,
+    OneOnOneSeries,
     OutboundMessage,
     Person,
     ReadingLogEntry,
+    TalkingPoint,
     Task,
 )
 
@@ -42,6 +45,8 @@ ANONYMISED = (
     (ConversationMessage, "user_id"), (FeedbackRequest, "requester_id"), (FeedbackRequest, "giver_id"),
     (Feedback, "giver_id"), (Kudos, "giver_id"), (Kudos, "receiver_id"), (Nudge, "manager_id"),
     (Nudge, "report_id"), (ReadingLogEntry, "reader_id"), (ReadingLogEntry, "author_id"),
+    (OneOnOne, "scheduled_by"), (OneOnOneSeries, "requester_id"), (OneOnOneSeries, "manager_id"),
+    (OneOnOneSeries, "created_by"), (TalkingPoint, "author_id"),
 )
 
 
@@ -213,6 +218,8 @@ class PersonDataService:
             counts[-1] = (counts[-1][0], counts[-1][1] + (session.execute(update(OneOnOne).where(
                 in_team[OneOnOne], OneOnOne.manager_id == user_id, OneOnOne.manager_summary != "")
                 .values(manager_summary="").execution_options(synchronize_session=False)).rowcount or 0))
+            run("their language-model prompts deleted", delete(LlmExchange).where(
+                LlmExchange.team_id == team_id, LlmExchange.user_id == user_id))
             run("reading log entries deleted", delete(ReadingLogEntry).where(
                 in_team[ReadingLogEntry], ReadingLogEntry.subject_id == user_id))
             run("undelivered messages to them deleted", delete(OutboundMessage).where(

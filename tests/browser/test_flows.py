@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import pytest
 from playwright.sync_api import expect
 
@@ -17,6 +20,17 @@ def request_one_on_one(slack: SlackPage, topic: str = "Onboarding metrics and th
     slack.act_as("URAVI")
     slack.open_app("Messages")
     slack.send(f"/request-1on1 @maria {topic}")
+
+
+def accept_with_a_time(slack: SlackPage, request: Any) -> None:
+    """Maria clicks Accept on a request without a proposed time and picks a date next week at 10:00."""
+    request.get_by_role("button", name="Accept").click()
+    modal = slack.modal()
+    expect(modal).to_contain_text("when shall you meet?")
+    modal.get_by_label("Date").fill((datetime.now(UTC) + timedelta(days=7)).date().isoformat())
+    modal.get_by_label("Time").fill("10:00")
+    modal.get_by_role("button", name="Accept").click()
+    expect(modal).to_have_count(0)
 
 
 def test_ravi_requests_a_one_on_one_with_maria(slack: SlackPage) -> None:
@@ -36,7 +50,7 @@ def test_maria_sees_the_request_with_a_badge_and_accepts_it(slack: SlackPage) ->
     slack.open_app("Messages")
     request = slack.message("asks you for a 1-on-1")
     expect(request).to_contain_text("Onboarding metrics and the analytics blocker")
-    request.get_by_role("button", name="Accept").click()
+    accept_with_a_time(slack, request)
     expect(request).to_contain_text("Accepted")
     expect(request.get_by_role("button", name="Accept")).to_have_count(0)
     expect(slack.message("asks you for a 1-on-1")).to_have_count(1)
@@ -48,7 +62,7 @@ def test_ravi_hears_that_maria_accepted(slack: SlackPage) -> None:
     expect(slack.page.locator("#messages .message.ephemeral")).to_contain_text("I asked @Maria")
     slack.act_as("UMARIA")
     slack.open_app("Messages")
-    slack.message("asks you for a 1-on-1").get_by_role("button", name="Accept").click()
+    accept_with_a_time(slack, slack.message("asks you for a 1-on-1"))
     expect(slack.message("asks you for a 1-on-1")).to_contain_text("Accepted")
     slack.act_as("URAVI")
     slack.open_app("Messages")
@@ -224,15 +238,14 @@ def test_choosing_a_person_updates_the_feedback_form_and_keeps_what_was_typed(sl
 
 
 def test_ticking_a_task_in_the_one_on_one_updates_it(slack: SlackPage) -> None:
-    """In Ravi and Maria's group conversation, ticking the carried-over task sends the checkbox action."""
-    request_one_on_one(slack, "Q4 goals")
-    expect(slack.page.locator("#messages .message.ephemeral")).to_contain_text("I asked @Maria")
+    """In Ravi and Maria's group conversation, ticking the task carried into their next 1-on-1 (the seeded
+    monthly series) sends the checkbox action and the card updates."""
     slack.act_as("UMARIA")
     slack.open_app("Messages")
-    slack.message("asks you for a 1-on-1").get_by_role("button", name="Accept").click()
     slack.page.locator("#dm-list button").filter(has_text="Ravi").click()
-    agenda = slack.message("1-on-1: Ravi & Maria")
+    agenda = slack.messages().filter(has_text="Monthly OKR check-in").filter(has_text="Talking points")
     expect(agenda).to_contain_text("1 open")
+    expect(agenda).to_contain_text("all-hands")  # the talking point carried over from their last 1-on-1
     agenda.get_by_role("checkbox", name="Done").check()
     expect(agenda).to_contain_text("0 open")
     expect(agenda).to_contain_text("(edited)")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from bot.blocks.one_on_ones import OneOnOneAction
+from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
 from bot.sandbox.payloads import Response
 from storage.models import OneOnOne
-from tests.support.reading import click, dm, eventually, messages_with, text_of
+from tests.support.reading import click, dm, eventually, messages_with, submit, text_of
 from tests.support.stack import TEAM, Stack
 
 COMMAND = "/request-1on1"
@@ -32,6 +33,21 @@ def request_dm(stack: Stack, manager: str = "UMARIA") -> dict[str, Any]:
     return eventually(lambda: next(iter(messages_with(stack, dm(stack, manager), OneOnOneAction.ACCEPT)), None))
 
 
+def future_day(stack: Stack, days: int = 7) -> str:
+    """A date `days` ahead of the stack's clock, as a date picker gives it."""
+    return (stack.clock() + timedelta(days=days)).date().isoformat()
+
+
+def accept_at(stack: Stack, message: dict[str, Any], *, day: str | None = None, clock: str = "10:00",
+              manager: str = "UMARIA") -> Response:
+    """`manager` clicks Accept on a request without a proposed time and picks `day` at `clock` (her zone)."""
+    opened = len([v for v in stack.slack.open_views(manager) if v["callback_id"] == OneOnOneModal.ACCEPT])
+    click(stack, manager, dm(stack, manager), message, OneOnOneAction.ACCEPT)
+    view = eventually(lambda: ([v for v in stack.slack.open_views(manager)
+                                if v["callback_id"] == OneOnOneModal.ACCEPT][opened:] or [None])[-1])
+    return submit(stack, manager, view, {"date": day or future_day(stack), "time": clock})
+
+
 def one_on_ones(stack: Stack) -> list[OneOnOne]:
     """Every stored 1-on-1, oldest first."""
     with stack.sessions() as session:
@@ -45,7 +61,7 @@ def request_and_accept(stack: Stack, requester: str = "URAVI", topic: str = "Q4 
     stack.slack.wait_for("response_url", count=confirmations + 1)
     message = request_dm(stack)
     before = len(stack.slack.calls_to("conversations.open"))
-    click(stack, "UMARIA", dm(stack, "UMARIA"), message, OneOnOneAction.ACCEPT)
+    accept_at(stack, message)
     opened = stack.slack.wait_for("conversations.open", count=before + 1)[-1]
     stack.deliver()
     row = eventually(lambda: next((r for r in one_on_ones(stack) if r.thread_ts and r.requester_id == requester

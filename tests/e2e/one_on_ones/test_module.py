@@ -85,9 +85,10 @@ def test_a_private_note_is_seen_by_its_author_only(stack: Stack) -> None:
 def test_someone_else_cannot_add_a_note(stack: Stack) -> None:
     """Lena clicking Add note on Ravi and Maria's 1-on-1 gets 'not yours' and no form."""
     _, group, ts = request_and_accept(stack)
+    opened = len(stack.slack.calls_to("views.open"))  # Maria's accept modal
     click(stack, "ULENA", group, pair_message(stack, group, ts), OneOnOneAction.ADD_NOTE)
     stack.slack.wait_for("response_url", lambda c: "not yours" in str(c.args))
-    assert stack.slack.calls_to("views.open") == []
+    assert len(stack.slack.calls_to("views.open")) == opened
 
 
 def test_open_tasks_carry_over_to_the_pairs_next_one_on_ones(stack: Stack) -> None:

@@ -11,13 +11,17 @@ import pytest
 from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
 from bot.scheduler import JOBS
 from bot.services.one_on_ones_time import reminder_due
-from tests.e2e.one_on_ones.flow import command, ephemeral_texts, one_on_ones, request_and_accept, request_dm
+from tests.e2e.one_on_ones.flow import (
+    accept_at,
+    command,
+    ephemeral_texts,
+    future_day,
+    one_on_ones,
+    request_and_accept,
+    request_dm,
+)
 from tests.support.reading import action_ids, click, dm, eventually, messages_with, modal, submit, text_of
-from tests.support.stack import Stack
-
-
-def future_day(stack: Stack, days: int = 7) -> str:
-    return (stack.clock() + timedelta(days=days)).date().isoformat()
+from tests.support.stack import TEAM, Stack
 
 
 def test_request_then_accept(stack: Stack) -> None:
@@ -32,7 +36,7 @@ def test_request_then_accept(stack: Stack) -> None:
     assert "<@URAVI> asks you for a 1-on-1" in text_of(request) and "Q4 hiring plan" in text_of(request)
     assert {OneOnOneAction.ACCEPT, OneOnOneAction.RESCHEDULE, OneOnOneAction.DECLINE} <= action_ids(request)
 
-    click(stack, "UMARIA", dm(stack, "UMARIA"), request, OneOnOneAction.ACCEPT)
+    assert accept_at(stack, request, day=future_day(stack), clock="10:00").status == 200
     stack.slack.wait_for("chat.update", lambda c: c.args["ts"] == request["ts"])
     stack.deliver()
     updated = stack.slack.message(dm(stack, "UMARIA"), request["ts"])
@@ -40,8 +44,8 @@ def test_request_then_accept(stack: Stack) -> None:
     assert any("accepted your 1-on-1" in text_of(m) for m in stack.slack.messages(dm(stack, "URAVI")))
     [opened] = stack.slack.calls_to("conversations.open")
     assert set(opened.args["users"].split(",")) == {"UMARIA", "URAVI"}
-    [pair] = stack.slack.messages(opened.response["channel"]["id"])
-    assert "1-on-1: ravi & maria" in text_of(pair)
+    pair, *invite = stack.slack.messages(opened.response["channel"]["id"])
+    assert "1-on-1: ravi & maria" in text_of(pair) and "Add to calendar" in text_of(invite[0])
     assert {OneOnOneAction.ADD_NOTE, OneOnOneAction.ADD_TASK, OneOnOneAction.MARK_DONE} <= action_ids(pair)
     [row] = one_on_ones(stack)
     assert row.state == "accepted" and (row.thread_channel, row.thread_ts) == (pair["channel"], pair["ts"])
@@ -153,12 +157,15 @@ def test_someone_else_cannot_open_the_decline_form(stack: Stack) -> None:
 
 
 def test_double_clicking_accept_notifies_once(stack: Stack) -> None:
-    """Four Accept clicks at once, then one more: one answer DM, one 1-on-1 message, one in-place update."""
+    """Four submissions of Accept's time at once, then one more click: one answer DM, one 1-on-1 message, one
+    in-place update."""
     command(stack, "URAVI", "<@UMARIA> Q4 hiring plan")
     request = request_dm(stack)
+    click(stack, "UMARIA", dm(stack, "UMARIA"), request, OneOnOneAction.ACCEPT)
+    view = modal(stack, "UMARIA", OneOnOneModal.ACCEPT)
+    values = {"date": future_day(stack), "time": "10:00"}
     with ThreadPoolExecutor(max_workers=4) as pool:
-        statuses = list(pool.map(lambda _: click(stack, "UMARIA", dm(stack, "UMARIA"), request,
-                                                 OneOnOneAction.ACCEPT).status, range(4)))
+        statuses = list(pool.map(lambda _: stack.send.submit(TEAM, "UMARIA", view, values).status, range(4)))
     click(stack, "UMARIA", dm(stack, "UMARIA"), request, OneOnOneAction.ACCEPT)
     assert statuses == [200] * 4
     stack.slack.wait_for("conversations.open")
@@ -203,7 +210,7 @@ def test_an_unanswered_request_reminds_the_manager_once_after_three_business_day
     assert len(reminders) == 1 and "3 business days ago" in text_of(reminders[0])
     assert OneOnOneAction.ACCEPT in action_ids(reminders[0])
 
-    click(stack, "UMARIA", dm(stack, "UMARIA"), reminders[0], OneOnOneAction.ACCEPT)
+    accept_at(stack, reminders[0])
     stack.slack.wait_for("chat.update", count=2)
     stack.deliver()
     for ts in (request["ts"], reminders[0]["ts"]):
@@ -243,4 +250,6 @@ def test_a_manager_schedules_a_one_on_one_with_a_report(stack: Stack) -> None:
 def test_accepting_twice_after_the_flow_keeps_one_pair_message(stack: Stack) -> None:
     """The full helper flow leaves exactly one 1-on-1 message in the pair's group DM."""
     _, group, ts = request_and_accept(stack)
-    assert [m["ts"] for m in stack.slack.messages(group)] == [ts]
+    cards = [m["ts"] for m in stack.slack.messages(group) if "1-on-1: ravi & maria" in text_of(m)
+             and "Add to calendar" not in text_of(m)]
+    assert cards == [ts]

@@ -8,7 +8,19 @@ from sqlalchemy import func, select
 
 from bot.sandbox import seed
 from bot.sandbox.server import Sandbox, start
-from storage.models import CheckIn, Feedback, KeyResult, Kudos, Note, Objective, OneOnOne, Task
+from storage.models import (
+    CheckIn,
+    Feedback,
+    KeyResult,
+    Kudos,
+    Note,
+    Objective,
+    OneOnOne,
+    OneOnOneSeries,
+    OutboundMessage,
+    TalkingPoint,
+    Task,
+)
 from tests.e2e.sandbox.client import PageClient, texts
 
 TEAM = seed.TEAM_ID
@@ -69,14 +81,32 @@ def test_history_happens_before_this_months_nudge(sandbox: Sandbox) -> None:
 
 
 def test_past_one_on_one_has_notes_and_an_open_task(sandbox: Sandbox) -> None:
-    """Maria and Ravi's last 1-on-1 is done, has shared and private notes, and Ravi has an open task."""
+    """Maria and Ravi's last 1-on-1 is done with shared and private notes; Ravi's open task moved to the next."""
     with sandbox.runtime.sessions() as session:
-        meeting = session.scalars(select(OneOnOne).where(OneOnOne.team_id == TEAM)).one()
+        meeting, following = session.scalars(select(OneOnOne).where(OneOnOne.team_id == TEAM)
+                                             .order_by(OneOnOne.id)).all()
         notes = session.scalars(select(Note).where(Note.one_on_one_id == meeting.id)).all()
-        open_tasks = session.scalars(select(Task).where(Task.one_on_one_id == meeting.id, Task.done.is_(False))).all()
+        open_tasks = session.scalars(select(Task).where(Task.one_on_one_id == following.id,
+                                                        Task.done.is_(False))).all()
     assert (meeting.requester_id, meeting.manager_id, meeting.state) == ("URAVI", "UMARIA", "done")
     assert {n.private for n in notes} == {True, False}
-    assert [t.assignee_id for t in open_tasks] == ["URAVI"]
+    assert [(t.assignee_id, t.carried_count) for t in open_tasks] == [("URAVI", 1)]
+
+
+def test_the_next_one_on_one_is_a_series_with_talking_points_and_a_reminder(sandbox: Sandbox) -> None:
+    """The next 1-on-1 is accepted in a monthly series, has talking points from both (one carried over), and
+    both of the pair got the reminder with the agenda; its calendar invite is queued."""
+    with sandbox.runtime.sessions() as session:
+        following = session.scalars(select(OneOnOne).where(OneOnOne.team_id == TEAM, OneOnOne.state == "accepted")
+                                    ).one()
+        series = session.get(OneOnOneSeries, following.series_id)
+        points = session.scalars(select(TalkingPoint).where(TalkingPoint.one_on_one_id == following.id)).all()
+        keys = set(session.scalars(select(OutboundMessage.dedupe_key)))
+    assert series is not None and series.frequency == "monthly" and following.scheduled_by == "UMARIA"
+    assert {p.author_id for p in points} == {"UMARIA", "URAVI"}
+    assert any(p.carried_count == 1 and "all-hands" in p.text for p in points)
+    assert {f"1on1:{following.id}:meeting-reminder:0:{who}" for who in ("UMARIA", "URAVI")} <= keys
+    assert f"1on1:{following.id}:invite:0" in keys
 
 
 def test_kudos_and_feedback_are_seeded(sandbox: Sandbox) -> None:

@@ -155,7 +155,9 @@ def test_tasks_of_another_pair_never_carry_over(env: Env) -> None:
 def test_marking_done_moves_open_tasks_to_an_already_accepted_next_one(env: Env) -> None:
     """When the next 1-on-1 was accepted before this one is done, its open tasks move there at Mark done."""
     first = accepted(env, topic="one")
-    env.one_on_ones.schedule(team_id=env.team, manager="UMARIA", report="URAVI", day="2026-12-01", clock="10:00")
+    second = env.one_on_ones.request(team_id=env.team, requester="UMARIA", manager_id="URAVI", topic="two",
+                                     day="2026-12-01", clock="10:00")  # the other way round: Maria asks Ravi
+    env.one_on_ones.accept(team_id=env.team, one_on_one_id=second.id, actor="URAVI")
     task(env, first, "Draft plan")
     done(env, first)
     home = env.one_on_ones.for_home(env.team, "URAVI")

@@ -109,8 +109,8 @@ def test_help_shows_the_usage(env: Env) -> None:
 
 
 def test_a_mention_and_a_topic_send_the_request_at_once(env: Env) -> None:
-    """`/request-1on1 @maria Q4 hiring plan` sends to Maria with the rest as topic."""
-    outcome = env.one_on_ones.request_command(team_id=env.team, requester="UPAT",
+    """`/request-1on1 @maria Q4 hiring plan` from Ravi (her report) sends to Maria with the rest as topic."""
+    outcome = env.one_on_ones.request_command(team_id=env.team, requester="URAVI",
                                               text="<@UMARIA|maria> Q4 hiring plan &amp; R&amp;D")
     assert outcome.kind == "requested"
     assert (outcome.view.manager_id, outcome.view.topic) == ("UMARIA", "Q4 hiring plan & R&D")
@@ -151,12 +151,13 @@ def test_two_mentions_are_refused(env: Env) -> None:
 
 
 def test_accept_tells_the_requester_and_posts_the_pair_message(env: Env) -> None:
-    """Accept: the request DM updates, the requester's DM and the pair's 1-on-1 message are queued."""
+    """Accept: the request DM updates, the requester's DM, the pair's 1-on-1 message and its calendar invite are
+    queued."""
     view = ask(env, day="2026-11-18", clock="10:00")
     outcome = env.one_on_ones.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
     assert outcome.changed and outcome.view.state == "accepted" and outcome.view.agreed_at == view.proposed_at
     assert env.queued() == [f"1on1:{view.id}:request", f"1on1:{view.id}:request:accepted",
-                          f"1on1:{view.id}:answer:accepted", f"1on1:{view.id}:module"]
+                          f"1on1:{view.id}:answer:accepted", f"1on1:{view.id}:module", f"1on1:{view.id}:invite:0"]
 
 
 def test_accept_twice_changes_nothing_and_queues_nothing(env: Env) -> None:
@@ -259,11 +260,11 @@ def test_cant_make_it_closes_the_request(env: Env) -> None:
 
 
 def test_a_manager_schedules_with_a_report(env: Env) -> None:
-    """Maria schedules with Ravi: accepted at that time, Ravi told, the pair's message queued."""
+    """Maria schedules with Ravi: accepted at that time, Ravi told, the pair's message and invite queued."""
     view = env.one_on_ones.schedule(team_id=env.team, manager="UMARIA", report="URAVI", day="2026-11-19",
                                     clock="11:00", topic="Monthly check-in")
     assert view.state == "accepted" and view.agreed_at == datetime(2026, 11, 19, 10, tzinfo=UTC)
-    assert env.queued() == [f"1on1:{view.id}:scheduled", f"1on1:{view.id}:module"]
+    assert env.queued() == [f"1on1:{view.id}:scheduled", f"1on1:{view.id}:module", f"1on1:{view.id}:invite:0"]
 
 
 def test_scheduling_is_for_direct_reports_only(env: Env) -> None:

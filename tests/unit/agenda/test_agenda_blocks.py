@@ -200,3 +200,17 @@ def test_key_result_lines_say_their_status_and_read_lower_is_better_naturally() 
     line = kr_line(latency, with_objective=False)
     assert line.startswith(":red_circle: Off track: *p99 latency*")
     assert line.endswith("2,400 ms, target 1,200 ms")
+def test_an_agenda_attaches_to_the_pairs_next_one_on_one_instead_of_offering_schedule() -> None:
+    """With an accepted next 1-on-1: its time and 'Add talking point' for it, no Schedule; without: Schedule."""
+    from bot.ids import SharedAction
+
+    def action_ids(blocks: list[dict]) -> list[str]:
+        return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+    attached = agenda_blocks(agenda(next_one_on_one_id=42, next_one_on_one_at=datetime(2026, 12, 17, 9, tzinfo=UTC)))
+    assert SharedAction.SCHEDULE_ONE_ON_ONE not in action_ids(attached)
+    assert SharedAction.ADD_TALKING_POINT in action_ids(attached)
+    assert "next 1-on-1 <!date^" in json.dumps(attached)
+    alone = agenda_blocks(agenda())
+    assert SharedAction.SCHEDULE_ONE_ON_ONE in action_ids(alone)
+    assert SharedAction.ADD_TALKING_POINT not in action_ids(alone)

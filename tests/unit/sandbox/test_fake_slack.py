@@ -830,3 +830,32 @@ def test_response_url_with_too_many_blocks_is_rejected(fake: FakeSlack) -> None:
 def test_unknown_response_url_is_404(fake: FakeSlack) -> None:
     """A response_url the fake never issued answers 404."""
     assert post_json(f"{fake.url}/response/nope", {"text": "x"})[0] == 404
+
+
+# --------------------------------------------------------------------------- files (external upload)
+
+
+def test_an_external_upload_shares_the_file_in_the_channel(fake: FakeSlack, client: WebClient) -> None:
+    """getUploadURLExternal, a POST of the bytes, completeUploadExternal: the file is in the DM with its content."""
+    import urllib.request
+
+    content = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    ticket = client.files_getUploadURLExternal(filename="1on1.ics", length=len(content))
+    request = urllib.request.Request(ticket["upload_url"], data=content, method="POST")  # noqa: S310 - the loopback fake
+    with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - the loopback fake
+        assert answer.status == 200
+    channel = fake.dm_channel("U1")
+    done = client.files_completeUploadExternal(files=[{"id": ticket["file_id"], "title": "1-on-1"}],
+                                               channel_id=channel, initial_comment="Add it to your calendar")
+    assert done["files"] == [{"id": ticket["file_id"], "title": "1-on-1"}]
+    [shared] = fake.files(channel)
+    assert shared["content"] == content and shared["name"] == "1on1.ics"
+    assert fake.messages(channel)[-1]["files"][0]["id"] == ticket["file_id"]
+
+
+def test_completing_an_upload_whose_bytes_never_came_is_refused(fake: FakeSlack, client: WebClient) -> None:
+    """completeUploadExternal before the bytes were POSTed answers file_upload_incomplete; nothing is shared."""
+    ticket = client.files_getUploadURLExternal(filename="x.ics", length=10)
+    error = slack_error(client.files_completeUploadExternal, files=[{"id": ticket["file_id"]}],
+                        channel_id=fake.dm_channel("U1"))
+    assert error.response["error"] == "file_upload_incomplete" and fake.files(fake.dm_channel("U1")) == []
