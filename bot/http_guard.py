@@ -183,7 +183,9 @@ _TOP: dict[str, tuple[type, ...]] = {
     "actions": (list,), "authorizations": (list,), "response_urls": (list,), "state": (dict,),
 }
 _EVENT: dict[str, tuple[type, ...]] = {
-    "type": _STR, "subtype": _STR, "user": _STR, "channel": _STR, "text": _STR, "ts": _STR, "thread_ts": _STR,
+    # `user` and `channel` are ids in most events, objects in some (user_change, team_join, channel_created).
+    "type": _STR, "subtype": _STR, "user": (str, dict), "channel": (str, dict), "text": _STR, "ts": _STR,
+    "thread_ts": _STR,
     "event_ts": _STR, "tab": _STR, "reaction": _STR, "item_user": _STR, "deleted_ts": _STR, "bot_id": _STR,
     "channel_type": _STR, "team": _STR, "user_team": _STR, "item": (dict,), "message": (dict,),
     "previous_message": (dict,), "view": (dict,), "tokens": (dict,),

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from bot.sandbox.payloads import Built, SlackSender, event_callback, reaction_event
 from storage.db import make_engine, make_sessions
 from storage.models import InboxEvent, Kudos, OutboundMessage
+from tests.support.stack import SECRET_KEY
 
 OKRBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
 LEAKY = ("SLACK_", "OKRBOT_", "DATABASE_URL", "LOG_LEVEL", "WEB_CONCURRENCY")
@@ -52,7 +53,8 @@ class Process:
         """Start it (again)."""
         clean = {k: v for k, v in os.environ.items() if not k.startswith(LEAKY)}
         with self.log.open("ab") as sink:
-            self.process = subprocess.Popen([*OKRBOT, *self.argv], env={**clean, **self.env}, cwd=self.log.parent,
+            env = {**clean, "OKRBOT_SECRET_KEY": SECRET_KEY, **self.env}  # production modes need a key
+            self.process = subprocess.Popen([*OKRBOT, *self.argv], env=env, cwd=self.log.parent,
                                             stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
         return self
 
