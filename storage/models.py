@@ -63,6 +63,19 @@ class Person(Base):
     __table_args__ = (Index("ix_people_manager", "team_id", "manager_id"),)
 
 
+class ReportingLine(Base):
+    """One (manager, someone in their reporting tree) pair with the levels between them (closure table).
+
+    Kept by storage.reporting on every flush that changes a person's manager or activity; see there."""
+
+    __tablename__ = "reporting_lines"
+    team_id: Mapped[str] = mapped_column(TeamId, primary_key=True)
+    ancestor_id: Mapped[str] = mapped_column(UserId, primary_key=True)
+    descendant_id: Mapped[str] = mapped_column(UserId, primary_key=True)
+    depth: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (Index("ix_reporting_lines_descendant", "team_id", "descendant_id"),)
+
+
 objective_links = Table(
     "one_on_one_objectives",
     Base.metadata,
@@ -459,3 +472,7 @@ class LlmExchange(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="pending")  # pending | ok | timeout | rate_limited…
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     __table_args__ = (Index("ix_llm_exchanges_user", "team_id", "user_id", "created_at"),)
+
+
+# The closure table of the reporting tree is kept by a Session listener defined there.
+import storage.reporting  # noqa: E402,F401  (registers the listener)

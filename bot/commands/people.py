@@ -1,4 +1,5 @@
-"""`okrbot people export USER` and `okrbot people forget USER`: one person's data, out or erased (docs/privacy.md)."""
+"""`okrbot people export|forget USER` (one person's data, out or erased: docs/privacy.md) and `okrbot people
+check-tree` (the reporting-tree table checked against the managers people have, and repaired)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,55 @@ from bot.commands.exports import os_user
 from bot.settings import load_settings
 
 
+@click.command("check-tree")
+@click.option("--repair", is_flag=True, help="Rebuild the reporting lines of every team where they differ.")
+@click.option("--team", "team_id", default=None, metavar="TEAM_ID", help="Only this workspace.")
+@friendly
+def check_tree(repair: bool, team_id: str | None) -> None:
+    """Compare the stored reporting tree (who is below whom) with the managers people have, per workspace.
+
+    Exits 1 when a difference is found and not repaired. The tree is kept up to date on every manager
+    change; a difference means someone wrote to the people table behind okrbot's back.
+    """
+    from storage import reporting
+    from storage.db import make_engine, make_sessions
+    from storage.migrate import ensure_current
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_current(engine)
+        sessions = make_sessions(engine)
+        with sessions() as session:
+            found = [team_id] if team_id else reporting.teams(session)
+        drifted = 0
+        for team in found:
+            with sessions.begin() as session:
+                drift = reporting.check(session, team, repair=repair)
+            if drift.ok:
+                click.echo(f"{team}: reporting tree OK")
+                continue
+            drifted += 1
+            click.echo(f"{team}: {drift.missing} missing, {drift.extra} extra, {drift.wrong_depth} wrong depth"
+                       + (" — repaired" if repair else " — run with --repair to rebuild"))
+        if not found:
+            click.echo("no people yet")
+        if drifted and not repair:
+            sys.exit(1)
+    finally:
+        engine.dispose()
+
+
 def register(cli: click.Group) -> None:
-    """Add `okrbot people` (export, forget)."""
+    """Add `okrbot people` (export, forget, check-tree)."""
     group = cli.commands.get("people")
     if not isinstance(group, click.Group):
 
         @cli.group("people")
         def group() -> None:
-            """What okrbot holds about one person: export it, or erase it."""
+            """The people okrbot knows: one person's data out or erased; the reporting tree checked."""
+
+    group.add_command(check_tree)
 
     @group.command("export")
     @click.argument("who")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.services.context import ServiceContext
 from bot.services.errors import UserFacingError
 from bot.services.privacy import PrivacyService, ReadItem
+from storage import reporting
 from storage.models import (
     CheckIn,
     ConversationMessage,
@@ -238,6 +239,7 @@ class PersonDataService:
                 run(f"{model.__tablename__}.{column} anonymised",
                     update(model).where(and_(in_team[model], attribute == user_id)).values({column: anonymous}))
             run("person deleted", delete(Person).where(Person.team_id == team_id, Person.user_id == user_id))
+            reporting.rebuild(session, team_id)  # the bulk writes above skip the ORM's tree upkeep
             if dry_run:
                 session.rollback()
             else:
