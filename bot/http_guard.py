@@ -324,6 +324,7 @@ def guard_slack_posts(app: WSGIApp, signing_secret: str | None, *, max_body: int
         path = printable(str(environ.get("PATH_INFO", "")))
         try:
             body = read_body(environ, max_body)
+            environ["okrbot.body"] = body  # what kind of request it was, for the metrics even when refused
             if not body:
                 raise Refused("400 Bad Request", "empty body")
             reason = verify_signature(verifier, body, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import threading
@@ -74,8 +73,7 @@ def _kind_of(environ: dict[str, Any]) -> str:
     """event, command, interactive (or other), from the body the front door read and kept (refused: other)."""
     if environ.get("REQUEST_METHOD") != "POST":
         return "oauth" if environ.get("PATH_INFO", "").startswith(("/slack/install", "/slack/oauth")) else "other"
-    stream = environ.get("wsgi.input")
-    body = stream.getvalue() if isinstance(stream, io.BytesIO) else b""
+    body = environ.get("okrbot.body") or b""
     if body.startswith(b"{"):
         return "event"
     if body.startswith(b"payload=") or b"&payload=" in body[:4096]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from playwright.sync_api import expect
 
@@ -59,6 +61,10 @@ def test_second_accept_in_the_home_accepts_the_second_request(slack: SlackPage) 
     accepted, waiting = ("URAVI", "UTOM") if "Ravi" in second else ("UTOM", "URAVI")
     names = {"URAVI": "Ravi", "UTOM": "Tom"}
     accept.nth(1).click()
+    modal = slack.modal()  # no time was proposed: Accept asks for one
+    modal.get_by_label("Date").fill((datetime.now(UTC) + timedelta(days=7)).date().isoformat())
+    modal.get_by_label("Time").fill("10:00")
+    modal.get_by_role("button", name="Accept").click()
     expect(accept).to_have_count(1)
     expect(home.locator(".bk-section").filter(has_text="asks for a 1-on-1")).to_contain_text(names[waiting])
     slack.act_as(accepted)

@@ -93,7 +93,7 @@ class LlmClient:
         except OSError as error:
             log.warning("llm at %s failed: %s", host, type(error).__name__)
             raise LlmError("unavailable", MESSAGES["unavailable"].format(detail="connection failed")) from None
-        log.info("llm at %s answered in %.0f ms (%d bytes)", host, (time.monotonic() - started) * 1000, len(raw))
+        log.debug("llm at %s answered in %.0f ms (%d bytes)", host, (time.monotonic() - started) * 1000, len(raw))
         return _content(raw)
 
 

@@ -120,5 +120,6 @@ def test_one_on_one_modals_answer_nasty_inputs_clearly(stack: Stack) -> None:
                                               OneOnOneModal.NOTE))
     fuzz_modal(stack, "URAVI", open_by_button(stack, "URAVI", OneOnOneAction.ADD_TASK, str(one_on_one_id),
                                               OneOnOneModal.TASK))
-    fuzz_modal(stack, "UMARIA", open_by_button(stack, "UMARIA", SharedAction.SCHEDULE_ONE_ON_ONE, "URAVI",
+    stack.set_manager("ULENA", "UMARIA")  # Ravi and Maria have a 1-on-1 now: Schedule is for one who has none
+    fuzz_modal(stack, "UMARIA", open_by_button(stack, "UMARIA", SharedAction.SCHEDULE_ONE_ON_ONE, "ULENA",
                                                OneOnOneModal.SCHEDULE))

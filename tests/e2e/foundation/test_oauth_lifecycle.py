@@ -72,6 +72,7 @@ def start_oauth_stack(database_url: str) -> OAuthStack:
                         DATABASE_URL=database_url)  # type: ignore[call-arg]
     runtime = build_runtime(settings, per_channel_interval=0.0, backoff=0.05, max_backoff=0.2, idle_poll=0.05)
     server = LocalServer(create_wsgi_app(runtime)).start()
+    runtime.inbox_worker().start()  # events are stored, then worked on by the inbox worker (bot/inbox.py)
     return OAuthStack(fake, runtime, server, SlackSender(server.url + "/slack/events", SIGNING_SECRET))
 
 

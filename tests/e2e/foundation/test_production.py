@@ -16,6 +16,7 @@ import pytest
 from storage.db import make_engine, table_names
 from tests.support.cli import OKRBOT, ROOT
 from tests.support.db import PG_SKIP_REASON, create_private_database, drop_private_database, pg_url_from_env
+from tests.support.stack import SECRET_KEY
 
 
 def free_port() -> int:
@@ -30,7 +31,8 @@ def clean_env(**extra: str) -> dict[str, str]:
     drop = ("SLACK_", "OKRBOT_", "PROMETHEUS_")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(drop) and k not in ("DATABASE_URL", "PORT", "WEB_CONCURRENCY", "LOG_LEVEL")}
-    env.update(PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT), **extra)
+    env.update(PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT), OKRBOT_SECRET_KEY=SECRET_KEY)  # serve needs a key
+    env.update(extra)
     return env
 
 

@@ -16,6 +16,7 @@ from tests.support.stack import REPORTS_OF_MARIA, TEAM, Stack
 def test_draft_summary_is_edited_then_saved_with_its_action_items(with_model: Stack, fake_llm: FakeLlm) -> None:
     """Mark done → Draft summary → a draft without private notes → edited and saved: summary + 2 tasks."""
     stack = with_model
+    stack.set_manager("URAVI", "UMARIA")  # a request to one's own manager goes out at once
     one_on_one_id, group, ts = request_and_accept(stack)
     notes = stack.services.one_on_ones
     notes.add_note(team_id=TEAM, one_on_one_id=one_on_one_id, actor="URAVI", text="Hiring two roles", private=False)
