@@ -114,15 +114,16 @@ def wait_healthy(port: int, process: Process, timeout: float = 90.0) -> None:
     raise AssertionError(f"okrbot did not become healthy in {timeout:.0f}s:\n{process.output()[-3000:]}")
 
 
-def kudos_reactions(count: int, givers: Sequence[str], authors: Sequence[str], *, run: str = "K") -> list[
-        tuple[str, Built, tuple[str, str, str]]]:
-    """`count` distinct :clap: reactions (event id, signed-later request, (giver, author, message ts))."""
+def kudos_reactions(count: int, givers: Sequence[str], authors: Sequence[str], *, run: str = "K",
+                    channel: str = "CGENERAL", start: int = 0) -> list[tuple[str, Built, tuple[str, str, str]]]:
+    """`count` distinct :clap: reactions (event id, signed-later request, (giver, author, message ts)); two lists
+    made with different `start`s (and far enough apart) are on different messages."""
     events = []
     pairs = [(g, a) for g in givers for a in authors if g != a]
-    for index in range(count):
+    for index in range(start, start + count):
         giver, author = pairs[index % len(pairs)]
         ts = f"{1_700_000_000 + index}.{index % 1000:06d}"
-        event = reaction_event(giver, "clap", channel="CGENERAL", ts=ts, item_user=author)
+        event = reaction_event(giver, "clap", channel=channel, ts=ts, item_user=author)
         events.append((f"Ev{run}{index:06d}", event_callback("T0001", event, event_id=f"Ev{run}{index:06d}"),
                        (giver, author, ts)))
     return events
