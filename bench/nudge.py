@@ -46,7 +46,8 @@ TARGET_RSS_MB = 300
 # --------------------------------------------------------------------------- the loopback Slack process
 
 
-def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latency: float) -> None:
+def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latency: float,
+                      socket_mode_url: str | None = None) -> None:
     import sys
 
     from bot.sandbox.fake_slack import FakeSlack
@@ -59,6 +60,7 @@ def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latenc
     for user_id, name, tz in users:
         fake.add_user(user_id, name, tz=tz)
     fake.add_channel("COKRS", "okrs", members=[u for u, _, _ in users[:100]])
+    fake.socket_mode_url = socket_mode_url  # what apps.connections.open answers (bench/chaos.py's `okrbot socket`)
     connection.send(fake.base_url)
     while True:
         command = connection.recv()
@@ -79,10 +81,11 @@ def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latenc
 class SlackProcess:
     """FakeSlack in a child process; answers how often each message was posted."""
 
-    def __init__(self, users: list[tuple[str, str, str]], latency: float) -> None:
+    def __init__(self, users: list[tuple[str, str, str]], latency: float, socket_mode_url: str | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
-        self._process = context.Process(target=_fake_slack_child, args=(child, users, latency), daemon=True)
+        self._process = context.Process(target=_fake_slack_child, args=(child, users, latency, socket_mode_url),
+                                        daemon=True)
         self._process.start()
         self.base_url: str = self._connection.recv()
 

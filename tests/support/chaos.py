@@ -1,7 +1,9 @@
-"""Killing okrbot while Slack delivers events: real `okrbot serve` processes, SIGKILL, restart, and a sender that
-retries like Slack (no 200 within 3 s, or no answer at all: the same event again with X-Slack-Retry-Num).
+"""Killing okrbot while Slack delivers events: real `okrbot serve` / `okrbot socket` processes, SIGKILL, restart,
+and senders that retry like Slack (over HTTP: no 200 within 3 s, or no answer at all, and the same event comes
+again with X-Slack-Retry-Num; over Socket Mode: no ack within 3 s, and the event comes again in a new envelope
+with retry_attempt).
 
-Used by the inbox e2e tests (tests/e2e/foundation/test_inbox.py) and by bench/chaos.py.
+Used by the inbox e2e tests (tests/e2e/foundation/test_inbox.py, test_socket_kill.py) and by bench/chaos.py.
 """
 
 from __future__ import annotations
@@ -89,6 +91,12 @@ def serve(env: dict[str, str], directory: Path, *, port: int, name: str = "serve
     return Process(argv, env, directory / f"{name}.log")
 
 
+def socket_app(env: dict[str, str], directory: Path, *, name: str = "socket") -> Process:
+    """`okrbot socket` (not started); `env` names SLACK_APP_TOKEN and a SLACK_API_URL whose
+    apps.connections.open answers a FakeSocketMode URL."""
+    return Process(["socket"], env, directory / f"{name}.log")
+
+
 def wait_healthy(port: int, process: Process, timeout: float = 90.0) -> None:
     """Block until /healthz answers 200 (raises with the log when the process dies or takes too long)."""
     deadline = time.monotonic() + timeout
@@ -106,15 +114,16 @@ def wait_healthy(port: int, process: Process, timeout: float = 90.0) -> None:
     raise AssertionError(f"okrbot did not become healthy in {timeout:.0f}s:\n{process.output()[-3000:]}")
 
 
-def kudos_reactions(count: int, givers: Sequence[str], authors: Sequence[str], *, run: str = "K") -> list[
-        tuple[str, Built, tuple[str, str, str]]]:
-    """`count` distinct :clap: reactions (event id, signed-later request, (giver, author, message ts))."""
+def kudos_reactions(count: int, givers: Sequence[str], authors: Sequence[str], *, run: str = "K",
+                    channel: str = "CGENERAL", start: int = 0) -> list[tuple[str, Built, tuple[str, str, str]]]:
+    """`count` distinct :clap: reactions (event id, signed-later request, (giver, author, message ts)); two lists
+    made with different `start`s (and far enough apart) are on different messages."""
     events = []
     pairs = [(g, a) for g in givers for a in authors if g != a]
-    for index in range(count):
+    for index in range(start, start + count):
         giver, author = pairs[index % len(pairs)]
         ts = f"{1_700_000_000 + index}.{index % 1000:06d}"
-        event = reaction_event(giver, "clap", channel="CGENERAL", ts=ts, item_user=author)
+        event = reaction_event(giver, "clap", channel=channel, ts=ts, item_user=author)
         events.append((f"Ev{run}{index:06d}", event_callback("T0001", event, event_id=f"Ev{run}{index:06d}"),
                        (giver, author, ts)))
     return events
@@ -157,6 +166,52 @@ class Storm:
                         break
                     retry += 1
                     time.sleep(0.2)
+
+        threads = [threading.Thread(target=sender, args=(n,), daemon=True) for n in range(self.senders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+
+@dataclass
+class SocketStorm:
+    """Delivers events over Socket Mode (a FakeSocketMode peer) from `senders` threads, each event again in a new
+    envelope (retry_attempt + 1) until one is acknowledged: Slack's way when an ack does not come within 3 s,
+    e.g. because the app's process died with the envelope in hand."""
+
+    peer: Any  # bot.sandbox.fake_socket_mode.FakeSocketMode
+    senders: int = 8
+    deadline: float = 300.0
+    acked: Counter[str] = field(default_factory=Counter)
+    attempts: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, events: Sequence[tuple[str, Built, Any]], on_ack: Callable[[int], None] | None = None) -> None:
+        """Send every event (each sender takes every `senders`-th one); returns when all are acknowledged."""
+        stop_at = time.monotonic() + self.deadline
+
+        def sender(offset: int) -> None:
+            for event_id, built, _ in events[offset::self.senders]:
+                retry = 0
+                while time.monotonic() < stop_at:
+                    with self._lock:
+                        self.attempts[event_id] += 1
+                    try:
+                        envelope = self.peer.send_request(built, retry_attempt=min(retry, 3),
+                                                          retry_reason="timeout" if retry else "",
+                                                          timeout=SLACK_TIMEOUT)
+                        self.peer.wait_for_ack(envelope, timeout=SLACK_TIMEOUT)
+                    except (AssertionError, OSError):  # no open connection, or no ack in time: Slack sends again
+                        retry += 1
+                        time.sleep(0.2)
+                        continue
+                    with self._lock:
+                        self.acked[event_id] += 1
+                        done = len(self.acked)
+                    if on_ack is not None:
+                        on_ack(done)
+                    break
 
         threads = [threading.Thread(target=sender, args=(n,), daemon=True) for n in range(self.senders)]
         for thread in threads:
