@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.clock import Clock, utcnow
 from bot.handlers.events import IGNORED_SUBTYPES
+from bot.polling import PollLoop
 from storage.db import insert_ignore
 from storage.models import InboxEvent
 
@@ -288,42 +289,23 @@ class InboxWorker:
         self.max_attempts, self._backoff = max_attempts, backoff
         self._idle_poll, self._max_idle_poll = idle_poll, max_idle_poll
         self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._poll = PollLoop(self.run_once, name="inbox-worker", idle_poll=idle_poll, max_idle_poll=max_idle_poll,
+                              log=log)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="inbox")
 
     def wake(self) -> None:
-        """A row was stored: look now."""
-        self._wake.set()
+        """New rows were written: look now instead of at the next poll."""
+        self._poll.wake()
 
     def start(self) -> InboxWorker:
         """Work in a daemon thread until `stop()`."""
-        self._thread = threading.Thread(target=self._loop, name="inbox-worker", daemon=True)
-        self._thread.start()
+        self._poll.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking rows, finish the ones in hand, and return."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout)
+        self._poll.stop(timeout)
         self._pool.shutdown(wait=True)
-
-    def _loop(self) -> None:
-        poll = self._idle_poll
-        while not self._stop.is_set():
-            try:
-                handled = self.run_once()
-            except Exception:  # a database hiccup must not kill the worker thread; it is logged
-                log.exception("inbox worker loop failed; retrying")
-                handled = 0
-            if handled:
-                poll = self._idle_poll
-                continue
-            poll = self._idle_poll if self._wake.wait(poll) else min(self._max_idle_poll, poll * 2)
-            self._wake.clear()
 
     def run_once(self) -> int:
         """Take one batch of rows and run them; returns how many were taken."""

@@ -37,6 +37,7 @@ from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from bot import metrics
 from bot.calendar_delivery import INVITE_METHOD, deliver_invite
 from bot.clock import Clock, utcnow
+from bot.polling import PollLoop
 from bot.services.outbox import run_hook
 from bot.services.ports import SlackUser
 from storage.models import OutboundMessage, RateHold
@@ -209,9 +210,8 @@ class OutboxSender:
         self._channel_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._team_hold: dict[str, float] = {}  # team -> monotonic time until which Slack asked us to wait
         self._recent: dict[tuple[str, str], dict[str, Any]] = {}  # (team, key) -> result, sent but not recorded
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._poll = PollLoop(self.run_once, name="outbox-sender", idle_poll=idle_poll,
+                              max_idle_poll=self._max_idle_poll, log=log)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox")
         self._engine = sessions.kw["bind"]
         self._postgres = self._engine.dialect.name == "postgresql"
@@ -219,35 +219,17 @@ class OutboxSender:
     # ---- lifecycle -------------------------------------------------------------------------
     def wake(self) -> None:
         """New rows were written: look now instead of at the next poll."""
-        self._wake.set()
+        self._poll.wake()
 
     def start(self) -> OutboxSender:
         """Deliver in a daemon thread until `stop()`."""
-        self._thread = threading.Thread(target=self._loop, name="outbox-sender", daemon=True)
-        self._thread.start()
+        self._poll.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming rows, finish the ones in flight, and return."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout)
+        self._poll.stop(timeout)
         self._pool.shutdown(wait=True)
-
-    def _loop(self) -> None:
-        poll = self._idle_poll
-        while not self._stop.is_set():
-            try:
-                handled = self.run_once()
-            except Exception:  # a database hiccup must not kill the sender thread; it is logged
-                log.exception("outbox sender loop failed; retrying")
-                handled = 0
-            if handled:
-                poll = self._idle_poll
-                continue
-            poll = self._idle_poll if self._wake.wait(poll) else min(self._max_idle_poll, poll * 2)
-            self._wake.clear()
 
     # ---- one pass ----------------------------------------------------------------------------
     def run_once(self) -> int:
