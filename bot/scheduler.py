@@ -46,13 +46,14 @@ JOBS: list[Job] = [
     Job("nudge-scan", 5, lambda runtime: counted_nudges(runtime.services.nudges.scan())),
     Job("one-on-one-meeting-reminders", 10, lambda runtime: runtime.services.one_on_ones.send_meeting_reminders()),
     Job("one-on-one-follow-ups", 10, lambda runtime: runtime.services.one_on_ones.send_followups()),
+    Job("review-prompts", 5, lambda runtime: runtime.services.review.scan()),  # the quarter review (issue 17)
     Job("private-note-retention", 24 * 60, lambda runtime: runtime.services.privacy.purge_old_private_notes()),
     Job("purge-llm-exchanges", 60, lambda runtime: runtime.services.llm.purge_exchanges()),
     Job("purge-oauth-states", 60, lambda runtime: runtime.services.workspaces.purge_expired_oauth_states()),
 ]
 # The jobs that depend on the time of day: `okrbot tick --at` runs each once, as of that moment.
 TIME_BASED = ("nudge-scan", "one-on-one-request-reminders", "one-on-one-meeting-reminders", "one-on-one-follow-ups",
-              "feedback-request-reminders")
+              "feedback-request-reminders", "review-prompts")
 
 
 def tick(runtime: Runtime) -> list[tuple[str, Any]]:

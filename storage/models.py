@@ -454,6 +454,7 @@ class RateHold(Base):
 
 
 from storage.models_privacy import ReadingLogEntry  # noqa: E402, F401  (the reading log, issue 16)
+from storage.models_review import ObjectiveReview, QuarterReview  # noqa: E402, F401  (quarter review, issue 17)
 
 
 class LlmExchange(Base):

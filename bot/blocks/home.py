@@ -16,6 +16,7 @@ from bot.blocks import kudos as kudos_blocks
 from bot.blocks import llm as llm_blocks
 from bot.blocks import one_on_ones as one_on_one_blocks
 from bot.blocks import privacy as privacy_blocks
+from bot.blocks import review as review_blocks
 from bot.blocks.kit import (
     MAX_VIEW_BLOCKS,
     STATUS_EMOJI,
@@ -49,10 +50,11 @@ NAMES_IN_A_LINE = 15
 ITEMS_IN_A_LIST = 8
 SCHEDULE_BUTTONS = 3
 # Blocks each other feature may use (their home_section(view, max_blocks) must respect it).
-SECTION_BUDGETS = {"one_on_ones": 16, "kudos": 8, "feedback": 8, "privacy": 4}
+SECTION_BUDGETS = {"review": 12, "one_on_ones": 16, "kudos": 8, "feedback": 8, "privacy": 4}
 SECTION_BUILDERS: dict[str, Callable[[Any, int], list[Block]]] = {
     "one_on_ones": one_on_one_blocks.home_section, "kudos": kudos_blocks.home_section,
-    "feedback": feedback_blocks.home_section, "privacy": privacy_blocks.home_section}
+    "feedback": feedback_blocks.home_section, "privacy": privacy_blocks.home_section,
+    "review": review_blocks.home_section}
 
 
 class HomeAction(StrEnum):

@@ -1,9 +1,11 @@
-"""`okrbot export kudos|feedback|one-on-ones|okrs|tasks [--format csv|json] [--since DATE]`."""
+"""`okrbot export kudos|feedback|one-on-ones|okrs|tasks [--format csv|json] [--since DATE]`,
+`okrbot export reviews --quarter 2026-Q4`."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from datetime import date
 from typing import Any
@@ -13,7 +15,7 @@ import click
 from bot.cli import dumps, friendly
 from bot.settings import load_settings
 
-KINDS = ("kudos", "feedback", "one-on-ones", "okrs", "tasks")
+KINDS = ("kudos", "feedback", "one-on-ones", "okrs", "tasks", "reviews")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -25,7 +27,7 @@ def neutralise(cell: Any) -> Any:
 
 
 def rows_for(services: Any, kind: str, since: date | None, include_private_text: bool,
-             operator: str = "") -> list[dict[str, Any]]:
+             operator: str = "", quarter: str | None = None) -> list[dict[str, Any]]:
     """The export rows of one kind; each feature's service owns what it exports (and never private notes)."""
     if kind == "kudos":
         return services.kudos.export(since=since)
@@ -35,6 +37,8 @@ def rows_for(services: Any, kind: str, since: date | None, include_private_text:
         return services.one_on_ones.export(since=since)
     if kind == "tasks":
         return services.one_on_ones.export_tasks(since=since)
+    if kind == "reviews":  # the quarter review (issue 17): grades and outcomes, never the words
+        return services.review.export(quarter=quarter or "")
     return services.okrs.export(since=since)
 
 
@@ -70,12 +74,13 @@ def register(cli: click.Group) -> None:
     @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
     @click.option("--include-private-text", is_flag=True,
                   help="feedback only: include feedback texts (they are private to their recipients).")
+    @click.option("--quarter", default=None, metavar="YYYY-QN", help="reviews only: the quarter, e.g. 2026-Q4.")
     @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None)
     @click.option("--operator", default=None,
                   help="Who runs the export, for the reading log of --include-private-text (default: the OS user).")
     @friendly
-    def export(kind: str, fmt: str, since: Any, include_private_text: bool, output: str | None,
-               operator: str | None) -> None:
+    def export(kind: str, fmt: str, since: Any, include_private_text: bool, quarter: str | None,
+               output: str | None, operator: str | None) -> None:
         """Export data for reviews (private 1-on-1 notes are never exported)."""
         from bot.runtime import build_runtime
 
@@ -83,8 +88,10 @@ def register(cli: click.Group) -> None:
         if kind == "feedback" and not include_private_text:
             click.echo("Feedback texts are private to their recipients and are left out; "
                        "pass --include-private-text to include them.", err=True)
+        if kind == "reviews" and not re.match(r"^\d{4}-Q[1-4]$", (quarter or "").strip().upper()):
+            raise click.UsageError("okrbot export reviews needs --quarter, e.g. --quarter 2026-Q4.")
         rows = rows_for(runtime.services, kind, since.date() if since else None, include_private_text,
-                        operator=operator or os_user())
+                        operator=operator or os_user(), quarter=quarter)
         text = render(rows, fmt)
         if output:
             with open(output, "w", encoding="utf-8", newline="") as handle:

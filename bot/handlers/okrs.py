@@ -37,6 +37,10 @@ def handle_okr_command(ack: Ack, command: dict[str, Any], respond: Respond, clie
     elif sub == "away":
         away = services.okrs.away(team_id=team_id, user_id=user_id, text=rest_after_first_word(text))
         respond(text=blocks.away_text(away), response_type="ephemeral")
+    elif sub == "review":  # the quarter review (issue 17): bot/handlers/review.py
+        from bot.handlers.review import review_command
+
+        review_command(command, respond, client, services, rest_after_first_word(text))
     elif sub in ("help", "?"):
         respond(text=blocks.usage(), response_type="ephemeral")
     else:

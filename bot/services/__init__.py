@@ -23,6 +23,7 @@ class Services:
         from bot.services.people import PeopleService
         from bot.services.person_data import PersonDataService
         from bot.services.privacy import PrivacyService
+        from bot.services.review import ReviewService
         from bot.services.workspaces import WorkspaceService
 
         self.ctx = ctx
@@ -37,3 +38,4 @@ class Services:
         self.nudges = NudgeService(ctx, self)
         self.home = HomeService(ctx, self)
         self.llm = LlmService(ctx, self)
+        self.review = ReviewService(ctx, self)  # the quarter review (issue 17)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger("okrbot.home")
-SECTIONS = ("one_on_ones", "kudos", "feedback", "privacy")  # other features' Home sections, in this order
+SECTIONS = ("review", "one_on_ones", "kudos", "feedback", "privacy")  # other features' Home sections, in this order
 MAX_PAGE = 1000
 
 

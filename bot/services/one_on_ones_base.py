@@ -150,6 +150,7 @@ class OneOnOneBase:
         self._ctx.outbox.add(session, team_id=row.team_id, key=pair_key(row.id), channel=row.manager_id,
                              text=pair_text(view), blocks=pair_message(view), on_sent=f"1on1.thread:{row.id}",
                              open_users=f"{row.manager_id},{row.requester_id}")
+        self._services.review.post_agenda(session, row)  # a review 1-on-1's agenda in its thread (issue 17)
 
     def _refresh_pair_message(self, session: Session, one_on_one_id: int) -> None:
         """Update the pair's message in place after a change (each update its own outbox row, in order)."""

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.services.context import ServiceContext
 from bot.services.errors import UserFacingError
 from bot.services.privacy import PrivacyService, ReadItem
+from bot.services.review.privacy import export_reviews, forget_reviews
 from storage import reporting
 from storage.models import (
     CheckIn,
@@ -198,6 +199,7 @@ class PersonDataService:
                 ReadingLogEntry.author_id, ReadingLogEntry.via, ReadingLogEntry.read_at).where(
                 ReadingLogEntry.team_id == team_id, ReadingLogEntry.subject_id == user_id)
                 .order_by(ReadingLogEntry.read_at, ReadingLogEntry.id)),
+            **export_reviews(session, team_id, user_id),  # the quarter review (issue 17)
         }
 
     def forget(self, team_id: str, user_id: str, *, dry_run: bool = False) -> Erasure:
@@ -221,6 +223,7 @@ class PersonDataService:
                 .values(manager_summary="").execution_options(synchronize_session=False)).rowcount or 0))
             run("their language-model prompts deleted", delete(LlmExchange).where(
                 LlmExchange.team_id == team_id, LlmExchange.user_id == user_id))
+            forget_reviews(session, team_id, user_id, anonymous, run)  # the quarter review (issue 17)
             run("reading log entries deleted", delete(ReadingLogEntry).where(
                 in_team[ReadingLogEntry], ReadingLogEntry.subject_id == user_id))
             run("undelivered messages to them deleted", delete(OutboundMessage).where(

@@ -1,0 +1,8 @@
+"""The quarter review (issue 17): prompt window, self-review drafts and submit, grading prefill, the review
+agenda, the manager's grade, carry-over, the leader's look back and the export."""
+
+from __future__ import annotations
+
+from bot.services.review.service import ReviewService, agenda_key
+
+__all__ = ["ReviewService", "agenda_key"]
