@@ -56,7 +56,7 @@ def look_back(session: Session, team_id: str, leader_id: str, quarter: str) -> L
     texts = dict(session.execute(select(CheckIn.id, CheckIn.obstacles).where(
         CheckIn.id.in_({i for _, _, i in picked}))).all()) if picked else {}
     by_reason: dict[str, tuple[str, set[int], set[str]]] = {}
-    for owner, objective_id, check_in_id in picked:
+    for owner, objective_id, check_in_id in sorted(picked, key=lambda p: p[2]):  # shown as first written
         text = " ".join((texts.get(check_in_id) or "").split())
         if not text:
             continue

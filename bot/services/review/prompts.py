@@ -1,6 +1,6 @@
 """The "Review your quarter" DM: sent once per person and quarter, at their local nudge hour, in the window.
 
-Each scan (every few minutes, and `okrbot tick --at`) reads the active people of installed workspaces, works out
+Each scan (every few minutes, and `okrbot tick --at`) reads the active people (not of uninstalled workspaces), works out
 by each one's timezone which quarter (if any) is due (bot.services.review.window), keeps those with objectives
 in it who are not away, makes their review row if needed, and *claims* the prompt with a conditional UPDATE
 (prompted_at IS NULL → now, RETURNING id). The DM is written to the outbox in the same transaction under
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from bot.blocks import review as review_blocks
 from bot.services.cadence import Cadence
@@ -50,8 +50,8 @@ class PromptScan:
         with self._ctx.sessions() as session:
             people = session.execute(
                 select(Person.team_id, Person.user_id, Person.tz, Person.tz_override, Person.away_until)
-                .join(Workspace, Workspace.team_id == Person.team_id)
-                .where(Workspace.uninstalled_at.is_(None), Person.is_active.is_(True), Person.is_bot.is_(False))).all()
+                .where(~exists().where(Workspace.team_id == Person.team_id, Workspace.uninstalled_at.is_not(None)),
+                       Person.is_active.is_(True), Person.is_bot.is_(False))).all()
         due: dict[tuple[str, str], list[str]] = defaultdict(list)  # (team, quarter) -> users
         zones: dict[tuple[str, str], object] = {}
         for row in people:
