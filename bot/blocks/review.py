@@ -235,9 +235,9 @@ def agenda_part(view: QuarterReviewView, part: ObjectiveReviewView) -> list[Bloc
     facts = []
     if part.obstacles:
         picked = [o for o in part.obstacles if o.check_in_id in part.picked] or list(part.obstacles)
-        shown = "; ".join(f"{escape(truncate(o.text, 60))} ({_days(o.days)}{', open' if o.open else ''})"
+        shown = "; ".join(f"{escape(truncate(o.text, 60))} ({_days(o.days)}{', still open' if o.open else ''})"
                           for o in picked[:3])
-        facts.append(f":construction: {shown}" + (f" +{len(picked) - 3}" if len(picked) > 3 else ""))
+        facts.append(f":construction: In the way: {shown}" + (f" +{len(picked) - 3} more" if len(picked) > 3 else ""))
     if part.kudos:
         facts.append(f":tada: {part.kudos} kudos" + (f": “{escape(truncate(part.kudos_lines[0], 80))}”"
                                                       if part.kudos_lines and part.kudos_lines[0] else ""))
@@ -261,10 +261,11 @@ def agenda_blocks(view: QuarterReviewView) -> list[Block]:
     return blocks
 
 
-def _part_buttons(view: QuarterReviewView, part: ObjectiveReviewView) -> Block | None:
+def _part_buttons(view: QuarterReviewView, part: ObjectiveReviewView, *, mine: bool = False) -> Block | None:
     elements = []
     if view.manager_id:
-        elements.append(button("Change my grade" if part.manager_grade is not None else "Add my grade",
+        whose = "my" if mine else f"{truncate(view.manager_name or 'manager', 30)}'s"
+        elements.append(button(f"{'Change' if part.manager_grade is not None else 'Add'} {whose} grade",
                                ReviewAction.GRADE, str(part.id)))
     if part.can_carry:
         elements.append(button(f"Carry into {view.next_quarter}", ReviewAction.CARRY, str(part.id)))
@@ -302,7 +303,7 @@ def agenda_modal(view: QuarterReviewView, viewer: str) -> Block:
     final: list[Block] = [agenda_blocks(view)[0]]
     for part in view.objectives:
         final += [divider(), *agenda_part(view, part)]
-        extra = _part_buttons(view, part)
+        extra = _part_buttons(view, part, mine=viewer == view.manager_id)
         if extra and viewer != view.manager_id:  # the report carries over; grading is the manager's
             extra["elements"] = [e for e in extra["elements"] if e["action_id"] == ReviewAction.CARRY]
         if extra and extra["elements"]:
