@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("okrbot.review")
 NOT_YOURS = "That review does not exist, or it is not yours to open."
+ASKING = "~asking"  # manager_id while the review 1-on-1 is being requested (claims it against a double click)
 
 
 def agenda_key(review_id: int) -> str:
@@ -255,12 +256,27 @@ class ReviewService:
         if not manager:
             raise UserFacingError("I don't know who your manager is: set it under *My manager* in your App Home, "
                                   "then ask again.")
-        request = self._services.one_on_ones.request(
-            team_id=team_id, requester=user_id, manager_id=manager, topic=review_blocks.review_topic(view),
-            objective_ids=[o.objective_id for o in view.objectives], field=None)
+        # Claim the request first (a conditional UPDATE): a double click's second request finds it claimed.
         with self._ctx.sessions.begin() as session:
-            session.execute(update(QuarterReview).where(QuarterReview.id == review_id,
-                                                        QuarterReview.one_on_one_id.is_(None))
+            claimed = session.execute(update(QuarterReview).where(
+                QuarterReview.id == review_id, QuarterReview.one_on_one_id.is_(None),
+                QuarterReview.state == "submitted", QuarterReview.manager_id.is_distinct_from(ASKING))
+                .values(manager_id=ASKING).execution_options(synchronize_session=False)).rowcount == 1
+        if not claimed:
+            with self._ctx.sessions() as session:
+                return self._load(session, self._review(session, team_id, review_id))
+        try:
+            request = self._services.one_on_ones.request(
+                team_id=team_id, requester=user_id, manager_id=manager, topic=review_blocks.review_topic(view),
+                objective_ids=[o.objective_id for o in view.objectives], field=None)
+        except BaseException:
+            with self._ctx.sessions.begin() as session:
+                session.execute(update(QuarterReview).where(QuarterReview.id == review_id,
+                                                            QuarterReview.manager_id == ASKING)
+                                .values(manager_id=None).execution_options(synchronize_session=False))
+            raise
+        with self._ctx.sessions.begin() as session:
+            session.execute(update(QuarterReview).where(QuarterReview.id == review_id)
                             .values(one_on_one_id=request.id, manager_id=manager, updated_at=self._now())
                             .execution_options(synchronize_session=False))
             return self._load(session, self._review(session, team_id, review_id))
