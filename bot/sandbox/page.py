@@ -103,6 +103,7 @@ def page_app(sandbox_ref: Callable[[], Any]) -> Callable[..., Iterable[bytes]]:
         "shortcut": lambda s, b: s.shortcut(_text(b, "user"), _text(b, "channel"), _text(b, "ts"),
                                             _text(b, "callback_id")),
         "nudge": lambda s, b: s.jump_to_nudge(),
+        "review": lambda s, b: s.jump_to_review(),  # the quarter review (issue 17)
     }
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

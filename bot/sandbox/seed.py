@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import utcnow
 from bot.runtime import Runtime
 from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.seed_review import seed_finished_quarter
 from bot.services.cadence import Cadence
 from bot.services.nudge_scan import PairOutcome, PlannedDM
 from bot.services.nudges import NudgeService
@@ -138,6 +139,7 @@ def seed_database(runtime: Runtime, fake: FakeSlack) -> None:
             if p.manager:
                 session.get(Person, (TEAM_ID, p.user_id)).manager_id = p.manager  # type: ignore[union-attr]
         objectives = _okrs(session, quarter, now, ago)
+        seed_finished_quarter(session, quarter)  # last quarter, to review (issue 17)
         _kudos(session, now, ago)
         _one_on_one(session, anchor, objectives["URAVI"])
         session.add(Feedback(team_id=TEAM_ID, giver_id="UPAT", receiver_id="URAVI", visibility="private",

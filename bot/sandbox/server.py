@@ -108,6 +108,16 @@ class Sandbox(Acting):
         self.page.notice(user=None, text=result, kind="sandbox")
         return {"ok": True, "result": result}
 
+    def jump_to_review(self) -> dict[str, Any]:
+        """Send last quarter's "Review your quarter" prompts as if each person's review window had opened."""
+        from bot.sandbox.seed_review import run_review_prompt
+        from bot.services.okr_status import quarter_of
+
+        result = run_review_prompt(self.runtime, quarter_of(self.runtime.services.ctx.clock().date()))
+        self.runtime.sender().wake()
+        self.page.notice(user=None, text=result, kind="sandbox")
+        return {"ok": True, "result": result}
+
     # ----------------------------------------------------------------------- what the page shows
 
     def state(self) -> dict[str, Any]:

@@ -777,6 +777,12 @@
     $("try-agenda").addEventListener("click", tryAgenda);
     $("try-request").addEventListener("click", tryRequest);
     $("try-kudos").addEventListener("click", tryKudos);
+    $("jump-review").addEventListener("click", async () => {
+      const button = $("jump-review");
+      button.disabled = true;
+      await api("review", {});
+      button.disabled = false;
+    });
     $("jump-nudge").addEventListener("click", async () => {
       const button = $("jump-nudge");
       button.disabled = true;

@@ -381,6 +381,12 @@ class ReviewService:
             quarter = reviewing_quarter(now, zone)
             review = None
             count = 0
+            if quarter is None:  # out of the window: a review of the last quarter still in progress stays
+                late = session.scalar(select(QuarterReview).where(
+                    QuarterReview.team_id == team_id, QuarterReview.owner_id == user_id,
+                    QuarterReview.quarter == finished_quarter(now, zone)))
+                if late is not None and not self._closed(session, late) and late.one_on_one_id is None:
+                    quarter = late.quarter
             if quarter:
                 review = session.scalar(select(QuarterReview).where(
                     QuarterReview.team_id == team_id, QuarterReview.owner_id == user_id,

@@ -73,7 +73,7 @@ def test_an_employee_sees_their_okrs_and_no_leader_view(team: Env) -> None:
 
 def test_other_features_sections_are_included(team: Env) -> None:
     """1-on-1s, kudos, feedback and privacy come from their own services."""
-    assert [s.name for s in build(team, "URAVI").sections] == ["one_on_ones", "kudos", "feedback", "privacy"]
+    assert [s.name for s in build(team, "URAVI").sections] == ["review", "one_on_ones", "kudos", "feedback", "privacy"]
 
 
 def test_a_manager_sees_where_each_report_stands(team: Env) -> None:
