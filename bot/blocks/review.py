@@ -131,7 +131,7 @@ def overview_modal(view: QuarterReviewView, notice: str | None = None) -> Block:
         blocks.append(section(_part_line(part), accessory=accessory, block_id=f"review.part.{part.id}"))
     blocks.append(divider())
     if view.submitted and view.one_on_one_id is None:
-        who = view.manager_name or "your manager"
+        who = view.owners_manager or "your manager"
         blocks.append(section("Talk it through with your manager: the request carries your review as its agenda.",
                               accessory=button(f"Ask {truncate(who, 40)} for a review 1-on-1", ReviewAction.ASK,
                                                str(view.id), style="primary")))
@@ -154,13 +154,15 @@ def _one_on_one_state(state: str | None) -> str:
 
 def _obstacle_label(o: ObstacleView) -> str:
     lasted = f"{_days(o.days)}, still open" if o.open else f"lasted {_days(o.days)}"
-    return f"{truncate(o.text, 40)} ({o.since:%-d %b}, {lasted})"
+    suffix = f" ({o.since:%-d %b}, {lasted})"
+    return f"{truncate(o.text, 75 - len(suffix))}{suffix}"
 
 
 def objective_modal(form: ObjectiveForm) -> Block:
     """The self-review of one objective: grade (prefilled), outcome, what helped, obstacles, what to carry."""
     part = form.part
     grade = part.grade if part.grade is not None else part.prefill
+    initial = part.outcome or part.suggested
     krs = "\n".join(f"• {escape(truncate(kr.title, 120))}: {round(kr.progress * 100)}% {trend(kr.trend)}"
                     for kr in part.key_results[:10]) or "_No key results._"
     blocks: list[Block] = [
@@ -172,8 +174,7 @@ def objective_modal(form: ObjectiveForm) -> Block:
         input_block("Was it met?", ReviewBlock.OUTCOME, {
             "type": "radio_buttons", "action_id": "value",
             "options": [option(OUTCOME_LABEL[o], o) for o in OUTCOMES],
-            **({"initial_option": option(OUTCOME_LABEL[part.outcome], part.outcome)} if part.outcome in OUTCOMES
-               else {})}),
+            **({"initial_option": option(OUTCOME_LABEL[initial], initial)} if initial in OUTCOMES else {})}),
         input_block("What helped?", ReviewBlock.HELPED,
                     text_input("value", multiline=True, initial=part.helped, max_length=MAX_WORDS), optional=True),
     ]

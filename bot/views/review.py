@@ -100,6 +100,7 @@ class ObjectiveReviewView:
     kudos_lines: tuple[str, ...] = ()  # the latest few kudos messages (public anyway)
     feedback_asked: int = 0
     feedback_answered: int = 0
+    suggested: str = ""  # the outcome the prefilled grade suggests (the form's initial choice)
 
     @property
     def drafted(self) -> bool:
@@ -129,6 +130,7 @@ class QuarterReviewView:
     submitted_at: datetime | None
     objectives: tuple[ObjectiveReviewView, ...]
     next_quarter: str
+    owners_manager: str = ""  # the name of the owner's manager on record (whom "Ask … for a review 1-on-1" asks)
 
     @property
     def submitted(self) -> bool:

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.services.okr_status import next_quarter, progress, quarter_bounds
-from bot.services.review.grading import prefill_grade
+from bot.services.review.grading import prefill_grade, suggested_outcome
 from bot.views.review import KeyResultLine, ObjectiveReviewView, ObstacleView, QuarterReviewView
 from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person
 from storage.models_review import ObjectiveReview, QuarterReview
@@ -95,12 +95,18 @@ def load_review(session: Session, review: QuarterReview, now: datetime, *, detai
     people = {review.owner_id, *([review.manager_id] if review.manager_id else [])}
     names: dict[str, str] = {}
     one_on_one_state = None
-    stmt = select(Person.user_id, Person.name, OneOnOne.state).outerjoin(
-        OneOnOne, OneOnOne.id == (review.one_on_one_id or -1)).where(
+    boss = aliased(Person)
+    stmt = select(Person.user_id, Person.name, OneOnOne.state, boss.user_id.label("boss_id"),
+                  boss.name.label("boss_name")).select_from(Person).outerjoin(
+        OneOnOne, OneOnOne.id == (review.one_on_one_id or -1)).outerjoin(
+        boss, (boss.team_id == Person.team_id) & (boss.user_id == Person.manager_id)).where(
         Person.team_id == review.team_id, Person.user_id.in_(people))
+    their_manager = ""
     for row in session.execute(stmt):
         names[row.user_id] = row.name or row.user_id
         one_on_one_state = row.state or one_on_one_state
+        if row.user_id == review.owner_id and row.boss_id:
+            their_manager = row.boss_name or row.boss_id
     _, end = quarter_bounds(review.quarter)
     quarter_end = datetime(end.year, end.month, end.day, tzinfo=UTC)
     until = min(now, quarter_end)
@@ -127,10 +133,12 @@ def load_review(session: Session, review: QuarterReview, now: datetime, *, detai
             manager_grade=part.manager_grade, manager_comment=part.manager_comment or "",
             carried_to_id=part.carried_to_id, key_results=lines, obstacles=tuple(obstacles),
             kudos=len(kudos[objective.id]), kudos_lines=tuple(kudos[objective.id][:KUDOS_LINES]),
-            feedback_asked=asked, feedback_answered=answered))
+            feedback_asked=asked, feedback_answered=answered,
+            suggested=suggested_outcome(part.grade if part.grade is not None else prefill_grade(
+                (kr.start_value, kr.target_value, kr.current_value) for kr in rows))))
     return QuarterReviewView(
         id=review.id, team_id=review.team_id, owner_id=review.owner_id,
         owner_name=names.get(review.owner_id, review.owner_id), quarter=review.quarter, state=review.state,
         manager_id=review.manager_id, manager_name=names.get(review.manager_id or "", review.manager_id or ""),
         one_on_one_id=review.one_on_one_id, one_on_one_state=one_on_one_state, submitted_at=review.submitted_at,
-        objectives=tuple(views), next_quarter=next_quarter(review.quarter))
+        objectives=tuple(views), next_quarter=next_quarter(review.quarter), owners_manager=their_manager)

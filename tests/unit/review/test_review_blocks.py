@@ -45,7 +45,7 @@ BILLING = ObjectiveReviewView(
 REVIEW = QuarterReviewView(
     id=5, team_id="T1", owner_id="URAVI", owner_name="Ravi", quarter="2026-Q4", state="submitted",
     manager_id="UMARIA", manager_name="Maria", one_on_one_id=9, one_on_one_state="accepted",
-    submitted_at=SINCE, objectives=(ACTIVATION, BILLING), next_quarter="2027-Q1")
+    submitted_at=SINCE, objectives=(ACTIVATION, BILLING), next_quarter="2027-Q1", owners_manager="Maria")
 
 
 def test_the_review_agenda_golden() -> None:
