@@ -123,7 +123,8 @@ def overview_modal(view: QuarterReviewView, notice: str | None = None) -> Block:
             " You can still change it until the review 1-on-1 is done.")
     else:
         state = "Draft: saved as you go, nobody else sees it until you submit."
-    blocks.append(context(f"*{view.quarter}* · {len(view.objectives)} objectives · {state}"))
+    count = len(view.objectives)
+    blocks.append(context(f"*{view.quarter}* · {count} objective{'' if count == 1 else 's'} · {state}"))
     for part in view.objectives[:40]:
         label = "Edit" if part.drafted else "Review"
         accessory = button(label, ReviewAction.EDIT, str(part.id), style=None if part.drafted else "primary") \
@@ -256,7 +257,8 @@ def agenda_blocks(view: QuarterReviewView) -> list[Block]:
     blocks: list[Block] = [section(
         f":mag: *Quarter review {view.quarter}* · {user(view.owner_id)}"
         + (f" with {user(view.manager_id)}" if view.manager_id else "")
-        + f"\n{len(view.objectives)} objectives · grades 0.0–1.0, the report's beside the manager's")]
+        + f"\n{len(view.objectives)} objective{'' if len(view.objectives) == 1 else 's'} · grades 0.0–1.0, "
+          "the report's beside the manager's")]
     for part in view.objectives:
         blocks += [divider(), *agenda_part(view, part)]
     return blocks
