@@ -30,6 +30,7 @@ from bot.blocks.kit import (
     within,
 )
 from bot.ids import SharedAction
+from bot.views.review import ReviewAction
 
 if TYPE_CHECKING:
     from bot.services.okr_views import (
@@ -161,7 +162,8 @@ def objective_message(view: ObjectiveView) -> list[Block]:
     blocks: list[Block] = [header(view.title), context(_owner_line(view))]
     blocks += [section(kr_line(kr)) for kr in view.key_results] or [section("_No key results yet._")]
     blocks.append(context(last_checkin(view) + "  ·  Reply in this thread to discuss it."))
-    blocks.append(actions(button("Check in", SharedAction.CHECK_IN, str(view.id), style="primary")))
+    blocks.append(actions(button("Check in", SharedAction.CHECK_IN, str(view.id), style="primary"),
+                          button("Review this objective", ReviewAction.OBJECTIVE, str(view.id))))  # issue 17
     return within(blocks, MAX_LIST_BLOCKS)
 
 

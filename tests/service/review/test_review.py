@@ -250,3 +250,16 @@ def test_the_review_closes_when_its_one_on_one_is_done(env: Env) -> None:
         env.save(view.objectives[0].id)
     assert not env.review.agenda(team_id=env.team, viewer="UMARIA", review_id=view.id).editable
     assert env.rows(OutboundMessage)  # the request went out
+
+
+def test_review_this_objective_ends_a_project_early_for_its_owner_only(env: Env) -> None:
+    env.clock.travel_to(datetime(2026, 11, 10, 12, 0, tzinfo=UTC))  # mid-quarter, outside any window
+    objective = env.objective()
+    form = env.review.objective_form(team_id=env.team, user_id="URAVI", objective_id=objective.id)
+    assert (form.quarter, form.part.objective_id, form.part.grade) == ("2026-Q4", objective.id, None)
+    with pytest.raises(NotFound):
+        env.review.objective_form(team_id=env.team, user_id="ULENA", objective_id=objective.id)
+    with pytest.raises(UserFacingError, match="nothing to review"):
+        env.review.open(team_id=env.team, user_id="ULENA")
+    with pytest.raises(UserFacingError, match="not a quarter"):
+        env.review.open(team_id=env.team, user_id="URAVI", quarter="Q5-2026")
