@@ -172,7 +172,7 @@ def seed_all(sessions: Any) -> dict[str, tuple[str, str, bool, int]]:
 def naive_leader(session: Session, team_id: str, manager_id: str, quarter: str, now: datetime, *,
                  tree: bool) -> Any:
     """The leader view the obvious way: walk the team person by person, key result by key result."""
-    from bot.services.leader import (
+    from bot.services.home.leader import (
         FEEDBACK_STALE,
         KUDOS_WINDOW,
         ONE_ON_ONE_DUE,
@@ -183,8 +183,8 @@ def naive_leader(session: Session, team_id: str, manager_id: str, quarter: str, 
         PersonStatus,
         StaleFeedback,
     )
-    from bot.services.okr_status import effective_status, progress
-    from bot.services.okr_views import aware
+    from bot.services.okrs.status import effective_status, progress
+    from bot.services.okrs.views import aware
     from storage.models import CheckIn, FeedbackRequest, Kudos, Objective, OneOnOne, Person
 
     def reports_of(user_id: str) -> list[Person]:
@@ -265,7 +265,7 @@ def naive_leader(session: Session, team_id: str, manager_id: str, quarter: str, 
 @contextlib.contextmanager
 def naive(services: Any) -> Iterator[None]:
     """HomeService with the naive leader view swapped in (bench only)."""
-    import bot.services.home as home_module
+    import bot.services.home.service as home_module
 
     original = home_module.leader_view
     home_module.leader_view = naive_leader
@@ -282,7 +282,7 @@ def measure(runtime: Any, team_id: str, manager: str, tree: bool, runs: int) -> 
     """Build + lay out the Home `runs` times: timings, statements of one build (and of the other features'
     sections alone), blocks, the view-model."""
     from bot.blocks.home import home_view
-    from bot.services.home import SECTIONS, HomeState
+    from bot.services.home.service import SECTIONS, HomeState
 
     state = HomeState(tree=tree)
 

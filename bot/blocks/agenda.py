@@ -34,7 +34,7 @@ from bot.blocks.kit import (
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.agenda import Agenda, KeyResultLine, TaskLine
+    from bot.services.nudges.agenda import Agenda, KeyResultLine, TaskLine
 
 DM_KEY_RESULTS = 8  # key result lines in a DM agenda; "Open agenda" shows them all
 DM_OBSTACLES = 5

@@ -38,8 +38,8 @@ from bot.blocks.okrs import OkrAction, last_checkin
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.home import HomeView
-    from bot.services.leader import LeaderView, Obstacle, PersonStatus
+    from bot.services.home.leader import LeaderView, Obstacle, PersonStatus
+    from bot.services.home.service import HomeView
 
 OKRS_PAGE = 5
 PEOPLE_PER_BLOCK = 10

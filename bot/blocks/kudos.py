@@ -28,7 +28,7 @@ from bot.blocks.kit import (
 )
 
 if TYPE_CHECKING:
-    from bot.services.kudos_views import (
+    from bot.services.kudos.views import (
         KudosForm,
         KudosHomeView,
         KudosLimit,

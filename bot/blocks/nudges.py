@@ -34,7 +34,7 @@ from bot.blocks.kit import (
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.agenda import Agenda, ManagerDigest, ReportDigest, SkippedReport
+    from bot.services.nudges.agenda import Agenda, ManagerDigest, ReportDigest, SkippedReport
 
 REPORT_KEY_RESULTS = 10
 

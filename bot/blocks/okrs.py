@@ -32,7 +32,7 @@ from bot.blocks.kit import (
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.okr_views import (
+    from bot.services.okrs.views import (
         AwayView,
         CheckinChoiceView,
         CheckInResult,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.services.errors import NotFound, UserFacingError
+from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.llm.answers import parse_answer
 from bot.services.llm.client import LlmClient, LlmError, host_of
 from bot.services.llm.facts import key_result_facts, meeting_facts, prepare_facts
@@ -29,7 +29,7 @@ from storage.models import LlmExchange, OneOnOne, Person, Task
 
 if TYPE_CHECKING:
     from bot.services import Services
-    from bot.services.context import ServiceContext
+    from bot.services.core.context import ServiceContext
 
 log = logging.getLogger("okrbot.llm")
 

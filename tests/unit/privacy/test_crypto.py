@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.blocks.privacy import reading_line
-from bot.services.privacy import ReadingEntryView, months_before
+from bot.services.privacy.service import ReadingEntryView, months_before
 from storage.crypto import CryptoError, Keyring, is_encrypted, new_key
 
 
