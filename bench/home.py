@@ -184,7 +184,7 @@ def naive_leader(session: Session, team_id: str, manager_id: str, quarter: str, 
         StaleFeedback,
     )
     from bot.services.okrs.status import effective_status, progress
-    from bot.services.okrs.views import aware
+    from bot.views.okrs import aware
     from storage.models import CheckIn, FeedbackRequest, Kudos, Objective, OneOnOne, Person
 
     def reports_of(user_id: str) -> list[Person]:

@@ -28,7 +28,7 @@ from bot.blocks.kit import (
 )
 
 if TYPE_CHECKING:
-    from bot.services.kudos.views import (
+    from bot.views.kudos import (
         KudosForm,
         KudosHomeView,
         KudosLimit,

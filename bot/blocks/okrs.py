@@ -32,7 +32,7 @@ from bot.blocks.kit import (
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.okrs.views import (
+    from bot.views.okrs import (
         AwayView,
         CheckinChoiceView,
         CheckInResult,

@@ -40,7 +40,7 @@ from bot.blocks.one_on_ones_parts import (
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.one_on_ones.views import HomeView, NoteView, OneOnOneView
+    from bot.views.one_on_ones import HomeView, NoteView, OneOnOneView
 
 MAX_TASKS = 20
 MAX_NOTES_TEXT = 2900

@@ -11,15 +11,15 @@ from bot.blocks.feedback import BlockId
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.core.parsing import parse_id
-from bot.services.feedback.views import (
+from bot.services.okrs.status import quarter_of
+from bot.services.people.service import valid_tz
+from bot.views.feedback import (
     WITH_MANAGER,
     AboutChoice,
     FeedbackHomeView,
     FeedbackRequestView,
     FeedbackView,
 )
-from bot.services.okrs.status import quarter_of
-from bot.services.people.service import valid_tz
 from storage.models import Feedback, FeedbackRequest, Objective, OneOnOne, Person
 from storage.privacy import feedback_visible_to
 

@@ -22,7 +22,11 @@ from bot.services.core.context import ServiceContext
 from bot.services.core.errors import UserFacingError
 from bot.services.core.parsing import first_word, parse_command_text, parse_id, rest_after_first_word
 from bot.services.feedback.queries import FeedbackQueries, request_view
-from bot.services.feedback.views import (
+from bot.services.kudos.parsing import MAX_TEXT, too_long
+from bot.services.okrs.status import quarter_of
+from bot.services.people.service import valid_tz
+from bot.services.privacy.service import ReadItem
+from bot.views.feedback import (
     VISIBILITIES,
     WITH_MANAGER,
     FeedbackForm,
@@ -33,10 +37,6 @@ from bot.services.feedback.views import (
     FeedbackUsage,
     FeedbackView,
 )
-from bot.services.kudos.parsing import MAX_TEXT, too_long
-from bot.services.okrs.status import quarter_of
-from bot.services.people.service import valid_tz
-from bot.services.privacy.service import ReadItem
 from storage.models import Feedback, FeedbackRequest, Objective, Person
 
 if TYPE_CHECKING:

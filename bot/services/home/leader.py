@@ -24,7 +24,7 @@ from sqlalchemy import Select, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.services.okrs.status import effective_status, progress
-from bot.services.okrs.views import aware
+from bot.views.okrs import aware
 from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person
 
 MAX_DEPTH = 30  # reporting trees are never this deep; it also stops a cycle that slipped into the data

@@ -18,8 +18,8 @@ from bot.services.core.context import ServiceContext
 from bot.services.core.errors import UserFacingError
 from bot.services.home.leader import LeaderView, leader_view
 from bot.services.okrs.thread_lines import ThreadLine, thread_lines
-from bot.services.okrs.views import ObjectiveView
 from bot.services.people.service import PersonView
+from bot.views.okrs import ObjectiveView
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import UserFacingError
-from bot.services.kudos.views import BoardRow, KudosPostView, KudosView, Leaderboard, ObjectiveChoice
 from bot.services.okrs.status import quarter_bounds, quarter_of
 from bot.services.people.service import valid_tz
+from bot.views.kudos import BoardRow, KudosPostView, KudosView, Leaderboard, ObjectiveChoice
 from storage.models import Kudos, Objective, Person
 
 MAX_CHOICES = 100

@@ -28,7 +28,9 @@ from bot.services.core.parsing import parse_id
 from bot.services.kudos.notices import KudosNotices
 from bot.services.kudos.parsing import MAX_TEXT, parse_kudos_command, too_long
 from bot.services.kudos.queries import KudosQueries, month_label, period_bounds
-from bot.services.kudos.views import (
+from bot.services.okrs.status import quarter_of
+from bot.services.people.service import PersonView
+from bot.views.kudos import (
     KudosForm,
     KudosHomeView,
     KudosLimit,
@@ -37,8 +39,6 @@ from bot.services.kudos.views import (
     KudosView,
     Leaderboard,
 )
-from bot.services.okrs.status import quarter_of
-from bot.services.people.service import PersonView
 from storage.db import insert_ignore
 from storage.models import Kudos, Objective, Person
 

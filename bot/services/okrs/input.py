@@ -13,7 +13,7 @@ from bot.blocks.kit import escape
 from bot.blocks.okrs import AUTO_STATUS, checkin_field, new_field
 from bot.services.core.errors import UserFacingError
 from bot.services.okrs.status import STATUSES
-from bot.services.okrs.views import MAX_KEY_RESULTS, MAX_TITLE, MAX_UNIT
+from bot.views.okrs import MAX_KEY_RESULTS, MAX_TITLE, MAX_UNIT
 from storage.models import KeyResult, Objective
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

@@ -24,7 +24,7 @@ from bot.services.core.outbox import outbox_hook
 from bot.services.okrs.input import new_key_results, normalise_tag, parse_away, plan_checkin
 from bot.services.okrs.status import next_quarter, quarter_of
 from bot.services.okrs.threads import OkrConversation
-from bot.services.okrs.views import (
+from bot.views.okrs import (
     MAX_TITLE,
     AwayView,
     CheckinChoiceView,

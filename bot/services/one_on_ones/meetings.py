@@ -18,7 +18,7 @@ from bot.calendar_delivery import INVITE_METHOD
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.one_on_ones.base import OneOnOneBase, pair_key
 from bot.services.one_on_ones.time import FREQUENCIES, next_in_series, picked_time
-from bot.services.one_on_ones.views import (
+from bot.views.one_on_ones import (
     OneOnOneView,
     Outcome,
     TalkingPointView,

@@ -33,7 +33,7 @@ from bot.services.one_on_ones.meetings import OneOnOneMeetings
 from bot.services.one_on_ones.module import OneOnOneModule
 from bot.services.one_on_ones.reminders import OneOnOneReminders
 from bot.services.one_on_ones.time import picked_time
-from bot.services.one_on_ones.views import (
+from bot.views.one_on_ones import (
     CommandOutcome,
     ObjectiveOption,
     OneOnOneView,

@@ -11,7 +11,7 @@ import pytest
 
 from bot.blocks import feedback as blocks
 from bot.sandbox.fake_slack import block_errors, view_errors
-from bot.services.feedback.views import (
+from bot.views.feedback import (
     AboutChoice,
     FeedbackForm,
     FeedbackGiven,

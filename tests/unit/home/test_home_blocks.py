@@ -17,8 +17,8 @@ from bot.blocks.kit import MAX_VIEW_BLOCKS
 from bot.sandbox.fake_slack import view_errors
 from bot.services.home.leader import LeaderView, Obstacle, OpenRequest, OverdueOneOnOne, PersonStatus, StaleFeedback
 from bot.services.home.service import HomeState, HomeView
-from bot.services.okrs.views import KeyResultView, ObjectiveView
 from bot.services.people.service import PersonView
+from bot.views.okrs import KeyResultView, ObjectiveView
 from tests.support.golden import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -11,7 +11,7 @@ import pytest
 
 from bot.blocks import kudos as blocks
 from bot.sandbox.fake_slack import block_errors, view_errors
-from bot.services.kudos.views import (
+from bot.views.kudos import (
     BoardRow,
     KudosForm,
     KudosHomeView,

@@ -24,7 +24,7 @@ from bot.blocks.okrs import (
     where_of,
 )
 from bot.sandbox.fake_slack import block_errors, view_errors
-from bot.services.okrs.views import (
+from bot.views.okrs import (
     CheckinChoiceView,
     CheckInResult,
     KeyResultChange,

@@ -16,7 +16,7 @@ import pytest
 from bot.blocks import one_on_ones as blocks
 from bot.blocks.one_on_ones import OneOnOneAction
 from bot.sandbox.fake_slack import block_errors, view_errors
-from bot.services.one_on_ones.views import (
+from bot.views.one_on_ones import (
     HomeView,
     KeyResultLine,
     NoteView,
