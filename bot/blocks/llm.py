@@ -32,7 +32,7 @@ from bot.blocks.kit import (
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.llm.service import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
+    from bot.views.llm import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
 
 PROMPT_CHUNK = 2800  # characters of the prompt per section in "What was sent" (Slack: 3000 per section)
 PROMPT_BLOCKS = 40

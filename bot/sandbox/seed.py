@@ -22,8 +22,8 @@ from bot.services.core.ports import SlackUser
 from bot.services.nudges.cadence import Cadence
 from bot.services.nudges.scan import PairOutcome, PlannedDM
 from bot.services.nudges.service import NudgeService
+from bot.services.okrs.queries import load_objectives, objective_rows
 from bot.services.okrs.status import quarter_bounds, quarter_of
-from bot.views.okrs import load_objectives, objective_rows
 from storage.models import (
     CheckIn,
     Feedback,

@@ -25,7 +25,6 @@ from bot.services.feedback.queries import FeedbackQueries, request_view
 from bot.services.kudos.parsing import MAX_TEXT, too_long
 from bot.services.okrs.status import quarter_of
 from bot.services.people.service import valid_tz
-from bot.services.privacy.service import ReadItem
 from bot.views.feedback import (
     VISIBILITIES,
     WITH_MANAGER,
@@ -37,6 +36,7 @@ from bot.views.feedback import (
     FeedbackUsage,
     FeedbackView,
 )
+from bot.views.privacy import ReadItem
 from storage.models import Feedback, FeedbackRequest, Objective, Person
 
 if TYPE_CHECKING:

@@ -31,7 +31,8 @@ from bot.services.imports.csv_file import (
     with_progress,
 )
 from bot.services.okrs.input import normalise_status, parse_number
-from bot.views.okrs import MAX_KEY_RESULTS, MAX_TITLE, MAX_UNIT, load_objectives, objective_rows
+from bot.services.okrs.queries import load_objectives, objective_rows
+from bot.views.okrs import MAX_KEY_RESULTS, MAX_TITLE, MAX_UNIT
 from storage.db import insert_ignore
 from storage.models import KeyResult, Objective
 

@@ -22,6 +22,7 @@ from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.core.outbox import outbox_hook
 from bot.services.okrs.input import new_key_results, normalise_tag, parse_away, plan_checkin
+from bot.services.okrs.queries import key_result_view, load_objectives, objective_rows
 from bot.services.okrs.status import next_quarter, quarter_of
 from bot.services.okrs.threads import OkrConversation
 from bot.views.okrs import (
@@ -33,9 +34,6 @@ from bot.views.okrs import (
     NewObjectiveForm,
     ObjectiveView,
     OkrListView,
-    key_result_view,
-    load_objectives,
-    objective_rows,
 )
 from storage.db import insert_ignore
 from storage.models import CheckIn, KeyResult, Objective, OutboundMessage, Person

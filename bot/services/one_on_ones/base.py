@@ -14,8 +14,9 @@ from bot.blocks.one_on_ones_module import pair_text
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.core.outbox import outbox_hook
+from bot.services.one_on_ones.queries import one_on_one_view, pair_filter
 from bot.services.people.service import valid_tz
-from bot.views.one_on_ones import OneOnOneView, one_on_one_view, pair_filter
+from bot.views.one_on_ones import OneOnOneView
 from storage.models import Note, OneOnOne, OutboundMessage, Person, TalkingPoint, Task
 from storage.privacy import shared_notes
 

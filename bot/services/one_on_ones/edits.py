@@ -8,7 +8,8 @@ from sqlalchemy import delete, select
 from bot.blocks.one_on_ones_module import MAX_NOTE, MAX_TASK
 from bot.services.core.errors import UserFacingError
 from bot.services.one_on_ones.base import LIVE_FOR_NOTES, OneOnOneBase
-from bot.views.one_on_ones import NoteView, TaskView, note_view, task_view
+from bot.services.one_on_ones.queries import note_view, task_view
+from bot.views.one_on_ones import NoteView, TaskView
 from storage.models import Note, Task
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from bot.services.one_on_ones.base import OneOnOneBase
-from bot.views.one_on_ones import HomeView, OneOnOneView, local_today, one_on_one_view, task_view
+from bot.services.one_on_ones.queries import local_today, one_on_one_view, task_view
+from bot.views.one_on_ones import HomeView, OneOnOneView
 from storage.models import Note, OneOnOne, Person, Task
 from storage.privacy import notes_visible_to
 

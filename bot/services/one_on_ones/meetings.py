@@ -17,14 +17,9 @@ from bot.calendar import Meeting, uid_for
 from bot.calendar_delivery import INVITE_METHOD
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.one_on_ones.base import OneOnOneBase, pair_key
+from bot.services.one_on_ones.queries import pair_filter, talking_point_view
 from bot.services.one_on_ones.time import FREQUENCIES, next_in_series, picked_time
-from bot.views.one_on_ones import (
-    OneOnOneView,
-    Outcome,
-    TalkingPointView,
-    pair_filter,
-    talking_point_view,
-)
+from bot.views.one_on_ones import OneOnOneView, Outcome, TalkingPointView
 from storage.models import OneOnOne, OneOnOneSeries, TalkingPoint
 
 OPEN_FOR_POINTS = ("requested", "rescheduled", "accepted")

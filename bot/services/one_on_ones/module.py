@@ -10,8 +10,9 @@ from sqlalchemy import select, update
 from bot.blocks.one_on_ones_module import MAX_NOTE, MAX_SUMMARY, MAX_TASK, summary_request
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.one_on_ones.base import OneOnOneBase
+from bot.services.one_on_ones.queries import note_view, task_view
 from bot.services.one_on_ones.time import picked_day
-from bot.views.one_on_ones import NoteView, OneOnOneView, Outcome, TaskView, note_view, task_view
+from bot.views.one_on_ones import NoteView, OneOnOneView, Outcome, TaskView
 from storage.db import insert_ignore
 from storage.models import ConversationMessage, Note, OneOnOne, Task
 from storage.privacy import notes_visible_to

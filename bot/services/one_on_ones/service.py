@@ -31,17 +31,10 @@ from bot.services.one_on_ones.home import OneOnOneHome
 from bot.services.one_on_ones.jobs import OneOnOneJobs
 from bot.services.one_on_ones.meetings import OneOnOneMeetings
 from bot.services.one_on_ones.module import OneOnOneModule
+from bot.services.one_on_ones.queries import pair_filter
 from bot.services.one_on_ones.reminders import OneOnOneReminders
 from bot.services.one_on_ones.time import picked_time
-from bot.views.one_on_ones import (
-    CommandOutcome,
-    ObjectiveOption,
-    OneOnOneView,
-    Outcome,
-    RequestForm,
-    ScheduleForm,
-    pair_filter,
-)
+from bot.views.one_on_ones import CommandOutcome, ObjectiveOption, OneOnOneView, Outcome, RequestForm, ScheduleForm
 from storage.models import Objective, OneOnOne, Person
 
 MAX_TOPIC = 2000

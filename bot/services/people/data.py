@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import UserFacingError
-from bot.services.privacy.service import PrivacyService, ReadItem
+from bot.services.privacy.service import PrivacyService
+from bot.views.privacy import ReadItem
 from storage import reporting
 from storage.models import (
     CheckIn,

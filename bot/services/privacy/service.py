@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.services.core.context import ServiceContext
+from bot.views.privacy import PrivacyHomeView, ReadingEntryView, ReadItem
 from storage.db import insert_ignore
 from storage.models import Note, Person, ReadingLogEntry
 
@@ -27,40 +27,6 @@ WHO_READS = (
     ("Feedback you receive", "you, and your manager when the person who wrote it chose so"),
     ("Kudos", "everyone in the workspace"),
 )
-
-
-@dataclass(frozen=True)
-class ReadItem:
-    """A text someone read: its kind (feedback | note | summary | all), id, whom it is about, who wrote it."""
-
-    kind: str
-    item_id: int
-    subject_id: str
-    author_id: str = ""
-
-
-@dataclass(frozen=True)
-class ReadingEntryView:
-    """One line of a person's reading log."""
-
-    reader_id: str  # "" for an operator
-    reader_name: str
-    kind: str
-    author_id: str
-    via: str
-    read_on: date
-    subject_id: str = ""
-
-
-@dataclass(frozen=True)
-class PrivacyHomeView:
-    """The Home's Privacy section: who can read what, and the newest reads of texts about the viewer."""
-
-    viewer_id: str
-    who_reads: tuple[tuple[str, str], ...]
-    entries: tuple[ReadingEntryView, ...]
-    total: int
-    retention_months: int
 
 
 class PrivacyService:

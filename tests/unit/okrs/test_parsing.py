@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from bot.clock import utcnow
 from bot.services.imports.okrs import parse_quarter
 from bot.services.okrs.input import normalise_status, normalise_tag, parse_number
-from bot.views.okrs import key_result_view
+from bot.services.okrs.queries import key_result_view
 
 
 @pytest.mark.parametrize(("typed", "value"), [("42", 42.0), (" 3.5 ", 3.5), ("1,200", 1200.0), ("40%", 40.0),
