@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import utcnow
 from bot.runtime import Runtime
-from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.slack.fake import FakeSlack
 from bot.services.cadence import Cadence
 from bot.services.nudge_scan import PairOutcome, PlannedDM
 from bot.services.nudges import NudgeService

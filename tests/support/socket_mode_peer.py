@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
-from bot.sandbox.payloads import DEFAULT_APP_ID, FORM, Built
+from bot.sandbox.slack.payloads import DEFAULT_APP_ID, FORM, Built
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ class FakeSocketMode:
         return envelope_id
 
     def send_request(self, built: Built, **options: Any) -> str:
-        """Send a request made by bot.sandbox.payloads (slash_command, event_callback, block_actions...)
+        """Send a request made by bot.sandbox.slack.payloads (slash_command, event_callback, block_actions...)
         as the envelope Slack would use for it; `options` as for send_envelope."""
         kind, payload = envelope_of(built)
         return self.send_envelope(kind, payload, **options)

@@ -1,7 +1,7 @@
 """What people do on the sandbox page, turned into what Slack sends okrbot.
 
 Each method takes the acting person's user id and plain values from the page, builds the Slack payload
-with bot/sandbox/payloads.py, POSTs it signed to okrbot's own /slack/events, and applies okrbot's
+with bot/sandbox/slack/payloads.py, POSTs it signed to okrbot's own /slack/events, and applies okrbot's
 answer as Slack would (a command's immediate reply, a view submission's `response_action`).
 """
 
@@ -15,9 +15,9 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.page import PageState, SandboxError
-from bot.sandbox.payloads import (
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.payloads import (
     Response,
     SlackSender,
     app_home_opened_event,

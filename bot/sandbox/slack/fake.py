@@ -28,85 +28,24 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.sandbox.blockkit_limits import (
-    BLOCK_TYPES,
+from bot.sandbox.slack.blockkit import (
     FALLBACK_ERROR,
-    MAX_ACTIONS_ELEMENTS,
-    MAX_BUTTON_TEXT,
-    MAX_BUTTON_VALUE,
-    MAX_CONTEXT_ELEMENTS,
-    MAX_FIELD_TEXT,
-    MAX_HEADER_TEXT,
-    MAX_ID,
-    MAX_LABEL,
-    MAX_MESSAGE_BLOCKS,
-    MAX_MESSAGE_TEXT,
-    MAX_MODAL_STACK,
-    MAX_MODAL_TITLE,
-    MAX_MPIM_USERS,
-    MAX_OPTION_TEXT,
-    MAX_OPTION_VALUE,
-    MAX_OPTIONS,
-    MAX_PLACEHOLDER,
-    MAX_PRIVATE_METADATA,
     MAX_RESPONSE_URL_USES,
-    MAX_SECTION_FIELDS,
-    MAX_SECTION_TEXT,
-    MAX_URL,
-    MAX_VIEW_BLOCKS,
-    MAX_VIEW_BYTES,
-    TEXT_TYPES,
     block_errors,
     missing_fallback,
-    view_errors,
 )
-from bot.sandbox.fake_oauth import OAuthInstalls
-from bot.sandbox.payloads import fill_ids, new_trigger_id
-from bot.sandbox.slack_methods import (
+from bot.sandbox.slack.methods import (
     REQUIRED_ARGS,
     SlackMethods,
     _flag,
     _SlackError,
     _stable_id,
 )
+from bot.sandbox.slack.oauth import OAuthInstalls
+from bot.sandbox.slack.payloads import fill_ids, new_trigger_id
 
 log = logging.getLogger(__name__)
 
-# Names other modules import from here; the Block Kit limits and checks live in bot.sandbox.blockkit_limits,
-# the per-method handlers in bot.sandbox.slack_methods.
-__all__ = [
-    "Call",
-    "FakeSlack",
-    "REQUIRED_ARGS",
-    "MAX_MESSAGE_BLOCKS",
-    "MAX_VIEW_BLOCKS",
-    "MAX_MESSAGE_TEXT",
-    "MAX_SECTION_TEXT",
-    "MAX_SECTION_FIELDS",
-    "MAX_FIELD_TEXT",
-    "MAX_HEADER_TEXT",
-    "MAX_BUTTON_TEXT",
-    "MAX_BUTTON_VALUE",
-    "MAX_URL",
-    "MAX_ID",
-    "MAX_ACTIONS_ELEMENTS",
-    "MAX_CONTEXT_ELEMENTS",
-    "MAX_OPTIONS",
-    "MAX_OPTION_TEXT",
-    "MAX_OPTION_VALUE",
-    "MAX_PLACEHOLDER",
-    "MAX_LABEL",
-    "MAX_MODAL_TITLE",
-    "MAX_PRIVATE_METADATA",
-    "MAX_VIEW_BYTES",
-    "MAX_MODAL_STACK",
-    "MAX_MPIM_USERS",
-    "MAX_RESPONSE_URL_USES",
-    "BLOCK_TYPES",
-    "TEXT_TYPES",
-    "block_errors",
-    "view_errors",
-]
 
 _JSON_ARGS = ("blocks", "view", "attachments", "metadata", "files")
 _DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
@@ -243,7 +182,7 @@ class FakeSlack(SlackMethods, OAuthInstalls):
         }
         self._uploads: dict[str, dict] = {}
         self.add_user(bot_user_id, "okrbot", real_name="okrbot", is_bot=True)
-        self._init_oauth()  # more workspaces through OAuth installs (bot/sandbox/fake_oauth.py)
+        self._init_oauth()  # more workspaces through OAuth installs (bot/sandbox/slack/oauth.py)
 
     # ----------------------------------------------------------------------- lifecycle
 

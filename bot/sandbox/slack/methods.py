@@ -1,6 +1,6 @@
 """The Web API methods the fake Slack answers: required arguments, Slack errors, one handler per method.
 
-`SlackMethods` is mixed into `bot.sandbox.fake_slack.FakeSlack`, which owns the workspace state
+`SlackMethods` is mixed into `bot.sandbox.slack.fake.FakeSlack`, which owns the workspace state
 (`_users`, `_channels`, `_messages`, `_stacks`, `_homes`, ...), the lock, and the state helpers
 (`_channel`, `_message`, `_store_message`, `_view_object`, ...) these handlers use; every handler runs
 under FakeSlack's lock and answers the method's fields (FakeSlack adds `"ok": true`) or raises `_SlackError`.
@@ -15,7 +15,7 @@ import json
 import time
 from typing import Any
 
-from bot.sandbox.blockkit_limits import (
+from bot.sandbox.slack.blockkit import (
     FALLBACK_ERROR,
     MAX_MESSAGE_TEXT,
     MAX_MODAL_STACK,
@@ -26,7 +26,7 @@ from bot.sandbox.blockkit_limits import (
     missing_fallback,
     view_errors,
 )
-from bot.sandbox.payloads import fill_ids, is_trigger_id, slack_message, trigger_user
+from bot.sandbox.slack.payloads import fill_ids, is_trigger_id, slack_message, trigger_user
 
 # Required arguments as in slack-reference/methods/*.json, minus `token` (it comes in the header).
 REQUIRED_ARGS: dict[str, tuple[str, ...]] = {

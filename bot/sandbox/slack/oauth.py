@@ -65,7 +65,7 @@ class OAuthInstalls:
         return self._installs.get(token)
 
     def _oauth_v2_access(self, args: dict) -> dict:
-        from bot.sandbox.fake_slack import _SlackError
+        from bot.sandbox.slack.methods import _SlackError
 
         found = self._install_codes.pop(str(args.get("code") or ""), None)
         if found is None:

@@ -20,8 +20,8 @@ from slack_sdk import WebClient
 from bot import log_safety
 from bot.blocks import feedback as feedback_blocks
 from bot.blocks.one_on_ones_parts import OneOnOneAction
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.payloads import (
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.payloads import (
     FORM,
     JSON,
     app_home_opened_event,

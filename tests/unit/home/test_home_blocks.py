@@ -14,7 +14,7 @@ import pytest
 
 from bot.blocks.home import PEOPLE_PAGE, home_view
 from bot.blocks.kit import MAX_VIEW_BLOCKS
-from bot.sandbox.fake_slack import view_errors
+from bot.sandbox.slack.blockkit import view_errors
 from bot.services.home import HomeState, HomeView
 from bot.services.leader import LeaderView, Obstacle, OpenRequest, OverdueOneOnOne, PersonStatus, StaleFeedback
 from bot.services.okr_views import KeyResultView, ObjectiveView

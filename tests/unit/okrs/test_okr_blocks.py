@@ -23,7 +23,7 @@ from bot.blocks.okrs import (
     okr_list,
     where_of,
 )
-from bot.sandbox.fake_slack import block_errors, view_errors
+from bot.sandbox.slack.blockkit import block_errors, view_errors
 from bot.services.okr_views import (
     CheckinChoiceView,
     CheckInResult,

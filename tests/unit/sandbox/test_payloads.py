@@ -17,9 +17,9 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.sandbox import payloads
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.payloads import SlackSender
+from bot.sandbox.slack import payloads
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.payloads import SlackSender
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 

@@ -19,8 +19,9 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.fake_socket_mode import (
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.payloads import block_actions, event_callback, slash_command
+from tests.support.socket_mode_peer import (
     OP_CLOSE,
     OP_CONTINUATION,
     OP_PING,
@@ -33,7 +34,6 @@ from bot.sandbox.fake_socket_mode import (
     envelope_of,
     read_frame,
 )
-from bot.sandbox.payloads import block_actions, event_callback, slash_command
 
 APP_TOKEN = "xapp-1-A0OKRBOT01-1-test"
 
