@@ -1,5 +1,6 @@
 """Slack's Block Kit and view limits, checked like Slack checks them: pure functions, no state.
 
+The limits themselves are the product's (bot/blocks/limits.py), defined once.
 `block_errors(blocks)` and `view_errors(view, kind=)` answer Slack-style `[ERROR] ... [json-pointer:...]`
 messages for what Slack would reject ([] if fine); the fake Slack runs them on every message and view, and
 block tests call them on builders' output.
@@ -14,33 +15,30 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-# Slack's limits (https://docs.slack.dev/reference/block-kit), checked on every message and view.
-MAX_MESSAGE_BLOCKS = 50
-MAX_VIEW_BLOCKS = 100
-MAX_MESSAGE_TEXT = 40_000
-MAX_SECTION_TEXT = 3000
-MAX_SECTION_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_HEADER_TEXT = 150
-MAX_BUTTON_TEXT = 75
-MAX_BUTTON_VALUE = 2000
-MAX_URL = 3000
-MAX_ID = 255  # action_id, block_id, callback_id, external_id
-MAX_ACTIONS_ELEMENTS = 25
-MAX_CONTEXT_ELEMENTS = 10
-MAX_OPTIONS = 100
-MAX_OPTION_TEXT = 75
-MAX_OPTION_VALUE = 150
-MAX_PLACEHOLDER = 150
-MAX_LABEL = 2000
-MAX_MODAL_TITLE = 24  # also submit and close
-MAX_PRIVATE_METADATA = 3000
-MAX_VIEW_BYTES = 250_000
-MAX_MODAL_STACK = 3
-MAX_MPIM_USERS = 8
-MAX_RESPONSE_URL_USES = 5
-OVERFLOW_OPTIONS = (2, 5)
-MAX_CHOICE_OPTIONS = 10  # checkboxes and radio_buttons
+from bot.blocks.limits import (
+    MAX_ACTIONS_ELEMENTS,
+    MAX_BUTTON_TEXT,
+    MAX_BUTTON_VALUE,
+    MAX_CHOICE_OPTIONS,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_FIELD_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_ID,
+    MAX_LABEL,
+    MAX_MESSAGE_BLOCKS,
+    MAX_MODAL_TITLE,
+    MAX_OPTION_TEXT,
+    MAX_OPTION_VALUE,
+    MAX_OPTIONS,
+    MAX_PLACEHOLDER,
+    MAX_PRIVATE_METADATA,
+    MAX_SECTION_FIELDS,
+    MAX_SECTION_TEXT,
+    MAX_URL,
+    MAX_VIEW_BLOCKS,
+    OVERFLOW_OPTIONS,
+)
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 BLOCK_TYPES = frozenset({

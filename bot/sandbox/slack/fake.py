@@ -28,9 +28,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+from bot.blocks.limits import (
+    MAX_RESPONSE_URL_USES,
+)
 from bot.sandbox.slack.blockkit import (
     FALLBACK_ERROR,
-    MAX_RESPONSE_URL_USES,
     block_errors,
     missing_fallback,
 )

@@ -15,12 +15,14 @@ import json
 import time
 from typing import Any
 
-from bot.sandbox.slack.blockkit import (
-    FALLBACK_ERROR,
+from bot.blocks.limits import (
     MAX_MESSAGE_TEXT,
     MAX_MODAL_STACK,
     MAX_MPIM_USERS,
     MAX_VIEW_BYTES,
+)
+from bot.sandbox.slack.blockkit import (
+    FALLBACK_ERROR,
     _too_long,
     block_errors,
     missing_fallback,

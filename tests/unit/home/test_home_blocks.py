@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.blocks.home import PEOPLE_PAGE, home_view
-from bot.blocks.kit import MAX_VIEW_BLOCKS
+from bot.blocks.limits import MAX_VIEW_BLOCKS
 from bot.sandbox.slack.blockkit import view_errors
 from bot.services.home import HomeState, HomeView
 from bot.services.leader import LeaderView, Obstacle, OpenRequest, OverdueOneOnOne, PersonStatus, StaleFeedback

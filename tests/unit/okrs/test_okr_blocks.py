@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.kit import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
+from bot.blocks.limits import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
 from bot.blocks.okrs import (
     amount,
     checkin_form,

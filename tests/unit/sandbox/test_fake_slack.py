@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.sandbox.slack.blockkit import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS
+from bot.blocks.limits import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS
 from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.methods import REQUIRED_ARGS
 
