@@ -154,7 +154,7 @@ class FakeSlack(SlackMethods, OAuthInstalls):
         self._ids = itertools.count(1)
         self._last_ts = 0
         self._created = int(time.time())
-        # What apps.connections.open answers for an xapp- token (a FakeSocketMode's `url`); None: Socket Mode off.
+        # What apps.connections.open answers for an xapp- token (a Socket Mode peer's `url`); None: Socket Mode off.
         self.socket_mode_url: str | None = None
         self._methods: dict[str, Callable[[dict], dict]] = {
             "apps.connections.open": self._apps_connections_open,

@@ -149,7 +149,7 @@ class SlackMethods:
 
     def _apps_connections_open(self, args: dict) -> dict:
         if not self.socket_mode_url:
-            raise _SlackError("socket_mode_not_enabled")  # the fake's name for "no FakeSocketMode attached"
+            raise _SlackError("socket_mode_not_enabled")  # the fake's name for "no Socket Mode peer attached"
         return {"url": self.socket_mode_url}
 
     def _auth_test(self, args: dict) -> dict:
