@@ -53,7 +53,7 @@ def _error(pointer: str, message: str) -> str:
     return f"[ERROR] {message} [json-pointer:{pointer}]"
 
 
-def _too_long(value: Any, limit: int) -> bool:
+def too_long(value: Any, limit: int) -> bool:
     return isinstance(value, str) and len(value) > limit
 
 
@@ -79,7 +79,7 @@ def _check_options(options: Any, pointer: str, errors: list[str]) -> None:
     for index, option in enumerate(options):
         _check_text(option.get("text") if isinstance(option, dict) else None, f"{pointer}/{index}/text",
                     MAX_OPTION_TEXT, errors)
-        if isinstance(option, dict) and _too_long(option.get("value"), MAX_OPTION_VALUE):
+        if isinstance(option, dict) and too_long(option.get("value"), MAX_OPTION_VALUE):
             errors.append(_error(f"{pointer}/{index}/value", f"must be at most {MAX_OPTION_VALUE} characters"))
 
 
@@ -88,7 +88,7 @@ def _check_element(element: Any, pointer: str, action_ids: set[str], errors: lis
         errors.append(_error(pointer, "must be an element object with a `type`"))
         return
     action_id = element.get("action_id")
-    if _too_long(action_id, MAX_ID):
+    if too_long(action_id, MAX_ID):
         errors.append(_error(f"{pointer}/action_id", f"must be at most {MAX_ID} characters"))
     if action_id is not None:
         if action_id in action_ids:
@@ -96,9 +96,9 @@ def _check_element(element: Any, pointer: str, action_ids: set[str], errors: lis
         action_ids.add(action_id)
     if element["type"] == "button":
         _check_text(element.get("text"), f"{pointer}/text", MAX_BUTTON_TEXT, errors, plain_only=True)
-        if _too_long(element.get("value"), MAX_BUTTON_VALUE):
+        if too_long(element.get("value"), MAX_BUTTON_VALUE):
             errors.append(_error(f"{pointer}/value", f"must be at most {MAX_BUTTON_VALUE} characters"))
-        if _too_long(element.get("url"), MAX_URL):
+        if too_long(element.get("url"), MAX_URL):
             errors.append(_error(f"{pointer}/url", f"must be at most {MAX_URL} characters"))
     if "placeholder" in element:
         _check_text(element["placeholder"], f"{pointer}/placeholder", MAX_PLACEHOLDER, errors, plain_only=True)
@@ -162,7 +162,7 @@ def _check_block(block: Any, pointer: str, block_ids: set[str], errors: list[str
         return
     block_id = block.get("block_id")
     if block_id is not None:
-        if _too_long(block_id, MAX_ID):
+        if too_long(block_id, MAX_ID):
             errors.append(_error(f"{pointer}/block_id", f"must be at most {MAX_ID} characters"))
         if block_id in block_ids:
             errors.append(_error(f"{pointer}/block_id", f"duplicate block_id `{block_id}`"))
@@ -239,10 +239,10 @@ def view_errors(view: Any, *, kind: str) -> list[str]:
         errors.append(_error("/view", "missing required field: blocks"))
     else:
         errors.extend(block_errors(view["blocks"], limit=MAX_VIEW_BLOCKS, pointer="/view/blocks"))
-    if _too_long(view.get("private_metadata"), MAX_PRIVATE_METADATA):
+    if too_long(view.get("private_metadata"), MAX_PRIVATE_METADATA):
         errors.append(_error("/view/private_metadata", f"must be at most {MAX_PRIVATE_METADATA} characters"))
     for key in ("callback_id", "external_id"):
-        if _too_long(view.get(key), MAX_ID):
+        if too_long(view.get(key), MAX_ID):
             errors.append(_error(f"/view/{key}", f"must be at most {MAX_ID} characters"))
     if not errors:
         errors.extend(_sdk_errors(lambda: View(**view).validate_json(), "/view"))

@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.blocks.limits import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS
 from bot.sandbox.slack.fake import FakeSlack
-from bot.sandbox.slack.methods import REQUIRED_ARGS
+from bot.sandbox.slack.methods.common import REQUIRED_ARGS
 
 REFERENCE = Path(__file__).resolve().parents[2] / "fixtures" / "slack-reference" / "methods"
 
