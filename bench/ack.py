@@ -107,7 +107,7 @@ def start_bare(fake_url: str, log_dir: Path) -> ServerProcess:
 
 
 def _post_signed(port: int, built: tuple[str, bytes]) -> int:
-    from bot.sandbox.slack.payloads import sign
+    from bot.sandbox.slack.sender import sign
 
     content_type, body = built
     timestamp = int(time.time())

@@ -421,7 +421,7 @@ Builder = Callable[[int, int], tuple[str, bytes]]
 
 def _client_loop(host: str, port: int, path: str, secret: str, builder: Builder, client: int, warmup: int,
                  count: int, barrier: threading.Barrier, out: list[tuple[float, int]], errors: list[int]) -> None:
-    from bot.sandbox.slack.payloads import sign
+    from bot.sandbox.slack.sender import sign
 
     connection = http.client.HTTPConnection(host, port, timeout=30)
 

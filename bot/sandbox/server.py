@@ -32,7 +32,7 @@ from bot.sandbox import seed
 from bot.sandbox.page import PageState, SandboxError, page_app
 from bot.sandbox.slack.acting import Acting
 from bot.sandbox.slack.fake import FakeSlack
-from bot.sandbox.slack.payloads import SlackSender
+from bot.sandbox.slack.sender import SlackSender
 from bot.settings import ConfigError, Settings
 from bot.web import LocalServer, create_wsgi_app
 from storage.crypto import new_key

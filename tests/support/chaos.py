@@ -25,7 +25,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.sandbox.slack.payloads import Built, SlackSender, event_callback, reaction_event
+from bot.sandbox.slack.payloads import Built, event_callback, reaction_event
+from bot.sandbox.slack.sender import SlackSender
 from storage.db import make_engine, make_sessions
 from storage.models import InboxEvent, Kudos, OutboundMessage
 from tests.support.stack import SECRET_KEY

@@ -17,7 +17,7 @@ from typing import Any
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox.server import Sandbox, start
 from bot.sandbox.slack.fake import FakeSlack
-from bot.sandbox.slack.payloads import SlackSender
+from bot.sandbox.slack.sender import SlackSender
 from bot.settings import Settings
 from bot.web import LocalServer, create_wsgi_app
 from tests.support.clock import MovableClock

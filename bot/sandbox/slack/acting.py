@@ -18,8 +18,6 @@ from typing import Any
 from bot.sandbox.page import PageState, SandboxError
 from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.payloads import (
-    Response,
-    SlackSender,
     app_home_opened_event,
     block_actions,
     event_callback,
@@ -30,6 +28,7 @@ from bot.sandbox.slack.payloads import (
     view_closed,
     view_submission,
 )
+from bot.sandbox.slack.sender import Response, SlackSender
 
 log = logging.getLogger("okrbot.sandbox")
 ACK_DEADLINE = 3.0  # seconds Slack waits for the HTTP answer to a command, click or submission

@@ -31,8 +31,8 @@ from bot.sandbox.slack.methods.response_urls import ResponseUrlMethods
 from bot.sandbox.slack.methods.users import UserMethods
 from bot.sandbox.slack.methods.views import ViewMethods
 from bot.sandbox.slack.oauth import OAuthInstalls
-from bot.sandbox.slack.payloads import new_trigger_id
 from bot.sandbox.slack.serving import Serving, SlackHTTPHandler, SlackHTTPServer
+from bot.sandbox.slack.shapes import new_trigger_id
 from bot.sandbox.slack.transcript import Call, Failure, Transcript
 from bot.sandbox.slack.workspace import Workspace
 

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.sandbox.slack.methods.common import SlackError, stable_id
-from bot.sandbox.slack.payloads import fill_ids
+from bot.sandbox.slack.shapes import fill_ids
 
 
 @contextlib.contextmanager

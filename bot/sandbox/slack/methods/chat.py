@@ -13,7 +13,7 @@ from bot.blocks.limits import (
 )
 from bot.sandbox.slack.blockkit import FALLBACK_ERROR, block_errors, missing_fallback, too_long
 from bot.sandbox.slack.methods.common import SlackError
-from bot.sandbox.slack.payloads import fill_ids, slack_message
+from bot.sandbox.slack.shapes import fill_ids, slack_message
 
 
 class ChatMethods:

@@ -13,7 +13,7 @@ from bot.blocks.limits import (
     MAX_MPIM_USERS,
 )
 from bot.sandbox.slack.methods.common import SlackError, cursor, flag, stable_id, uncursor
-from bot.sandbox.slack.payloads import slack_message
+from bot.sandbox.slack.shapes import slack_message
 
 
 class ConversationMethods:

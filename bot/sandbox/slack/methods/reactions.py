@@ -7,7 +7,7 @@ helpers; every handler runs under the lock and answers the method's fields or ra
 from __future__ import annotations
 
 from bot.sandbox.slack.methods.common import SlackError
-from bot.sandbox.slack.payloads import slack_message
+from bot.sandbox.slack.shapes import slack_message
 
 
 class ReactionMethods:

@@ -10,7 +10,7 @@ import copy
 from bot.blocks.limits import MAX_RESPONSE_URL_USES
 from bot.sandbox.slack.blockkit import FALLBACK_ERROR, block_errors, missing_fallback
 from bot.sandbox.slack.methods.common import SlackError, flag
-from bot.sandbox.slack.payloads import fill_ids
+from bot.sandbox.slack.shapes import fill_ids
 
 
 class ResponseUrlMethods:

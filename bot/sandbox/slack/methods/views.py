@@ -15,7 +15,7 @@ from bot.blocks.limits import (
 )
 from bot.sandbox.slack.blockkit import view_errors
 from bot.sandbox.slack.methods.common import SlackError
-from bot.sandbox.slack.payloads import is_trigger_id, trigger_user
+from bot.sandbox.slack.shapes import is_trigger_id, trigger_user
 
 
 class ViewMethods:
