@@ -62,7 +62,7 @@ KILLS = 3
 
 def start_slack():  # noqa: ANN201 - a FakeSlack
     """The loopback Slack with the givers, the authors and #general."""
-    from bot.sandbox.fake_slack import FakeSlack
+    from bot.sandbox.slack.fake import FakeSlack
 
     fake = FakeSlack(team_id=TEAM, team_name="Chaos", bot_user_id="UBOT", bot_token=BOT_TOKEN).start()
     for user in (*GIVERS, *AUTHORS):
@@ -166,7 +166,7 @@ def _scalar(url: str, sql: str, **params: object) -> int:
 
 def nudge_run(label: str, database_url: str, pairs: int, directory: Path) -> list[object]:
     """One nudge kill run; returns its table row."""
-    from bot.sandbox.fake_socket_mode import FakeSocketMode
+    from tests.support.socket_mode_peer import FakeSocketMode
 
     managers = max(1, pairs // nudge.REPORTS_PER_MANAGER)
     nudge.seed(database_url, managers)

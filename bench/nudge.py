@@ -50,7 +50,7 @@ def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latenc
                       socket_mode_url: str | None = None) -> None:
     import sys
 
-    from bot.sandbox.fake_slack import FakeSlack
+    from bot.sandbox.slack.fake import FakeSlack
 
     # A killed sender leaves requests whose answers cannot be written back: that is the point, not news.
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of this child process

@@ -13,8 +13,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
-    MAX_SECTION_TEXT,
-    MAX_VIEW_BLOCKS,
     STATUS_EMOJI,
     STATUS_LABEL,
     Block,
@@ -30,6 +28,10 @@ from bot.blocks.kit import (
     truncate,
     user,
     within,
+)
+from bot.blocks.limits import (
+    MAX_SECTION_TEXT,
+    MAX_VIEW_BLOCKS,
 )
 from bot.ids import SharedAction
 

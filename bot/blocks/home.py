@@ -17,7 +17,6 @@ from bot.blocks import llm as llm_blocks
 from bot.blocks import one_on_ones as one_on_one_blocks
 from bot.blocks import privacy as privacy_blocks
 from bot.blocks.kit import (
-    MAX_VIEW_BLOCKS,
     STATUS_EMOJI,
     STATUS_LABEL,
     Block,
@@ -33,6 +32,9 @@ from bot.blocks.kit import (
     truncate,
     user,
     within,
+)
+from bot.blocks.limits import (
+    MAX_VIEW_BLOCKS,
 )
 from bot.blocks.okrs import OkrAction, last_checkin
 from bot.ids import SharedAction

@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
-    MAX_MESSAGE_BLOCKS,
     Block,
     context,
     escape,
@@ -25,6 +24,9 @@ from bot.blocks.kit import (
     truncate,
     user,
     within,
+)
+from bot.blocks.limits import (
+    MAX_MESSAGE_BLOCKS,
 )
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
-    MAX_OPTION_TEXT,
     Block,
     actions,
     button,
@@ -28,6 +27,9 @@ from bot.blocks.kit import (
     text_input,
     truncate,
     user,
+)
+from bot.blocks.limits import (
+    MAX_OPTION_TEXT,
 )
 from bot.ids import SharedAction
 

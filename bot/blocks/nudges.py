@@ -18,8 +18,6 @@ from bot.blocks.agenda import (
     task_line,
 )
 from bot.blocks.kit import (
-    MAX_MESSAGE_BLOCKS,
-    MAX_SECTION_TEXT,
     Block,
     actions,
     button,
@@ -30,6 +28,10 @@ from bot.blocks.kit import (
     slack_date,
     user,
     within,
+)
+from bot.blocks.limits import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
 )
 from bot.ids import SharedAction
 

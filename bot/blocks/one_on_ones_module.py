@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
-    MAX_MESSAGE_BLOCKS,
     Block,
     actions,
     button,
@@ -23,6 +22,9 @@ from bot.blocks.kit import (
     truncate,
     user,
     within,
+)
+from bot.blocks.limits import (
+    MAX_MESSAGE_BLOCKS,
 )
 from bot.blocks.one_on_ones_meetings import FREQUENCY_LABEL, meeting_actions, talking_point_blocks
 from bot.blocks.one_on_ones_parts import (

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import utcnow
 from bot.runtime import Runtime
-from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.slack.fake import FakeSlack
 from bot.services.core.ports import SlackUser
 from bot.services.nudges.cadence import Cadence
 from bot.services.nudges.scan import PairOutcome, PlannedDM

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import okrs as okr_blocks
 from bot.blocks.kit import user
+from bot.blocks.limits import MAX_MESSAGE_TEXT
 from bot.blocks.okrs import new_field
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 MAX_AWAY_DAYS = 366
-MAX_MESSAGE_TEXT = 40_000  # Slack's limit on a message's text
 
 
 def message_key(objective_id: int) -> str:

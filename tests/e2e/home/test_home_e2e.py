@@ -10,7 +10,7 @@ import pytest
 
 from bot.blocks.home import HomeAction
 from bot.blocks.okrs import new_field
-from bot.sandbox.payloads import app_home_opened_event
+from bot.sandbox.slack.payloads import app_home_opened_event
 from bot.services.home.service import HomeState
 from storage.models import FeedbackRequest, Kudos, OneOnOne, Person
 from tests.support.reading import eventually, listeners_done, rows, text_of

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from bot.blocks.home import PEOPLE_PAGE, home_view
-from bot.blocks.kit import MAX_VIEW_BLOCKS
-from bot.sandbox.fake_slack import view_errors
+from bot.blocks.limits import MAX_VIEW_BLOCKS
+from bot.sandbox.slack.blockkit import view_errors
 from bot.services.home.leader import LeaderView, Obstacle, OpenRequest, OverdueOneOnOne, PersonStatus, StaleFeedback
 from bot.services.home.service import HomeState, HomeView
 from bot.services.people.service import PersonView

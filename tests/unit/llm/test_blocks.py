@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.blocks import llm as blocks
-from bot.sandbox.fake_slack import view_errors
+from bot.sandbox.slack.blockkit import view_errors
 from bot.views.llm import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
 
 HOSTILE = "Ping <!channel> & <https://evil.example|click> <@UBOSS> " + "x" * 250

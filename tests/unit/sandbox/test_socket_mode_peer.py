@@ -1,4 +1,4 @@
-"""FakeSocketMode speaks RFC 6455 and Slack's Socket Mode as slack_sdk's built-in client expects them."""
+"""FakeSocketMode speaks RFC 6455 (websockets) and Slack's Socket Mode as slack_sdk's built-in client expects."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,22 +19,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
+from websockets.utils import accept_key
 
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.fake_socket_mode import (
-    OP_CLOSE,
-    OP_CONTINUATION,
-    OP_PING,
-    OP_PONG,
-    OP_TEXT,
-    FakeSocketMode,
-    Frame,
-    accept_key,
-    encode_frame,
-    envelope_of,
-    read_frame,
-)
-from bot.sandbox.payloads import block_actions, event_callback, slash_command
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.payloads import block_actions, event_callback, slash_command
+from tests.support.socket_mode_peer import FakeSocketMode, envelope_of
 
 APP_TOKEN = "xapp-1-A0OKRBOT01-1-test"
 
@@ -104,6 +94,53 @@ def client(slack: FakeSlack, peer: FakeSocketMode, recorder: Recorder) -> Iterat
         sdk.close()
 
 
+# A hand-rolled RFC 6455 codec for RawClient: websockets' own client would never send a broken frame.
+OP_CONTINUATION, OP_TEXT, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x8, 0x9, 0xA
+
+
+def encode_frame(opcode: int, payload: bytes = b"", *, mask: bytes | None = None, fin: bool = True) -> bytes:
+    """One WebSocket frame; servers send unmasked frames, clients pass a 4-byte `mask`."""
+    length = len(payload)
+    mask_bit = 0x80 if mask else 0
+    header = bytes([(0x80 if fin else 0) | opcode])
+    if length <= 125:
+        header += bytes([mask_bit | length])
+    elif length <= 0xFFFF:
+        header += bytes([mask_bit | 126]) + struct.pack("!H", length)
+    else:
+        header += bytes([mask_bit | 127]) + struct.pack("!Q", length)
+    if mask:
+        payload = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
+        header += mask
+    return header + payload
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame as read off the wire (payload already unmasked)."""
+
+    fin: bool
+    opcode: int
+    masked: bool
+    payload: bytes
+
+
+def read_frame(read: Callable[[int], bytes]) -> Frame:
+    """Read one frame with `read(n)` (exactly n bytes)."""
+    first, second = read(2)
+    length = second & 0x7F
+    if length == 126:
+        (length,) = struct.unpack("!H", read(2))
+    elif length == 127:
+        (length,) = struct.unpack("!Q", read(8))
+    masked = bool(second & 0x80)
+    mask = read(4) if masked else b""
+    payload = read(length) if length else b""
+    if masked:
+        payload = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
+    return Frame(bool(first & 0x80), first & 0x0F, masked, payload)
+
+
 class RawClient:
     """A hand-rolled WebSocket client, to send what slack_sdk never would."""
 
@@ -155,7 +192,7 @@ def test_accept_key_matches_the_rfc_example() -> None:
 @pytest.mark.parametrize("size", [0, 125, 126, 65_535, 65_536])
 @pytest.mark.parametrize("mask", [None, b"\x01\x02\x03\x04"])
 def test_frames_round_trip_at_every_length_encoding(size: int, mask: bytes | None) -> None:
-    """7-bit, 16-bit and 64-bit lengths, masked or not, read back as written."""
+    """RawClient's codec: 7-bit, 16-bit and 64-bit lengths, masked or not, read back as written."""
     payload = bytes(range(256)) * (size // 256) + bytes(size % 256)
     wire = encode_frame(OP_TEXT, payload, mask=mask)
     offset = 0

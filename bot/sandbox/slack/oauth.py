@@ -10,6 +10,8 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.sandbox.slack.methods.common import SlackError
+
 
 @dataclass
 class Install:
@@ -65,11 +67,9 @@ class OAuthInstalls:
         return self._installs.get(token)
 
     def _oauth_v2_access(self, args: dict) -> dict:
-        from bot.sandbox.fake_slack import _SlackError
-
         found = self._install_codes.pop(str(args.get("code") or ""), None)
         if found is None:
-            raise _SlackError("invalid_code")
+            raise SlackError("invalid_code")
         team_id, team_name, installer = found
         n = next(self._install_seq)
         install = Install(team_id, team_name, f"UBOT{team_id}", f"BBOT{team_id}", f"xoxb-{team_id}-{n}", installer)

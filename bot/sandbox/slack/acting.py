@@ -1,25 +1,29 @@
 """What people do on the sandbox page, turned into what Slack sends okrbot.
 
 Each method takes the acting person's user id and plain values from the page, builds the Slack payload
-with bot/sandbox/payloads.py, POSTs it signed to okrbot's own /slack/events, and applies okrbot's
+with bot/sandbox/slack/payloads.py, POSTs it signed to okrbot's own /slack/events, and applies okrbot's
 answer as Slack would (a command's immediate reply, a view submission's `response_action`).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import re
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.page import PageState, SandboxError
-from bot.sandbox.payloads import (
-    Response,
-    SlackSender,
+from bot.sandbox.slack.actions import (
+    action_of,
+    channel_name_of,
+    channel_type_of,
+    element_by_id,
+    known_values,
+)
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.payloads import (
     app_home_opened_event,
     block_actions,
     event_callback,
@@ -30,6 +34,7 @@ from bot.sandbox.payloads import (
     view_closed,
     view_submission,
 )
+from bot.sandbox.slack.sender import Response, SlackSender
 
 log = logging.getLogger("okrbot.sandbox")
 ACK_DEADLINE = 3.0  # seconds Slack waits for the HTTP answer to a command, click or submission
@@ -114,7 +119,7 @@ class Acting:
         built = slash_command(self.team_id, user_id, name, self.mention(text.strip(), escaped=True),
                               channel_id=channel["id"], response_url=response_url,
                               trigger_id=self.slack.new_trigger_id(user_id), user_name=self._handle(user_id),
-                              channel_name=_channel_name(channel))
+                              channel_name=channel_name_of(channel))
         answer = self._post(built, what=name, user_id=user_id, channel_id=channel["id"])
         if answer is not None and answer.status == 200:
             self._apply_immediate(answer, channel["id"], user_id)
@@ -133,7 +138,7 @@ class Acting:
                                               thread_ts=thread_ts or None)
         event = message_event(user_id, channel["id"], posted["text"], ts=posted["ts"],
                               thread_ts=posted.get("thread_ts") if posted.get("thread_ts") != posted["ts"] else None,
-                              channel_type=_channel_type(channel))
+                              channel_type=channel_type_of(channel))
         self._post(event_callback(self.team_id, event, bot_user_id=self.slack.bot_user_id), what="message",
                    user_id=user_id, channel_id=channel["id"])
         return {"ok": True, "ts": posted["ts"]}
@@ -165,9 +170,9 @@ class Acting:
         trigger = self.slack.new_trigger_id(user_id)
         if view_id:
             view = self._view(user_id, view_id)
-            element = _element(view.get("blocks") or [], action_id, block_id)
-            built = _build(block_actions, self.team_id, user_id, [_action(element, action_id, block_id, value)],
-                           view=view, values=_known_values(view, values), trigger_id=trigger,
+            element = element_by_id(view.get("blocks") or [], action_id, block_id)
+            built = _build(block_actions, self.team_id, user_id, [action_of(element, action_id, block_id, value)],
+                           view=view, values=known_values(view, values), trigger_id=trigger,
                            user_name=self._handle(user_id))
             self._post(built, what="click", user_id=user_id)
             return {"ok": True}
@@ -175,12 +180,12 @@ class Acting:
             raise SandboxError("A click needs the message (channel and ts) or the view it is in.")
         channel = self._channel(channel_id, user_id)
         message, ephemeral = self._message_or_ephemeral(user_id, channel["id"], ts)
-        element = _element(message.get("blocks") or [], action_id, block_id)
+        element = element_by_id(message.get("blocks") or [], action_id, block_id)
         response_url = self.slack.new_response_url(channel=channel["id"], user=user_id, message_ts=ts)
-        built = _build(block_actions, self.team_id, user_id, [_action(element, action_id, block_id, value)],
+        built = _build(block_actions, self.team_id, user_id, [action_of(element, action_id, block_id, value)],
                        channel_id=channel["id"], message=message, response_url=response_url,
                        trigger_id=trigger, ephemeral=ephemeral, user_name=self._handle(user_id),
-                       channel_name=_channel_name(channel))
+                       channel_name=channel_name_of(channel))
         self._post(built, what="click", user_id=user_id, channel_id=channel["id"])
         return {"ok": True}
 
@@ -191,7 +196,7 @@ class Acting:
         if not stack or stack[-1]["id"] != view_id:
             raise SandboxError("That modal is not open any more.")
         view = stack[-1]
-        built = _build(view_submission, self.team_id, user_id, view, _known_values(view, values),
+        built = _build(view_submission, self.team_id, user_id, view, known_values(view, values),
                        trigger_id=self.slack.new_trigger_id(user_id), user_name=self._handle(user_id))
         answer = self._post(built, what="submit", user_id=user_id)
         if answer is None or answer.status != 200:
@@ -239,7 +244,7 @@ class Acting:
         built = message_shortcut(self.team_id, user_id, callback_id, channel_id=channel["id"], message=message,
                                  response_url=self.slack.new_response_url(channel=channel["id"], user=user_id),
                                  trigger_id=self.slack.new_trigger_id(user_id), user_name=self._handle(user_id),
-                                 channel_name=_channel_name(channel))
+                                 channel_name=channel_name_of(channel))
         self._post(built, what="shortcut", user_id=user_id, channel_id=channel["id"])
         return {"ok": True}
 
@@ -322,97 +327,3 @@ def _json_body(answer: Response) -> Any:
         return answer.json()
     except ValueError:
         return None
-
-
-def _channel_type(channel: dict[str, Any]) -> str:
-    if channel.get("is_im"):
-        return "im"
-    if channel.get("is_mpim"):
-        return "mpim"
-    return "group" if channel.get("is_private") else "channel"
-
-
-def _channel_name(channel: dict[str, Any]) -> str:
-    if channel.get("is_im"):
-        return "directmessage"
-    return channel.get("name") or channel["id"].lower()
-
-
-def _interactive(block: dict[str, Any]) -> list[dict[str, Any]]:
-    if block.get("type") == "input" and isinstance(block.get("element"), dict):
-        return [block["element"]]
-    if block.get("type") == "section" and isinstance(block.get("accessory"), dict):
-        return [block["accessory"]]
-    if block.get("type") == "actions":
-        return [e for e in block.get("elements") or [] if isinstance(e, dict)]
-    return []
-
-
-def _element(blocks: Iterable[dict[str, Any]], action_id: str, block_id: str | None) -> dict[str, Any]:
-    for block in blocks:
-        if block_id and block.get("block_id") != block_id:
-            continue
-        for element in _interactive(block):
-            if element.get("action_id") == action_id:
-                return element
-    raise SandboxError("That button is not there any more.")
-
-
-def _options(element: dict[str, Any]) -> list[dict[str, Any]]:
-    options = list(element.get("options") or [])
-    for group in element.get("option_groups") or []:
-        options.extend(group.get("options") or [])
-    return options
-
-
-def _option(element: dict[str, Any], value: Any) -> dict[str, Any]:
-    for option in _options(element):
-        if option.get("value") == value:
-            return option
-    raise SandboxError(f"{value!r} is not one of the choices.")
-
-
-def _action(element: dict[str, Any], action_id: str, block_id: str | None, value: Any) -> dict[str, Any]:
-    """The `actions[0]` Slack sends for this element and the person's choice."""
-    kind = element.get("type")
-    action: dict[str, Any] = {"action_id": action_id, "type": kind}
-    if block_id:
-        action["block_id"] = block_id
-    many = kind in ("multi_static_select", "checkboxes", "multi_users_select")
-    if many and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-        raise SandboxError("This choice takes a list of values.")
-    if not many and kind != "button" and value is not None and not isinstance(value, str):
-        raise SandboxError("This choice takes one value.")
-    if kind == "button":
-        # Slack sends the clicked button itself: its text, value and style, never another button's.
-        for key in ("text", "value", "style"):
-            if key in element:
-                action[key] = copy.deepcopy(element[key])
-    elif kind in ("static_select", "overflow", "radio_buttons", "external_select"):
-        action["selected_option"] = _option(element, value) if kind != "external_select" else \
-            {"text": {"type": "plain_text", "text": str(value)}, "value": str(value)}
-    elif kind in ("multi_static_select", "checkboxes"):
-        action["selected_options"] = [_option(element, v) for v in value]
-    elif kind == "users_select":
-        action["selected_user"] = value
-    elif kind == "multi_users_select":
-        action["selected_users"] = list(value)
-    elif kind in ("conversations_select", "channels_select"):
-        action["selected_conversation" if kind == "conversations_select" else "selected_channel"] = value
-    elif kind == "datepicker":
-        action["selected_date"] = value
-    elif kind == "timepicker":
-        action["selected_time"] = value
-    elif kind in ("plain_text_input", "number_input"):
-        action["value"] = value
-    return action
-
-
-def _known_values(view: dict[str, Any], values: dict[str, Any] | None) -> dict[str, Any]:
-    """The page's form values keyed by block_id, keeping only inputs the view really has."""
-    if not values:
-        return {}
-    if not isinstance(values, dict):
-        raise SandboxError("Form values must be an object.")
-    block_ids = {b.get("block_id") for b in view.get("blocks") or [] if _interactive(b)}
-    return {key: value for key, value in values.items() if key in block_ids}

@@ -1,5 +1,6 @@
 """Slack's Block Kit and view limits, checked like Slack checks them: pure functions, no state.
 
+The limits themselves are the product's (bot/blocks/limits.py), defined once.
 `block_errors(blocks)` and `view_errors(view, kind=)` answer Slack-style `[ERROR] ... [json-pointer:...]`
 messages for what Slack would reject ([] if fine); the fake Slack runs them on every message and view, and
 block tests call them on builders' output.
@@ -14,33 +15,30 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-# Slack's limits (https://docs.slack.dev/reference/block-kit), checked on every message and view.
-MAX_MESSAGE_BLOCKS = 50
-MAX_VIEW_BLOCKS = 100
-MAX_MESSAGE_TEXT = 40_000
-MAX_SECTION_TEXT = 3000
-MAX_SECTION_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_HEADER_TEXT = 150
-MAX_BUTTON_TEXT = 75
-MAX_BUTTON_VALUE = 2000
-MAX_URL = 3000
-MAX_ID = 255  # action_id, block_id, callback_id, external_id
-MAX_ACTIONS_ELEMENTS = 25
-MAX_CONTEXT_ELEMENTS = 10
-MAX_OPTIONS = 100
-MAX_OPTION_TEXT = 75
-MAX_OPTION_VALUE = 150
-MAX_PLACEHOLDER = 150
-MAX_LABEL = 2000
-MAX_MODAL_TITLE = 24  # also submit and close
-MAX_PRIVATE_METADATA = 3000
-MAX_VIEW_BYTES = 250_000
-MAX_MODAL_STACK = 3
-MAX_MPIM_USERS = 8
-MAX_RESPONSE_URL_USES = 5
-OVERFLOW_OPTIONS = (2, 5)
-MAX_CHOICE_OPTIONS = 10  # checkboxes and radio_buttons
+from bot.blocks.limits import (
+    MAX_ACTIONS_ELEMENTS,
+    MAX_BUTTON_TEXT,
+    MAX_BUTTON_VALUE,
+    MAX_CHOICE_OPTIONS,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_FIELD_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_ID,
+    MAX_LABEL,
+    MAX_MESSAGE_BLOCKS,
+    MAX_MODAL_TITLE,
+    MAX_OPTION_TEXT,
+    MAX_OPTION_VALUE,
+    MAX_OPTIONS,
+    MAX_PLACEHOLDER,
+    MAX_PRIVATE_METADATA,
+    MAX_SECTION_FIELDS,
+    MAX_SECTION_TEXT,
+    MAX_URL,
+    MAX_VIEW_BLOCKS,
+    OVERFLOW_OPTIONS,
+)
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 BLOCK_TYPES = frozenset({
@@ -55,7 +53,7 @@ def _error(pointer: str, message: str) -> str:
     return f"[ERROR] {message} [json-pointer:{pointer}]"
 
 
-def _too_long(value: Any, limit: int) -> bool:
+def too_long(value: Any, limit: int) -> bool:
     return isinstance(value, str) and len(value) > limit
 
 
@@ -81,7 +79,7 @@ def _check_options(options: Any, pointer: str, errors: list[str]) -> None:
     for index, option in enumerate(options):
         _check_text(option.get("text") if isinstance(option, dict) else None, f"{pointer}/{index}/text",
                     MAX_OPTION_TEXT, errors)
-        if isinstance(option, dict) and _too_long(option.get("value"), MAX_OPTION_VALUE):
+        if isinstance(option, dict) and too_long(option.get("value"), MAX_OPTION_VALUE):
             errors.append(_error(f"{pointer}/{index}/value", f"must be at most {MAX_OPTION_VALUE} characters"))
 
 
@@ -90,7 +88,7 @@ def _check_element(element: Any, pointer: str, action_ids: set[str], errors: lis
         errors.append(_error(pointer, "must be an element object with a `type`"))
         return
     action_id = element.get("action_id")
-    if _too_long(action_id, MAX_ID):
+    if too_long(action_id, MAX_ID):
         errors.append(_error(f"{pointer}/action_id", f"must be at most {MAX_ID} characters"))
     if action_id is not None:
         if action_id in action_ids:
@@ -98,9 +96,9 @@ def _check_element(element: Any, pointer: str, action_ids: set[str], errors: lis
         action_ids.add(action_id)
     if element["type"] == "button":
         _check_text(element.get("text"), f"{pointer}/text", MAX_BUTTON_TEXT, errors, plain_only=True)
-        if _too_long(element.get("value"), MAX_BUTTON_VALUE):
+        if too_long(element.get("value"), MAX_BUTTON_VALUE):
             errors.append(_error(f"{pointer}/value", f"must be at most {MAX_BUTTON_VALUE} characters"))
-        if _too_long(element.get("url"), MAX_URL):
+        if too_long(element.get("url"), MAX_URL):
             errors.append(_error(f"{pointer}/url", f"must be at most {MAX_URL} characters"))
     if "placeholder" in element:
         _check_text(element["placeholder"], f"{pointer}/placeholder", MAX_PLACEHOLDER, errors, plain_only=True)
@@ -164,7 +162,7 @@ def _check_block(block: Any, pointer: str, block_ids: set[str], errors: list[str
         return
     block_id = block.get("block_id")
     if block_id is not None:
-        if _too_long(block_id, MAX_ID):
+        if too_long(block_id, MAX_ID):
             errors.append(_error(f"{pointer}/block_id", f"must be at most {MAX_ID} characters"))
         if block_id in block_ids:
             errors.append(_error(f"{pointer}/block_id", f"duplicate block_id `{block_id}`"))
@@ -241,10 +239,10 @@ def view_errors(view: Any, *, kind: str) -> list[str]:
         errors.append(_error("/view", "missing required field: blocks"))
     else:
         errors.extend(block_errors(view["blocks"], limit=MAX_VIEW_BLOCKS, pointer="/view/blocks"))
-    if _too_long(view.get("private_metadata"), MAX_PRIVATE_METADATA):
+    if too_long(view.get("private_metadata"), MAX_PRIVATE_METADATA):
         errors.append(_error("/view/private_metadata", f"must be at most {MAX_PRIVATE_METADATA} characters"))
     for key in ("callback_id", "external_id"):
-        if _too_long(view.get(key), MAX_ID):
+        if too_long(view.get(key), MAX_ID):
             errors.append(_error(f"/view/{key}", f"must be at most {MAX_ID} characters"))
     if not errors:
         errors.extend(_sdk_errors(lambda: View(**view).validate_json(), "/view"))
