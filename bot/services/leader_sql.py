@@ -22,7 +22,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from bot.services.leader import (
@@ -46,21 +60,44 @@ OBSTACLES_PAGE = 6
 ITEMS_IN_A_LIST = 8
 NAMES_IN_A_LINE = 15
 SCHEDULE_BUTTONS = 3
+NO_TEXT = literal_column("''")  # written out, so the partial index ix_check_ins_obstacle applies
 
 
-def status_sql(quarter: str, now: datetime) -> ColumnElement[str]:
-    """`effective_status` of KeyResult rows as a SQL expression (same rule, same floating-point numbers)."""
+def status_sql(quarter: str, now: datetime, labels: dict[str, Any] | None = None) -> ColumnElement[Any]:
+    """`effective_status` of KeyResult rows as a SQL expression (same rule, same floating-point numbers); with
+    `labels`, each status is given as that value instead of its name.
+
+    Progress p is clamped to 0..1 and compared with thresholds known before the query, so each `p >= x`
+    is decided here when x is outside 0..1 and is `raw >= x` otherwise (clamping only picks 0 or 1): the
+    SQL compares the unclamped share, computed as Python computes it.
+    """
     k = KeyResult
-    one, zero = literal(1.0, Float), literal(0.0, Float)
-    raw = case((k.target_value == k.start_value, case((k.current_value == k.target_value, one), else_=zero)),
+    label = labels or {s: s for s in STATUSES}
+    explicit = k.status if labels is None else case(*((k.status == s, labels[s]) for s in STATUSES[:-1]),
+                                                     else_=labels[STATUSES[-1]])
+    raw = case((k.target_value == k.start_value, case((k.current_value == k.target_value, literal(1.0, Float)),
+                                                      else_=literal(0.0, Float))),
                else_=(k.current_value - k.start_value) / (k.target_value - k.start_value))
-    p = case((raw > one, one), (raw < zero, zero), else_=raw)
     t = elapsed_share(quarter, now)
-    rules: list[tuple[Any, str]] = [(p >= one, "ahead")] if t < 1.0 else []
-    rules += [(p >= literal(t + AHEAD_MARGIN, Float), "ahead"), (p >= literal(t - BEHIND_MARGIN, Float), "on_track")]
-    return case((k.status.in_(STATUSES), k.status),
-                (and_(k.current_value == k.start_value, k.updated_at > now - _grace["period"]), "on_track"),
-                *rules, else_="off_track")
+    rules: list[tuple[Any, Any]] = [(k.status.in_(STATUSES), explicit),
+                                    (and_(k.current_value == k.start_value, k.updated_at > now - _grace["period"]),
+                                     label["on_track"])]
+    if t < 1.0:
+        rules.append((raw >= literal(1.0, Float), label["ahead"]))
+    otherwise = label["off_track"]
+    for threshold, status in ((t + AHEAD_MARGIN, "ahead"), (t - BEHIND_MARGIN, "on_track")):
+        if threshold <= 0.0:  # p >= threshold whatever the progress
+            otherwise = label[status]
+            break
+        if threshold <= 1.0:  # above 1 no progress reaches it: no rule
+            rules.append((raw >= literal(threshold, Float), label[status]))
+    return case(*rules, else_=otherwise)
+
+
+# Status counts in one sum per person (the status is computed once per key result): ahead + on_track × 2^21
+# + off_track × 2^42, decoded with // and %. Exact up to 2 million key results per person and status.
+SHIFT = 2**21
+WEIGHTS = {"ahead": 1, "on_track": SHIFT, "off_track": SHIFT * SHIFT}
 
 
 def members_select(team_id: str, manager_id: str, *, tree: bool) -> Select[Any]:
@@ -126,44 +163,59 @@ class _Query:
 
     def _people(self, offset: int, total: int) -> tuple[Page[PersonStatus], tuple[int, int, int]]:
         m = self.members
-        krs = self._key_results().cte("krs")
-        counts = select(krs.c.owner_id, *(func.sum(case((krs.c.status == s, 1), else_=0)).label(s) for s in STATUSES)) \
-            .group_by(krs.c.owner_id).cte("counts")
+        weights = {s: literal(w, BigInteger) for s, w in WEIGHTS.items()}
+        weight = case((KeyResult.id.is_(None), literal(0, BigInteger)),
+                      else_=status_sql(self.quarter, self.now, weights))
         name = func.coalesce(func.nullif(Person.name, ""), Person.user_id)
-        per = (select(Person.user_id, name.label("name"), Person.manager_id, m.c.depth,
-                      *(func.coalesce(counts.c[s], 0).label(s) for s in STATUSES))
-               .select_from(m).join(Person, and_(Person.team_id == self.team_id, Person.user_id == m.c.user_id))
-               .outerjoin(counts, counts.c.owner_id == m.c.user_id).cte("per"))
-        order = (per.c.off_track.desc(), per.c.depth, self.text(func.lower(per.c.name)), self.text(per.c.user_id))
+        per = (select(m.c.user_id, name.label("name"), Person.manager_id, m.c.depth,
+                      cast(func.sum(weight), BigInteger).label("w"))
+               .select_from(m)
+               .join(Person, and_(Person.team_id == self.team_id, Person.user_id == m.c.user_id))
+               .outerjoin(Objective, and_(Objective.team_id == self.team_id, Objective.owner_id == m.c.user_id,
+                                          Objective.quarter == self.quarter))
+               .outerjoin(KeyResult, KeyResult.objective_id == Objective.id)
+               .group_by(m.c.user_id, Person.name, Person.user_id, Person.manager_id, m.c.depth).subquery("per"))
+        shift = literal(SHIFT, BigInteger)
+        counts = {"ahead": per.c.w % shift, "on_track": (per.c.w // shift) % shift,
+                  "off_track": per.c.w // (shift * shift)}
+        order = (counts["off_track"].desc(), per.c.depth, self.text(func.lower(per.c.name)), self.text(per.c.user_id))
         page = (select(per, func.row_number().over(order_by=order).label("rn"),
-                       *(func.sum(per.c[s]).over().label(f"all_{s}") for s in STATUSES))
+                       *(func.sum(c).over().label(f"all_{s}") for s, c in counts.items()))
                 .order_by(*order).limit(PEOPLE_PAGE).offset(offset).subquery("page"))
         rows = self.session.execute(select(page, self.manages(page.c.user_id).label("manages"))
                                     .order_by(page.c.rn)).all()
         totals = (int(rows[0].all_ahead), int(rows[0].all_on_track), int(rows[0].all_off_track)) if rows \
             else (0, 0, 0)
         people = Page((PersonStatus(user_id=r.user_id, name=r.name, manager_id=r.manager_id, depth=r.depth,
-                                    is_manager=bool(r.manages), ahead=int(r.ahead), on_track=int(r.on_track),
-                                    off_track=int(r.off_track)) for r in rows), total, offset)
+                                    is_manager=bool(r.manages), ahead=int(r.w) % SHIFT,
+                                    on_track=int(r.w) // SHIFT % SHIFT, off_track=int(r.w) // (SHIFT * SHIFT))
+                       for r in rows), total, offset)
         return people, totals
 
     def _obstacles(self, offset: int, total: int) -> Page[Obstacle]:
+        m = self.members
         latest_at = select(func.max(CheckIn.created_at)).where(
-            CheckIn.key_result_id == KeyResult.id, CheckIn.team_id == self.team_id, CheckIn.obstacles != "") \
-            .scalar_subquery()
+            CheckIn.key_result_id == KeyResult.id, CheckIn.obstacles != NO_TEXT).scalar_subquery()  # index only
         since = func.coalesce(latest_at, KeyResult.updated_at, type_=KeyResult.updated_at.type).label("since")
-        off = (select(KeyResult.id, Objective.owner_id, Objective.id.label("objective_id"),
-                      Objective.title.label("objective_title"), KeyResult.title, KeyResult.start_value,
-                      KeyResult.target_value, KeyResult.current_value, since)
+        # The page's ids first, from indexes only (key_results' covering index, the partial index of obstacles) …
+        ids = (select(KeyResult.id, since)
+               .select_from(m)
+               .join(Objective, and_(Objective.team_id == self.team_id, Objective.owner_id == m.c.user_id,
+                                     Objective.quarter == self.quarter))
                .join(KeyResult, KeyResult.objective_id == Objective.id)
-               .where(Objective.team_id == self.team_id, Objective.quarter == self.quarter,
-                      Objective.owner_id.in_(select(self.members.c.user_id)),
-                      status_sql(self.quarter, self.now) == "off_track")
+               .where(status_sql(self.quarter, self.now) == "off_track")
                .order_by(since, KeyResult.id).limit(OBSTACLES_PAGE).offset(offset).subquery("off"))
-        text = select(CheckIn.obstacles).where(CheckIn.key_result_id == off.c.id, CheckIn.team_id == self.team_id,
-                                               CheckIn.obstacles != "") \
+        # … then their titles and latest obstacle.
+        text = select(CheckIn.obstacles).where(CheckIn.key_result_id == ids.c.id, CheckIn.team_id == self.team_id,
+                                               CheckIn.obstacles != NO_TEXT) \
             .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(1).scalar_subquery()
-        rows = self.session.execute(select(off, text.label("text")).order_by(off.c.since, off.c.id)).all()
+        rows = self.session.execute(
+            select(ids.c.id, ids.c.since, Objective.owner_id, Objective.id.label("objective_id"),
+                   Objective.title.label("objective_title"), KeyResult.title, KeyResult.start_value,
+                   KeyResult.target_value, KeyResult.current_value, text.label("text"))
+            .select_from(ids).join(KeyResult, KeyResult.id == ids.c.id)
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .order_by(ids.c.since, ids.c.id)).all()
         return Page((Obstacle(owner_id=r.owner_id, objective_id=r.objective_id, objective_title=r.objective_title,
                               key_result_id=r.id, key_result_title=r.title,
                               progress=progress(r.start_value, r.target_value, r.current_value), obstacle=r.text or "",
@@ -171,18 +223,18 @@ class _Query:
 
     def _overdue(self) -> Page[OverdueOneOnOne]:
         m = self.members
-        held = func.max(func.coalesce(OneOnOne.done_at, OneOnOne.agreed_at, type_=OneOnOne.done_at.type))
-        last_at = select(held).where(
-            OneOnOne.team_id == self.team_id, OneOnOne.requester_id == m.c.user_id,
-            OneOnOne.manager_id == func.coalesce(Person.manager_id, ""), OneOnOne.state.in_(("accepted", "done"))) \
-            .scalar_subquery()
+        held = aliased(OneOnOne)
+        last_at = func.max(func.coalesce(held.done_at, held.agreed_at, type_=OneOnOne.done_at.type))
         last = (select(m.c.user_id, Person.manager_id, last_at.label("last_at"))
                 .select_from(m).join(Person, and_(Person.team_id == self.team_id, Person.user_id == m.c.user_id))
-                .subquery("last"))
+                .outerjoin(held, and_(held.team_id == self.team_id, held.requester_id == m.c.user_id,
+                                      held.manager_id == func.coalesce(Person.manager_id, ""),
+                                      held.state.in_(("accepted", "done"))))
+                .group_by(m.c.user_id, Person.manager_id).subquery("last"))
         order = (last.c.last_at.is_not(None), last.c.last_at, self.text(last.c.user_id))
         mine = func.coalesce(last.c.manager_id, "") == self.manager_id
         ranked = (select(last, func.row_number().over(order_by=order).label("rn"),
-                         func.row_number().over(partition_by=mine, order_by=order).label("rank_mine"),
+                         func.sum(case((mine, 1), else_=0)).over(order_by=order, rows=(None, 0)).label("rank_mine"),
                          mine.label("mine"), func.count().over().label("total"))
                   .where(or_(last.c.last_at.is_(None), last.c.last_at < self.now - ONE_ON_ONE_DUE)).subquery("ranked"))
         rows = self.session.execute(select(ranked).where(or_(
