@@ -63,8 +63,9 @@ def people_by_key(session: Session, keys: set[tuple[str, str]], gone: set[str],
 
 
 def pages(sessions: sessionmaker[Session], gone: set[str], overrides: dict[tuple[str, str], Override],
-          size: int = PAGE_MANAGERS) -> Iterator[tuple[dict[tuple[str, str], Someone], set[tuple[str, str]]]]:
+          size: int | None = None) -> Iterator[tuple[dict[tuple[str, str], Someone], set[tuple[str, str]]]]:
     """(people, managers) per page: up to `size` managers and everyone they manage, in (team, manager) order."""
+    size = size or PAGE_MANAGERS
     after: tuple[str, str] | None = None
     while True:
         with sessions() as session:
