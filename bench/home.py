@@ -193,6 +193,10 @@ def seed_all(sessions: Any, trees: list[tuple[int, int]] = (), levels: list[list
         # Planner statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) keep them in production;
         # without them PostgreSQL guesses one row per table right after a bulk load.
         session.execute(text("ANALYZE"))
+        engine = session.get_bind()
+    if engine.dialect.name == "postgresql":  # and the visibility map autovacuum keeps, for index-only scans
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
     return scenarios
 
 

@@ -136,9 +136,9 @@ class _Query:
         return column.collate("C") if self.exact else column
 
     def manages(self, user_id: Any) -> Any:
-        reports = aliased(Person)
-        return exists(select(reports.user_id).where(reports.team_id == self.team_id, reports.manager_id == user_id,
-                                                    reports.is_active.is_(True)))
+        """Someone active reports to `user_id`: a line one level below them in the closure table."""
+        return exists(select(ReportingLine.descendant_id).where(
+            ReportingLine.team_id == self.team_id, ReportingLine.ancestor_id == user_id, ReportingLine.depth == 1))
 
     def view(self, pages: dict[str, int]) -> LeaderView | None:
         m = self.members
@@ -164,17 +164,19 @@ class _Query:
     def _people(self, offset: int, total: int) -> tuple[Page[PersonStatus], tuple[int, int, int]]:
         m = self.members
         weights = {s: literal(w, BigInteger) for s, w in WEIGHTS.items()}
-        weight = case((KeyResult.id.is_(None), literal(0, BigInteger)),
-                      else_=status_sql(self.quarter, self.now, weights))
+        weight = status_sql(self.quarter, self.now, weights)
+        # Sum per owner first (one pass over the team's key results, grouped by one column), then the people.
+        counts = (select(Objective.owner_id, cast(func.sum(weight), BigInteger).label("w"))
+                  .join(KeyResult, KeyResult.objective_id == Objective.id)
+                  .where(Objective.team_id == self.team_id, Objective.quarter == self.quarter,
+                         Objective.owner_id.in_(select(m.c.user_id)))
+                  .group_by(Objective.owner_id).subquery("counts"))
         name = func.coalesce(func.nullif(Person.name, ""), Person.user_id)
         per = (select(m.c.user_id, name.label("name"), Person.manager_id, m.c.depth,
-                      cast(func.sum(weight), BigInteger).label("w"))
+                      func.coalesce(counts.c.w, literal(0, BigInteger)).label("w"))
                .select_from(m)
                .join(Person, and_(Person.team_id == self.team_id, Person.user_id == m.c.user_id))
-               .outerjoin(Objective, and_(Objective.team_id == self.team_id, Objective.owner_id == m.c.user_id,
-                                          Objective.quarter == self.quarter))
-               .outerjoin(KeyResult, KeyResult.objective_id == Objective.id)
-               .group_by(m.c.user_id, Person.name, Person.user_id, Person.manager_id, m.c.depth).subquery("per"))
+               .outerjoin(counts, counts.c.owner_id == m.c.user_id).subquery("per"))
         shift = literal(SHIFT, BigInteger)
         counts = {"ahead": per.c.w % shift, "on_track": (per.c.w // shift) % shift,
                   "off_track": per.c.w // (shift * shift)}
