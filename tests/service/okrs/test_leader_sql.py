@@ -146,3 +146,25 @@ def test_a_page_slices_and_indexes_by_position_in_the_whole_list() -> None:
     with pytest.raises(IndexError):
         page[0]
     assert Page(("a",)) == ("a",) and len(Page(("a",))) == 1
+
+
+def test_the_sql_view_runs_seven_statements_for_any_tree(env: Env) -> None:
+    """The whole tree of the VP (53 people) and of a lead of 3: the same seven statements, on any page."""
+    from sqlalchemy import event
+
+    seed_tree(env)
+    counts = []
+    for viewer, pages in (("UR00", {}), ("UBOSS", {}), ("UBOSS", {"people": 1, "obstacles": 3})):
+        seen: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_: Any, seen: list[str] = seen) -> None:
+            seen.append(statement)
+
+        event.listen(env.runtime.engine, "before_cursor_execute", count)
+        try:
+            with env.sessions() as session:
+                assert leader_page(session, env.team, viewer, QUARTER, MID_NOVEMBER, tree=True, pages=pages)
+        finally:
+            event.remove(env.runtime.engine, "before_cursor_execute", count)
+        counts.append(len(seen))
+    assert counts == [7, 7, 7]
