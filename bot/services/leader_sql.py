@@ -170,7 +170,7 @@ class _Query:
                   .join(KeyResult, KeyResult.objective_id == Objective.id)
                   .where(Objective.team_id == self.team_id, Objective.quarter == self.quarter,
                          Objective.owner_id.in_(select(m.c.user_id)))
-                  .group_by(Objective.owner_id).subquery("counts"))
+                  .group_by(Objective.owner_id).cte("counts").prefix_with("MATERIALIZED"))  # computed once
         name = func.coalesce(func.nullif(Person.name, ""), Person.user_id)
         per = (select(m.c.user_id, name.label("name"), Person.manager_id, m.c.depth,
                       func.coalesce(counts.c.w, literal(0, BigInteger)).label("w"))
