@@ -44,6 +44,18 @@ TARGET_STATEMENTS = 1.0
 TARGET_RSS_MB = 300
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS in MB: VmHWM of its own address space. (`getrusage`'s ru_maxrss survives exec on
+    Linux, so a spawned child would report its parent's peak, e.g. the seeding's, as its own.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 # --------------------------------------------------------------------------- the loopback Slack process
 
 
@@ -78,7 +90,7 @@ def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latenc
             failed = sum(n for (method, ok, _), n in counted.items() if method == "chat.postMessage" and not ok)
             connection.send((posted, failed))
         elif command == "rss":
-            connection.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            connection.send(peak_rss_mb())
     fake.stop()
     connection.close()
 
@@ -288,7 +300,7 @@ def _bot_child(connection: Any, url: str, slack_url: str, deliver: bool) -> None
         report = runtime.services.nudges.scan()
         figures["scan_cpu"], figures["scan_wall"] = time.process_time() - cpu, time.perf_counter() - wall
     figures["scan_statements"] = scanned.count
-    figures["scan_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak so far: the scan
+    figures["scan_rss_mb"] = peak_rss_mb()  # peak so far: the scan
     figures["messages"] = report.total
     figures["decided"] = report.decided
     figures["skipped"] = len(report.outcomes)
@@ -299,7 +311,7 @@ def _bot_child(connection: Any, url: str, slack_url: str, deliver: bool) -> None
             sender.drain(timeout=1800)
             figures["send_cpu"], figures["send_wall"] = time.process_time() - cpu, time.perf_counter() - wall
         figures["send_statements"] = sent.count
-    figures["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["max_rss_mb"] = peak_rss_mb()
     runtime.close()
     connection.send(figures)
     connection.close()
@@ -355,7 +367,8 @@ def kill_and_restart(url: str, slack: SlackProcess, total: int) -> dict[str, Any
 # --------------------------------------------------------------------------- the bench
 
 
-def measure(label: str, url: str, managers: int, kill: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+def measure(label: str, url: str, managers: int, kill: bool = True,
+            deliver: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """Seed, scan and deliver, check the transcript; then kill and restart. Returns both sets of figures.
 
     Each phase gets a fresh loopback Slack: the restart phase nudges the same pairs again (same keys), and
@@ -367,7 +380,7 @@ def measure(label: str, url: str, managers: int, kill: bool = True) -> tuple[dic
     print(f"  {label}: scan and delivery…", flush=True)
     slack = SlackProcess(people_of(managers), LATENCY)
     try:
-        figures = run_bot(url, slack.base_url)
+        figures = run_bot(url, slack.base_url, deliver=deliver)
         rows = outbox_keys(url)
         posted, failed = slack.posted()
         figures["slack_rss_mb"] = slack.rss()
@@ -397,6 +410,8 @@ def main(quick: bool = False, pairs: int | None = None, argv: list[str] | None =
     parser.add_argument("--pairs", default=None, help="pairs to nudge, comma-separated (default 10,000; --quick 1,000)")
     parser.add_argument("--kill-up-to", type=int, default=10_000,
                         help="run the kill-and-restart phase for sizes up to this many pairs (default 10,000)")
+    parser.add_argument("--deliver-up-to", type=int, default=10**9,
+                        help="deliver the DMs for sizes up to this many pairs; above, measure the scan only")
     parser.add_argument("--send-rate", type=float, default=SEND_RATE, help=f"OKRBOT_SEND_RATE (default {SEND_RATE:g})")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv or [])
@@ -408,7 +423,8 @@ def main(quick: bool = False, pairs: int | None = None, argv: list[str] | None =
         for label, url in found:
             for size in sizes:
                 managers = max(1, size // REPORTS_PER_MANAGER)
-                results.append((label, *measure(label, url, managers, kill=size <= args.kill_up_to)))
+                results.append((label, *measure(label, url, managers, kill=size <= args.kill_up_to,
+                                                deliver=size <= args.deliver_up_to)))
                 wipe(url)
     write_result(NAME, render(results, args.send_rate))
 
@@ -455,7 +471,8 @@ def render(results: list[tuple[str, dict[str, Any], dict[str, Any]]], send_rate:
                      f"{total_cpu / f['pairs'] * 1000:.2f}", f"{f['scan_statements']}",
                      f"{f['scan_statements'] / f['pairs']:.4f}",
                      f"{f.get('send_statements', 0) / max(1, f['rows']):.2f}", f"{f['scan_rss_mb']:.0f}",
-                     f"{f['max_rss_mb']:.0f}", f"{f.get('slack_rss_mb', 0):.0f}", f"{f['once']:,}/{f['rows']:,}"])
+                     f"{f['max_rss_mb']:.0f}", f"{f.get('slack_rss_mb', 0):.0f}",
+                     f"{f['once']:,}/{f['rows']:,}" if "send_wall" in f else "– (scan only)"])
     lines.append(table(["database", "pairs", "DMs", "scan s", "scan pairs/s", "delivery s",
                         "DMs/s (of OKRBOT_SEND_RATE)", "pairs/s end to end", "scan CPU ms/pair", "bot CPU ms/pair",
                         "scan statements", "statements/pair", "sender statements/DM", "scan RSS MB", "bot RSS MB",
@@ -478,7 +495,8 @@ def render(results: list[tuple[str, dict[str, Any], dict[str, Any]]], send_rate:
         line = (f"- {label} {f['pairs']:,} pairs: bot CPU {cpu:.2f} ms/nudge {'✅' if cpu < TARGET_CPU_MS else '❌'}; "
                 f"scan statements {per:.4f}/nudge {'✅' if per < TARGET_STATEMENTS else '❌'}; "
                 f"scan RSS {f['scan_rss_mb']:.0f} MB {'✅' if f['scan_rss_mb'] < TARGET_RSS_MB else '❌'}; "
-                f"delivered once {f['once']:,}/{f['rows']:,} {'✅' if f['not_once'] == 0 else '❌'}")
+                + (f"delivered once {f['once']:,}/{f['rows']:,} {'✅' if f['not_once'] == 0 else '❌'}"
+                   if "send_wall" in f else "scan only (not delivered in this run)"))
         if k:
             line += f"; after SIGKILL {k['once']:,}/{k['rows']:,} once {'✅' if k['once'] == k['rows'] else '❌'}"
         lines.append(line)
@@ -499,7 +517,8 @@ def render(results: list[tuple[str, dict[str, Any], dict[str, Any]]], send_rate:
                      f"{shape(a['max_rss_mb'], b['max_rss_mb'])}; scan CPU per pair "
                      f"{shape(a['scan_cpu'] / a['pairs'], b['scan_cpu'] / b['pairs'])}; statements per pair "
                      f"{shape(a['scan_statements'] / a['pairs'], b['scan_statements'] / b['pairs'])}; DMs/s "
-                     f"{shape(a['rows'] / a['send_wall'], b['rows'] / b['send_wall'])}; Slack RSS "
+                     + (f"{shape(a['rows'] / a['send_wall'], b['rows'] / b['send_wall'])}" if "send_wall" in a
+                        and "send_wall" in b else "– (scan only at one size)") + "; Slack RSS "
                      f"{shape(a.get('slack_rss_mb', 1), b.get('slack_rss_mb', 1))}")
     return "\n".join(lines) + "\n"
 
