@@ -60,7 +60,7 @@ def peak_rss_mb() -> float:
 
 
 def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latency: float,
-                      socket_mode_url: str | None = None) -> None:
+                      socket_mode_url: str | None = None, count_only: bool = True) -> None:
     import sys
 
     from bot.sandbox.fake_slack import FakeSlack
@@ -70,7 +70,7 @@ def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latenc
 
     fake = FakeSlack(team_id=TEAM, team_name="Bench", bot_user_id="UBOT", bot_token=BOT_TOKEN,
                      latency=latency)
-    fake.count_only = True  # count postings per outbox key; keeping 100,000 bodies would make Slack the limit
+    fake.count_only = count_only  # count postings per outbox key; keeping 100,000 bodies would make Slack the limit
     fake.start()
     for user_id, name, tz in users:
         fake.add_user(user_id, name, tz=tz)
@@ -83,9 +83,12 @@ def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latenc
             break
         if command == "clear":
             fake.counted.clear()
+            fake.clear_calls()
             connection.send("cleared")
         elif command == "posted":
-            counted = dict(fake.counted)
+            counted = dict(fake.counted) if count_only else dict(Counter(
+                (c.method, c.ok, ((c.args.get("metadata") or {}).get("event_payload") or {}).get("key"))
+                for c in fake.calls_to("chat.postMessage")))
             posted = {key: n for (method, ok, key), n in counted.items() if method == "chat.postMessage" and ok}
             failed = sum(n for (method, ok, _), n in counted.items() if method == "chat.postMessage" and not ok)
             connection.send((posted, failed))
@@ -98,11 +101,12 @@ def _fake_slack_child(connection: Any, users: list[tuple[str, str, str]], latenc
 class SlackProcess:
     """FakeSlack in a child process; answers how often each message was posted."""
 
-    def __init__(self, users: list[tuple[str, str, str]], latency: float, socket_mode_url: str | None = None) -> None:
+    def __init__(self, users: list[tuple[str, str, str]], latency: float, socket_mode_url: str | None = None,
+                 count_only: bool = True) -> None:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
-        self._process = context.Process(target=_fake_slack_child, args=(child, users, latency, socket_mode_url),
-                                        daemon=True)
+        self._process = context.Process(target=_fake_slack_child,
+                                        args=(child, users, latency, socket_mode_url, count_only), daemon=True)
         self._process.start()
         self.base_url: str = self._connection.recv()
 
