@@ -175,7 +175,8 @@ def nudge_run(label: str, database_url: str, pairs: int, directory: Path) -> lis
     reactions = [kudos_reactions(NUDGE_REACTIONS, givers, authors, run="H", channel="COKRS"),
                  kudos_reactions(NUDGE_REACTIONS, givers, authors, run="S", channel="COKRS", start=NUDGE_REACTIONS)]
     peer = FakeSocketMode().start()
-    slack = nudge.SlackProcess(nudge.people_of(managers), nudge.LATENCY, socket_mode_url=peer.url)
+    slack = nudge.SlackProcess(nudge.people_of(managers), nudge.LATENCY, socket_mode_url=peer.url,
+                               count_only=False)  # kudos reactions read the messages they react to
     at = nudge.SCAN_AT.isoformat()
     port = free_port()
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_APP_TOKEN": APP_TOKEN,

@@ -7,7 +7,7 @@ within 100 blocks for any team size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -251,7 +251,7 @@ def _obstacles(view: HomeView, leader: LeaderView) -> list[Block]:
     return blocks + _pager(view, "obstacles", len(leader.obstacles), OBSTACLES_PAGE)
 
 
-def _names(user_ids: list[str], limit: int = NAMES_IN_A_LINE) -> str:
+def _names(user_ids: Sequence[str], limit: int = NAMES_IN_A_LINE) -> str:
     shown = ", ".join(user(u) for u in user_ids[:limit])
     return shown + (f" and {len(user_ids) - limit} more" if len(user_ids) > limit else "")
 
@@ -276,7 +276,7 @@ def _next(view: HomeView, leader: LeaderView) -> list[Block]:
         rest = [o for o in leader.overdue if o not in direct]
         if rest:
             items = [f"{user(o.user_id)} ({_last(o.last_at)})" for o in rest[:NAMES_IN_A_LINE]]
-            more = len(rest) - len(items)
+            more = len(leader.overdue) - len(direct) - len(items)  # the lists may be pages (leader_sql.Page)
             blocks.append(context(("Also: " if direct else "") + ", ".join(items)
                                   + (f" and {more} more" if more > 0 else "")))
     if leader.requests:
@@ -289,7 +289,7 @@ def _next(view: HomeView, leader: LeaderView) -> list[Block]:
         blocks.append(_list(":speech_balloon: *Feedback requests waiting over 7 days*", lines,
                             len(leader.stale_feedback)))
     if leader.no_kudos:
-        blocks.append(section(f":clap: *No kudos in 30 days* ({len(leader.no_kudos)}): {_names(list(leader.no_kudos))}",
+        blocks.append(section(f":clap: *No kudos in 30 days* ({len(leader.no_kudos)}): {_names(leader.no_kudos)}",
                               accessory=button("Give kudos", SharedAction.GIVE_KUDOS, leader.no_kudos[0])))
     if len(blocks) == 1:
         blocks.append(context(":white_check_mark: Nothing needs you right now."))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -64,6 +64,8 @@ class FakeSlack(Serving, Transcript, Workspace, UserMethods, ConversationMethods
         self._thread: threading.Thread | None = None
         self._cond = threading.Condition(threading.RLock())
         self._calls: list[Call] = []
+        self.count_only = False  # benches: count calls per (method, ok, metadata key) in `counted`, no bodies
+        self.counted: Counter[tuple[str, bool, str | None]] = Counter()
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
         self._users: dict[str, dict] = {}
         self._channels: dict[str, dict] = {}

@@ -151,6 +151,11 @@ class Transcript:
         raise SlackError(failure.error, status=failure.status)
 
     def _record(self, method: str, args: dict, response: dict, status: int, url: str) -> None:
+        if self.count_only:
+            metadata = args.get("metadata") if isinstance(args.get("metadata"), dict) else {}
+            key = (metadata.get("event_payload") or {}).get("key")
+            self.counted[(method, bool(response.get("ok")), key)] += 1
+            return
         call = Call(method=method, args=args, ok=bool(response.get("ok")), response=response,
                     http_status=status, at=time.time(), url=url)
         self._calls.append(call)

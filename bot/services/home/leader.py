@@ -16,9 +16,9 @@ per person:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, SupportsIndex, TypeVar
 
 from sqlalchemy import Select, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -27,10 +27,46 @@ from bot.services.okrs.status import effective_status, progress
 from bot.views.okrs import aware
 from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person
 
+T = TypeVar("T")
+
 MAX_DEPTH = 30  # reporting trees are never this deep; it also stops a cycle that slipped into the data
 ONE_ON_ONE_DUE = timedelta(days=30)
 FEEDBACK_STALE = timedelta(days=7)
 KUDOS_WINDOW = timedelta(days=30)
+
+
+class Page(tuple[T, ...]):
+    """One page of a longer list: the items loaded (a tuple), with `len()` the whole list's length.
+
+    Slicing and indexing use positions in the whole list (`offset` is the first loaded item's), so
+    `page[30:60]` of the people list is the loaded page; iterating gives the loaded items only.
+    Computed in SQL by bot.services.home.leader_sql, so Python only holds what one Home page shows.
+    """
+
+    total: int
+    offset: int
+
+    def __new__(cls, items: Any = (), total: int | None = None, offset: int = 0) -> Page[T]:
+        page = super().__new__(cls, items)
+        page.total = tuple.__len__(page) + offset if total is None else total
+        page.offset = offset
+        return page
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: SupportsIndex | slice) -> Any:  # type: ignore[override]
+        if isinstance(index, slice):
+            start, stop, _ = index.indices(self.total)
+            return tuple.__getitem__(self, slice(max(0, start - self.offset), max(0, stop - self.offset)))
+        position = index.__index__()
+        position = position + self.total if position < 0 else position
+        if not self.offset <= position < self.offset + tuple.__len__(self):
+            raise IndexError("not on this page")
+        return tuple.__getitem__(self, position - self.offset)
+
+    def __repr__(self) -> str:
+        return f"Page({tuple(self)!r}, total={self.total}, offset={self.offset})"
 
 
 @dataclass(frozen=True)
@@ -107,10 +143,13 @@ class LeaderView:
     requests: tuple[OpenRequest, ...]
     stale_feedback: tuple[StaleFeedback, ...]
     no_kudos: tuple[str, ...]
+    counts: tuple[int, int, int] | None = field(default=None, compare=False)  # totals when `people` is a Page
 
     @property
     def totals(self) -> tuple[int, int, int]:
         """Key results ahead, on track and off track across the team."""
+        if self.counts is not None:
+            return self.counts
         return (sum(p.ahead for p in self.people), sum(p.on_track for p in self.people),
                 sum(p.off_track for p in self.people))
 

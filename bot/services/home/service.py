@@ -1,7 +1,8 @@
 """Use-cases for the App Home and the leader view (issue 4).
 
 `build` returns one frozen HomeView made with a fixed number of SQL statements whatever the team size
-(see bot.services.home.leader); sections of other features come from their `for_home(team_id, viewer_id)`.
+(see bot.services.home.leader_sql: counts and
+pages computed in SQL); sections of other features come from their `for_home(team_id, viewer_id)`.
 Paging and the whole-tree toggle travel in a HomeState kept in the Home view's private_metadata and in
 the "Show more" buttons' values.
 """
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import UserFacingError
-from bot.services.home.leader import LeaderView, leader_view
+from bot.services.home.leader import LeaderView
+from bot.services.home.leader_sql import leader_page
 from bot.services.okrs.thread_lines import ThreadLine, thread_lines
 from bot.services.people.service import PersonView
 from bot.views.okrs import ObjectiveView
@@ -119,7 +121,7 @@ class HomeService:
                     team_id, user_id, user_id, self._ctx.settings.default_timezone, None, True, False, False, None)
             quarter = okrs.current_quarter(team_id, user_id, session)
             objectives = tuple(okrs.objectives_of(session, team_id, user_id, quarter, now))
-            leader = leader_view(session, team_id, user_id, quarter, now, tree=state.tree)
+            leader = leader_page(session, team_id, user_id, quarter, now, tree=state.tree, pages=dict(state.pages))
             threads = thread_lines(session, team_id, [o.id for o in objectives])
         return HomeView(viewer=viewer, quarter=quarter, now=now, objectives=objectives, leader=leader,
                         sections=self._sections(team_id, user_id), state=state, notice=notice, threads=threads,

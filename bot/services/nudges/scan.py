@@ -13,13 +13,15 @@ now (see bot.services.nudges.cadence) in each person's own timezone:
 * a recipient whose catch-up window has passed while still pending is marked `missed` and logged.
 
 Work is done per team and period in chunks of managers, each chunk one transaction with a fixed
-number of statements (agenda data is read in batches by bot.services.nudges.agenda).
+number of statements (agenda data is read in batches by bot.services.nudges.agenda). People come in pages of
+managers (bot.services.nudges.people) and the report counts what it does not keep, so the memory of a
+scan does not grow with the number of pairs.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -43,6 +45,7 @@ from storage.models import Nudge, Workspace
 
 log = logging.getLogger("okrbot.nudges")
 CHUNK_PAIRS = 1000
+KEEP = 1000  # DMs and pair outcomes a (not dry) ScanReport keeps; beyond, only counted
 
 
 @dataclass(frozen=True)
@@ -84,24 +87,38 @@ class PairOutcome:
 
 @dataclass
 class ScanReport:
-    """What one scan did (or would do, in a dry run)."""
+    """What one scan did (or would do, in a dry run): counts of everything, and the DMs and pairs themselves
+    (every one in a dry run; the first KEEP otherwise, so a scan of 100,000 pairs does not hold them all)."""
 
     at: datetime
     dry_run: bool = False
     messages: list[PlannedDM] = field(default_factory=list)
     outcomes: list[PairOutcome] = field(default_factory=list)
     decided: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)  # DMs per kind
+    outcome_counts: Counter[str] = field(default_factory=Counter)  # pairs not nudged, per outcome
+
+    @property
+    def total(self) -> int:
+        """DMs queued (or that would be)."""
+        return sum(self.kinds.values())
+
+    def add(self, message: PlannedDM) -> None:
+        """Count a DM (and keep it while under the limit)."""
+        self.kinds[message.kind] += 1
+        if self.dry_run or len(self.messages) < KEEP:
+            self.messages.append(message)
+
+    def add_outcome(self, outcome: PairOutcome) -> None:
+        """Count a pair skipped or missed (and keep it while under the limit)."""
+        self.outcome_counts[outcome.outcome] += 1
+        if self.dry_run or len(self.outcomes) < KEEP:
+            self.outcomes.append(outcome)
 
     def __str__(self) -> str:
-        kinds: dict[str, int] = defaultdict(int)
-        for m in self.messages:
-            kinds[m.kind] += 1
-        outcomes: dict[str, int] = defaultdict(int)
-        for o in self.outcomes:
-            outcomes[o.outcome] += 1
-        sent = f"{len(self.messages)} DMs (" + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items())) + ")" \
-            if self.messages else "no DM"
-        rest = ", ".join(f"{k}: {n}" for k, n in sorted(outcomes.items()))
+        sent = f"{self.total} DMs (" + ", ".join(f"{k}: {n}" for k, n in sorted(self.kinds.items())) + ")" \
+            if self.total else "no DM"
+        rest = ", ".join(f"{k}: {n}" for k, n in sorted(self.outcome_counts.items()))
         return (f"{'would send' if self.dry_run else 'queued'} {sent}; {self.decided} pairs decided"
                 + (f"; pairs not nudged: {rest}" if rest else ""))
 
@@ -176,12 +193,16 @@ class Scan:
             found = self._states[key] = (previous, current.period)  # type: ignore[assignment]
         return found[0].period, found[1]  # type: ignore[return-value]
 
-    def run(self, people: dict[tuple[str, str], Someone], nudging_since: dict[str, datetime]) -> ScanReport:
-        """Decide, claim and write every pair that needs it now."""
+    def run(self, people: dict[tuple[str, str], Someone], nudging_since: dict[str, datetime], *,
+            managers: set[tuple[str, str]] | None = None) -> ScanReport:
+        """Decide, claim and write every pair of `people` that needs it now (only the pairs of `managers`: a page
+        of bot.services.nudges.people; the scan is called once per page and its report adds up)."""
         work: dict[tuple[str, str], list[_Pair]] = defaultdict(list)
         for report in people.values():
             manager = people.get((report.team_id, report.manager_id)) if report.manager_id else None
             if manager is None or manager.user_id == report.user_id:
+                continue
+            if managers is not None and (manager.team_id, manager.user_id) not in managers:
                 continue
             for period in {*self.periods(manager.tz), *self.periods(report.tz)}:
                 m_window, m_state = self.window(manager.tz, period)
@@ -207,23 +228,29 @@ class Scan:
 
     # ---- one team and period -------------------------------------------------------------------------
     def _team_period(self, team_id: str, period: str, pairs: list[_Pair]) -> None:
-        with self._sessions() as session:
-            existing = {(m, r): _Row(i, s, reason, content, mdm, rdm) for i, m, r, s, reason, content, mdm, rdm in
-                        session.execute(select(Nudge.id, Nudge.manager_id, Nudge.report_id, Nudge.status,
-                                               Nudge.reason, Nudge.content, Nudge.manager_dm, Nudge.report_dm)
-                                        .where(Nudge.team_id == team_id, Nudge.period == period))}
-        todo = [p for p in pairs if self._needs_work(p, existing.get((p.manager.user_id, p.report.user_id)))]
         by_manager: dict[str, list[_Pair]] = defaultdict(list)
-        for pair in sorted(todo, key=lambda p: (p.manager.user_id, p.report.user_id)):
+        for pair in sorted(pairs, key=lambda p: (p.manager.user_id, p.report.user_id)):
             by_manager[pair.manager.user_id].append(pair)
         chunk: list[_Pair] = []
         for manager_pairs in by_manager.values():
             if chunk and len(chunk) + len(manager_pairs) > CHUNK_PAIRS:
-                self._chunk(team_id, period, chunk, existing)
+                self._existing_then_chunk(team_id, period, chunk)
                 chunk = []
             chunk += manager_pairs
         if chunk:
-            self._chunk(team_id, period, chunk, existing)
+            self._existing_then_chunk(team_id, period, chunk)
+
+    def _existing_then_chunk(self, team_id: str, period: str, pairs: list[_Pair]) -> None:
+        """Rows already decided for these pairs (read per chunk, never the whole period), then the chunk's work."""
+        with self._sessions() as session:
+            existing = {(m, r): _Row(i, s, reason, content, mdm, rdm) for i, m, r, s, reason, content, mdm, rdm in
+                        session.execute(select(Nudge.id, Nudge.manager_id, Nudge.report_id, Nudge.status,
+                                               Nudge.reason, Nudge.content, Nudge.manager_dm, Nudge.report_dm)
+                                        .where(Nudge.team_id == team_id, Nudge.period == period,
+                                               Nudge.manager_id.in_({p.manager.user_id for p in pairs})))}
+        todo = [p for p in pairs if self._needs_work(p, existing.get((p.manager.user_id, p.report.user_id)))]
+        if todo:
+            self._chunk(team_id, period, todo, existing)
 
     @staticmethod
     def _needs_work(pair: _Pair, row: _Row | None) -> bool:
@@ -242,7 +269,7 @@ class Scan:
                 row = rows[key]
                 if row.status in ("skipped", "missed"):
                     detail = (row.content or {}).get("done_on") or (row.content or {}).get("away_until") or ""
-                    self.report.outcomes.append(PairOutcome(team_id, *key, period, row.reason, detail))
+                    self.report.add_outcome(PairOutcome(team_id, *key, period, row.reason, detail))
 
     def _decision(self, pair: _Pair, last_done: datetime | None) -> dict[str, Any]:
         """The pair's outcome for the period: sent, or skipped (and why), or missed when nobody is due."""
@@ -327,7 +354,7 @@ class Scan:
                                               pair.r_window.month_start, row.id if row.id > 0 else None)
             for lost, who in ((lost_m, "missed (manager)"), (lost_r, "missed (report)")):
                 if row.id in lost:
-                    self.report.outcomes.append(PairOutcome(team_id, *key, period, who))
+                    self.report.add_outcome(PairOutcome(team_id, *key, period, who))
         agendas = reader.agendas(team_id, list(requests.values()), last_done)
         messages: list[tuple[PlannedDM, Message]] = []
         by_manager: dict[str, list[tuple[_Pair, _Row]]] = defaultdict(list)
@@ -367,7 +394,8 @@ class Scan:
         return out
 
     def _queue(self, session: Session, team_id: str, messages: list[tuple[PlannedDM, Message]]) -> None:
-        self.report.messages += [planned for planned, _ in messages]
+        for planned, _ in messages:
+            self.report.add(planned)
         if self._dry_run or not messages:
             return
         rows = [{"team_id": team_id, "key": p.key, "channel": p.channel, "text": m.text, "blocks": m.blocks}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -19,9 +19,10 @@ from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.core.parsing import parse_id
 from bot.services.nudges.agenda import Agenda, AgendaReader, AgendaRequest, ManagerDigest
 from bot.services.nudges.cadence import Cadence
-from bot.services.nudges.scan import PairOutcome, PlannedDM, Scan, ScanReport, Someone, nudging_since
+from bot.services.nudges.people import Override, gone_teams, pages, people_by_key, refresh, stale_soonest
+from bot.services.nudges.scan import PairOutcome, PlannedDM, Scan, ScanReport, nudging_since
 from bot.services.people.service import STALE_AFTER
-from storage.models import Nudge, Person, Workspace
+from storage.models import Nudge, Person
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -67,65 +68,25 @@ class NudgeService:
         now = self._ctx.clock()
         cadence = Cadence.of(self._ctx.settings)
         with self._lock:  # one scan at a time per process; other processes are kept apart by the database
-            people, synced, first = self._people()
-            if not dry_run:
-                people = self._refresh_stale(people, synced, cadence, now)
-            report = Scan(self._ctx.sessions, self._ctx.outbox, cadence, now, link_for=self.link_for,
-                          dry_run=dry_run, check_missed_after=self._checked_until,
-                          draft_button=self._ctx.settings.llm_enabled).run(people, first)
-            self._remind(report, people, cadence, now, dry_run=dry_run)
+            with self._ctx.sessions() as session:
+                gone, first = gone_teams(session), nudging_since(session)
+                stale = [] if dry_run else stale_soonest(session, gone, cadence, now, STALE_AFTER, LOOKAHEAD,
+                                                         REFRESH_PER_SCAN)
+            overrides = refresh(stale, self._services.people.ensure, _refresh_failed)
+            scan = Scan(self._ctx.sessions, self._ctx.outbox, cadence, now, link_for=self.link_for,
+                        dry_run=dry_run, check_missed_after=self._checked_until,
+                        draft_button=self._ctx.settings.llm_enabled)
+            for people, managers in pages(self._ctx.sessions, gone, overrides):  # bounded: decide, write, forget
+                scan.run(people, first, managers=managers)
+            report = scan.report
+            self._remind(report, gone, overrides, cadence, now, dry_run=dry_run)
             if not dry_run:
                 self._checked_until = now
         _log(report)
         return report
 
-    def _people(self) -> tuple[dict[tuple[str, str], Someone], dict[tuple[str, str], datetime | None],
-                               dict[str, datetime]]:
-        """Active people of installed workspaces (one query), when each was synced, and first nudges per team."""
-        with self._ctx.sessions() as session:
-            gone = set(session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_not(None))))
-            rows = session.execute(select(Person.team_id, Person.user_id, Person.name, Person.tz, Person.manager_id,
-                                          Person.away_until, Person.synced_at)
-                                   .where(Person.is_active.is_(True), Person.is_bot.is_(False))).all()
-            first = nudging_since(session)
-        people, synced = {}, {}
-        for team, user, name, tz, manager, away, synced_at in rows:
-            if team not in gone:
-                people[(team, user)] = Someone(team, user, name or user, tz, manager, away)
-                synced[(team, user)] = synced_at
-        return people, synced, first
-
-    def _refresh_stale(self, people: dict[tuple[str, str], Someone], synced: dict[tuple[str, str], datetime | None],
-                       cadence: Cadence, now: datetime) -> dict[tuple[str, str], Someone]:
-        """Ask Slack again (users.info) for people whose nudge is near and whose cached timezone is old.
-
-        At most REFRESH_PER_SCAN per scan, soonest nudge first: a 10,000-person workspace is refreshed over the
-        day and a half before its nudge, never all at once.
-        """
-        in_pairs = {(p.team_id, p.manager_id) for p in people.values() if p.manager_id} | \
-                   {k for k, p in people.items() if p.manager_id}
-        candidates = []
-        for key in in_pairs:
-            person, when = people.get(key), synced.get(key)
-            if person is None or (when is not None and now - when < STALE_AFTER):
-                continue
-            window = cadence.windows_at(now, person.tz)[1]
-            if window.due_at - LOOKAHEAD <= now < window.ends_at:
-                candidates.append((window.due_at, key))
-        for _, key in sorted(candidates)[:REFRESH_PER_SCAN]:
-            try:
-                view = self._services.people.ensure(*key)
-            except Exception:  # Slack unreachable: keep the cached timezone, try again next scan (logged)
-                log.warning("could not refresh %s from Slack; using the cached timezone", key[1], exc_info=True)
-                continue
-            if view is None or not view.is_active or view.is_bot:
-                people.pop(key, None)
-            else:
-                people[key] = replace(people[key], tz=view.tz, name=view.name, away_until=view.away_until)
-        return people
-
-    def _remind(self, report: ScanReport, people: dict[tuple[str, str], Someone], cadence: Cadence, now: datetime,
-                *, dry_run: bool) -> None:
+    def _remind(self, report: ScanReport, gone: set[str], overrides: dict[tuple[str, str], Override],
+                cadence: Cadence, now: datetime, *, dry_run: bool) -> None:
         """Send each snoozed agenda whose week is over again, once, up to date."""
         with (self._ctx.sessions() if dry_run else self._ctx.sessions.begin()) as session:
             due = session.execute(select(Nudge.id, Nudge.team_id, Nudge.manager_id, Nudge.report_id, Nudge.period,
@@ -137,6 +98,8 @@ class NudgeService:
             won = set(ids) if dry_run else set(session.scalars(
                 update(Nudge).where(Nudge.id.in_(ids), Nudge.status == "snoozed", Nudge.snoozed_until <= now)
                 .values(status="sent").returning(Nudge.id).execution_options(synchronize_session=False)))
+            people = people_by_key(session, {(r[1], r[2]) for r in due} | {(r[1], r[3]) for r in due}, gone,
+                                   overrides)
             by_team: dict[str, list] = defaultdict(list)
             for row in due:
                 manager, person = people.get((row[1], row[2])), people.get((row[1], row[3]))
@@ -155,8 +118,8 @@ class NudgeService:
                                            (agendas[(manager_id, report_id)],), reminder=True)
                     [message] = manager_messages(digest)
                     key = f"nudge:{period}:{manager_id}:{report_id}:reminder:{until:%Y%m%dT%H%M}"
-                    report.messages.append(PlannedDM(team_id, manager_id, key, "reminder", message.text,
-                                                     len(message.blocks), (report_id,)))
+                    report.add(PlannedDM(team_id, manager_id, key, "reminder", message.text, len(message.blocks),
+                                         (report_id,)))
                     queued.append({"team_id": team_id, "key": key, "channel": manager_id, "text": message.text,
                                    "blocks": message.blocks})
                 if not dry_run:
@@ -227,6 +190,10 @@ class NudgeService:
             return None
         link = f"{cached[0]}/archives/{channel}/p{ts.replace('.', '')}"
         return link + (f"?thread_ts={thread_ts}&cid={channel}" if thread_ts and thread_ts != ts else "")
+
+
+def _refresh_failed(key: tuple[str, str]) -> None:
+    log.warning("could not refresh %s from Slack; using the cached timezone", key[1], exc_info=True)
 
 
 def _log(report: ScanReport) -> None:
