@@ -1,4 +1,7 @@
-"""`python -m bench [names…] [--quick]`: run the benches, then assemble bench/RESULTS.md.
+"""`python -m bench [names…] [--quick] [bench options]`: run the benches, then assemble bench/RESULTS.md.
+
+Options after the bench's name that are not `--quick` go to that one bench: `python -m bench home --tree
+20x250 --levels 4,5,5,5,10`, `python -m bench nudge --pairs 100000`.
 
 Each bench is a module `bench/<name>.py` exposing `main(quick: bool) -> None` that writes
 `bench/results/<name>.md`. Benches not written yet are skipped with a note; RESULTS.md folds in every
@@ -21,8 +24,8 @@ BENCHES = ("ack", "home", "nudge", "llm", "chaos")
 SUMMARY = Path(__file__).resolve().parent / "RESULTS.md"
 
 
-def run(names: list[str], quick: bool) -> list[str]:
-    """Run the named benches in order; returns the names that failed."""
+def run(names: list[str], quick: bool, extra: list[str] | None = None) -> list[str]:
+    """Run the named benches in order (`extra`: the one bench's own options); returns the names that failed."""
     failed = []
     for name in names:
         if importlib.util.find_spec(f"bench.{name}") is None:
@@ -31,7 +34,7 @@ def run(names: list[str], quick: bool) -> list[str]:
         print(f"bench {name}{' (quick)' if quick else ''}…", flush=True)
         started = time.monotonic()
         try:
-            importlib.import_module(f"bench.{name}").main(quick=quick)
+            importlib.import_module(f"bench.{name}").main(quick=quick, **({"argv": extra} if extra else {}))
         except Exception as error:  # noqa: BLE001 - one broken bench must not hide the others' figures
             failed.append(name)
             print(f"bench {name} failed: {error.__class__.__name__}: {error}", file=sys.stderr, flush=True)
@@ -72,7 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs: fewer requests, rougher figures")
     parser.add_argument("--assemble", action="store_true",
                         help="run nothing: rebuild bench/RESULTS.md from the results files present")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # A bench's own options (`home --tree 20x250`, `nudge --pairs 100000`) start at the first option not ours.
+    ours = {"--quick", "--assemble", "-h", "--help"}
+    split = next((i for i, a in enumerate(argv) if a.startswith("-") and a not in ours), len(argv))
+    argv, extra = argv[:split], argv[split:]
     args = parser.parse_args(argv)
+    if extra and len(args.names) != 1:
+        parser.error(f"options {' '.join(extra)} are for one bench: name it (e.g. python -m bench home --tree 20x250)")
     if args.assemble:
         SUMMARY.write_text(assemble())
         print(f"wrote {SUMMARY}")
@@ -80,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in args.names if n not in BENCHES and importlib.util.find_spec(f"bench.{n}") is None]
     if unknown:
         parser.error(f"no such bench: {', '.join(unknown)} (known: {', '.join(BENCHES)})")
-    failed = run(args.names or list(BENCHES), args.quick)
+    failed = run(args.names or list(BENCHES), args.quick, extra)
     SUMMARY.write_text(assemble())
     print(f"wrote {SUMMARY}")
     return 1 if failed else 0

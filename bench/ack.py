@@ -40,7 +40,7 @@ from bench.common import (
     wait_for_quiet,
     write_result,
 )
-from bot.sandbox.payloads import event_callback, reaction_event, slash_command
+from bot.sandbox.slack.payloads import event_callback, reaction_event, slash_command
 
 NAME = "ack"
 CONCURRENCY = (1, 10, 50)
@@ -107,7 +107,7 @@ def start_bare(fake_url: str, log_dir: Path) -> ServerProcess:
 
 
 def _post_signed(port: int, built: tuple[str, bytes]) -> int:
-    from bot.sandbox.payloads import sign
+    from bot.sandbox.slack.sender import sign
 
     content_type, body = built
     timestamp = int(time.time())

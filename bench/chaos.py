@@ -62,7 +62,7 @@ KILLS = 3
 
 def start_slack():  # noqa: ANN201 - a FakeSlack
     """The loopback Slack with the givers, the authors and #general."""
-    from bot.sandbox.fake_slack import FakeSlack
+    from bot.sandbox.slack.fake import FakeSlack
 
     fake = FakeSlack(team_id=TEAM, team_name="Chaos", bot_user_id="UBOT", bot_token=BOT_TOKEN).start()
     for user in (*GIVERS, *AUTHORS):
@@ -166,7 +166,7 @@ def _scalar(url: str, sql: str, **params: object) -> int:
 
 def nudge_run(label: str, database_url: str, pairs: int, directory: Path) -> list[object]:
     """One nudge kill run; returns its table row."""
-    from bot.sandbox.fake_socket_mode import FakeSocketMode
+    from tests.support.socket_mode_peer import FakeSocketMode
 
     managers = max(1, pairs // nudge.REPORTS_PER_MANAGER)
     nudge.seed(database_url, managers)
@@ -175,7 +175,8 @@ def nudge_run(label: str, database_url: str, pairs: int, directory: Path) -> lis
     reactions = [kudos_reactions(NUDGE_REACTIONS, givers, authors, run="H", channel="COKRS"),
                  kudos_reactions(NUDGE_REACTIONS, givers, authors, run="S", channel="COKRS", start=NUDGE_REACTIONS)]
     peer = FakeSocketMode().start()
-    slack = nudge.SlackProcess(nudge.people_of(managers), nudge.LATENCY, socket_mode_url=peer.url)
+    slack = nudge.SlackProcess(nudge.people_of(managers), nudge.LATENCY, socket_mode_url=peer.url,
+                               count_only=False)  # kudos reactions read the messages they react to
     at = nudge.SCAN_AT.isoformat()
     port = free_port()
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_APP_TOKEN": APP_TOKEN,

@@ -211,7 +211,7 @@ def databases(directory: Path) -> Iterator[list[tuple[str, str]]]:
 
 def start_fake_slack(latency: float = 0.0) -> Any:
     """A started FakeSlack holding the bench workspace (stop() it when done)."""
-    from bot.sandbox.fake_slack import FakeSlack
+    from bot.sandbox.slack.fake import FakeSlack
 
     fake = FakeSlack(team_id=TEAM, team_name="Bench", bot_user_id="UBOT", bot_token=BOT_TOKEN,
                      latency=latency).start()
@@ -421,7 +421,7 @@ Builder = Callable[[int, int], tuple[str, bytes]]
 
 def _client_loop(host: str, port: int, path: str, secret: str, builder: Builder, client: int, warmup: int,
                  count: int, barrier: threading.Barrier, out: list[tuple[float, int]], errors: list[int]) -> None:
-    from bot.sandbox.payloads import sign
+    from bot.sandbox.slack.sender import sign
 
     connection = http.client.HTTPConnection(host, port, timeout=30)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.common import table, write_result
 from bot.http_guard import guard_slack_posts
-from bot.sandbox.payloads import sign
+from bot.sandbox.slack.sender import sign
 
 SECRET = "bench-signing-secret"
 

@@ -57,7 +57,7 @@ def main(quick: bool = False) -> None:
     from bot.blocks.llm import LlmAction
     from bot.runtime import build_runtime
     from bot.sandbox.fake_llm import FakeLlm
-    from bot.sandbox.payloads import SlackSender
+    from bot.sandbox.slack.sender import SlackSender
     from bot.settings import Settings
     from bot.web import LocalServer, create_wsgi_app
 

@@ -15,8 +15,8 @@ from bot.app import create_app, replay_event, sqlite_write_gate
 from bot.clock import Clock, utcnow
 from bot.inbox import Inbox, InboxWorker, ReactionFilter
 from bot.services import ServiceContext, Services
-from bot.services.okr_status import set_status_grace
-from bot.services.outbox import Outbox
+from bot.services.core.outbox import Outbox
+from bot.services.okrs.status import set_status_grace
 from bot.settings import ConfigError, Settings
 from bot.slack_port import OutboxSender, SlackDirectory, make_client
 from storage.crypto import CryptoError, Keyring, attach

@@ -32,10 +32,7 @@ def prune_inbox(runtime: Runtime) -> int:
 
 def counted_nudges(report: Any) -> Any:
     """Count a nudge scan's DMs queued and pairs skipped (per reason) in /metrics; returns the report."""
-    skipped: dict[str, int] = {}
-    for outcome in report.outcomes:
-        skipped[outcome.outcome] = skipped.get(outcome.outcome, 0) + 1
-    metrics.nudge_run(len(report.messages), skipped)
+    metrics.nudge_run(report.total, dict(report.outcome_counts))  # counted: a big scan keeps only the first items
     return report
 
 

@@ -38,8 +38,8 @@ from bot import metrics
 from bot.calendar_delivery import INVITE_METHOD, deliver_invite
 from bot.clock import Clock, utcnow
 from bot.polling import PollLoop
-from bot.services.outbox import run_hook
-from bot.services.ports import SlackUser
+from bot.services.core.outbox import run_hook
+from bot.services.core.ports import SlackUser
 from storage.models import OutboundMessage, RateHold
 
 log = logging.getLogger("okrbot.outbox")

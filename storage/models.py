@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -124,7 +125,12 @@ class KeyResult(Base):
     status: Mapped[str | None] = mapped_column(String(16))  # ahead | on_track | off_track
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     objective: Mapped[Objective] = relationship(back_populates="key_results")
-    __table_args__ = (UniqueConstraint("objective_id", "title", name="uq_key_result_natural"),)
+    __table_args__ = (
+        UniqueConstraint("objective_id", "title", name="uq_key_result_natural"),
+        # The leader view's status counts read only this index (migration scale_home).
+        Index("ix_key_results_status", "objective_id", "status", "start_value", "target_value", "current_value",
+              "updated_at"),
+    )
 
 
 class CheckIn(Base):
@@ -140,7 +146,12 @@ class CheckIn(Base):
     obstacles: Mapped[str] = mapped_column(Text, default="")
     next_steps: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    __table_args__ = (Index("ix_check_ins_kr_time", "key_result_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_check_ins_kr_time", "key_result_id", "created_at"),
+        # The latest obstacle of each off-track key result (leader view; migration scale_home).
+        Index("ix_check_ins_obstacle", "key_result_id", "created_at", sqlite_where=text("obstacles != ''"),
+              postgresql_where=text("obstacles != ''")),
+    )
 
 
 class OkrComment(Base):
@@ -203,6 +214,8 @@ class OneOnOne(Base):
     objectives: Mapped[list[Objective]] = relationship(secondary=objective_links)
     __table_args__ = (
         Index("ix_one_on_ones_pair", "team_id", "manager_id", "requester_id", "state"),
+        # The last 1-on-1 of each person in a leader's tree, read from the index alone (migration scale_home).
+        Index("ix_one_on_ones_held", "team_id", "requester_id", "manager_id", "state", "done_at", "agreed_at"),
         Index("ix_one_on_ones_thread", "team_id", "thread_channel", "thread_ts"),
     )
 

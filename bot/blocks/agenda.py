@@ -13,8 +13,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
-    MAX_SECTION_TEXT,
-    MAX_VIEW_BLOCKS,
     STATUS_EMOJI,
     STATUS_LABEL,
     Block,
@@ -31,10 +29,14 @@ from bot.blocks.kit import (
     user,
     within,
 )
+from bot.blocks.limits import (
+    MAX_SECTION_TEXT,
+    MAX_VIEW_BLOCKS,
+)
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.agenda import Agenda, KeyResultLine, TaskLine
+    from bot.services.nudges.agenda import Agenda, KeyResultLine, TaskLine
 
 DM_KEY_RESULTS = 8  # key result lines in a DM agenda; "Open agenda" shows them all
 DM_OBSTACLES = 5

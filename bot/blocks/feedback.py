@@ -28,7 +28,7 @@ from bot.blocks.kudos import people, quote, rich
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.feedback_views import (
+    from bot.views.feedback import (
         FeedbackForm,
         FeedbackGiven,
         FeedbackHomeView,

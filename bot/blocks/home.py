@@ -7,7 +7,7 @@ within 100 blocks for any team size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,6 @@ from bot.blocks import one_on_ones as one_on_one_blocks
 from bot.blocks import privacy as privacy_blocks
 from bot.blocks import review as review_blocks
 from bot.blocks.kit import (
-    MAX_VIEW_BLOCKS,
     STATUS_EMOJI,
     STATUS_LABEL,
     Block,
@@ -35,12 +34,15 @@ from bot.blocks.kit import (
     user,
     within,
 )
+from bot.blocks.limits import (
+    MAX_VIEW_BLOCKS,
+)
 from bot.blocks.okrs import OkrAction, last_checkin
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.home import HomeView
-    from bot.services.leader import LeaderView, Obstacle, PersonStatus
+    from bot.services.home.leader import LeaderView, Obstacle, PersonStatus
+    from bot.services.home.service import HomeView
 
 OKRS_PAGE = 5
 PEOPLE_PER_BLOCK = 10
@@ -251,7 +253,7 @@ def _obstacles(view: HomeView, leader: LeaderView) -> list[Block]:
     return blocks + _pager(view, "obstacles", len(leader.obstacles), OBSTACLES_PAGE)
 
 
-def _names(user_ids: list[str], limit: int = NAMES_IN_A_LINE) -> str:
+def _names(user_ids: Sequence[str], limit: int = NAMES_IN_A_LINE) -> str:
     shown = ", ".join(user(u) for u in user_ids[:limit])
     return shown + (f" and {len(user_ids) - limit} more" if len(user_ids) > limit else "")
 
@@ -276,7 +278,7 @@ def _next(view: HomeView, leader: LeaderView) -> list[Block]:
         rest = [o for o in leader.overdue if o not in direct]
         if rest:
             items = [f"{user(o.user_id)} ({_last(o.last_at)})" for o in rest[:NAMES_IN_A_LINE]]
-            more = len(rest) - len(items)
+            more = len(leader.overdue) - len(direct) - len(items)  # the lists may be pages (leader_sql.Page)
             blocks.append(context(("Also: " if direct else "") + ", ".join(items)
                                   + (f" and {more} more" if more > 0 else "")))
     if leader.requests:
@@ -289,7 +291,7 @@ def _next(view: HomeView, leader: LeaderView) -> list[Block]:
         blocks.append(_list(":speech_balloon: *Feedback requests waiting over 7 days*", lines,
                             len(leader.stale_feedback)))
     if leader.no_kudos:
-        blocks.append(section(f":clap: *No kudos in 30 days* ({len(leader.no_kudos)}): {_names(list(leader.no_kudos))}",
+        blocks.append(section(f":clap: *No kudos in 30 days* ({len(leader.no_kudos)}): {_names(leader.no_kudos)}",
                               accessory=button("Give kudos", SharedAction.GIVE_KUDOS, leader.no_kudos[0])))
     if len(blocks) == 1:
         blocks.append(context(":white_check_mark: Nothing needs you right now."))

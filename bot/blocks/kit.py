@@ -1,25 +1,30 @@
-"""Block Kit primitives and Slack's limits. Pure: dicts in, dicts out; text is escaped and truncated here."""
+"""Block Kit primitives within Slack's limits (bot/blocks/limits.py). Pure: dicts in, dicts out; text escaped, cut."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-Block = dict[str, Any]
+from bot.blocks.limits import (
+    MAX_BUTTON_TEXT,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_CONTEXT_TEXT,
+    MAX_FIELD_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_ID,
+    MAX_LABEL,
+    MAX_MODAL_TITLE,
+    MAX_OPTION_TEXT,
+    MAX_OPTION_VALUE,
+    MAX_OPTIONS,
+    MAX_PLACEHOLDER,
+    MAX_PRIVATE_METADATA,
+    MAX_SECTION_FIELDS,
+    MAX_SECTION_TEXT,
+    MAX_VIEW_BLOCKS,
+)
 
-MAX_MESSAGE_BLOCKS = 50
-MAX_VIEW_BLOCKS = 100
-MAX_SECTION_TEXT = 3000
-MAX_HEADER_TEXT = 150
-MAX_BUTTON_TEXT = 75
-MAX_CONTEXT_TEXT = 2000
-MAX_FIELD_TEXT = 2000
-MAX_FIELDS = 10
-MAX_ID = 255
-MAX_MODAL_TITLE = 24
-MAX_PRIVATE_METADATA = 3000
-MAX_OPTION_TEXT = 75
-MAX_OPTIONS = 100
+Block = dict[str, Any]
 
 STATUS_EMOJI = {"ahead": ":rocket:", "on_track": ":large_green_circle:", "off_track": ":red_circle:"}
 STATUS_LABEL = {"ahead": "Ahead", "on_track": "On track", "off_track": "Off track"}
@@ -55,7 +60,7 @@ def section(text: str, *, accessory: Block | None = None, fields: list[str] | No
     """A section with mrkdwn text, optional fields (10 at most) and accessory."""
     block: Block = {"type": "section", "text": mrkdwn(text)}
     if fields:
-        block["fields"] = [mrkdwn(f, MAX_FIELD_TEXT) for f in fields[:MAX_FIELDS]]
+        block["fields"] = [mrkdwn(f, MAX_FIELD_TEXT) for f in fields[:MAX_SECTION_FIELDS]]
     if accessory:
         block["accessory"] = accessory
     if block_id:
@@ -65,7 +70,7 @@ def section(text: str, *, accessory: Block | None = None, fields: list[str] | No
 
 def context(*texts: str) -> Block:
     """A context block of mrkdwn texts (10 elements at most)."""
-    return {"type": "context", "elements": [mrkdwn(t, MAX_CONTEXT_TEXT) for t in texts[:10]]}
+    return {"type": "context", "elements": [mrkdwn(t, MAX_CONTEXT_TEXT) for t in texts[:MAX_CONTEXT_ELEMENTS]]}
 
 
 def divider() -> Block:
@@ -98,14 +103,14 @@ def actions(*elements: Block, block_id: str | None = None) -> Block:
 
 def option(text: str, value: str) -> dict[str, Any]:
     """An option for selects, checkboxes and radio buttons."""
-    return {"text": plain(text, MAX_OPTION_TEXT), "value": value[:150]}
+    return {"text": plain(text, MAX_OPTION_TEXT), "value": value[:MAX_OPTION_VALUE]}
 
 
 def input_block(label: str, block_id: str, element: Block, *, optional: bool = False, hint: str | None = None,
                 dispatch_action: bool = False) -> Block:
     """An input block for a modal."""
-    block: Block = {"type": "input", "block_id": block_id[:MAX_ID], "label": plain(label, 2000), "element": element,
-                    "optional": optional}
+    block: Block = {"type": "input", "block_id": block_id[:MAX_ID], "label": plain(label, MAX_LABEL),
+                    "element": element, "optional": optional}
     if hint:
         block["hint"] = plain(hint, 2000)
     if dispatch_action:
@@ -121,7 +126,7 @@ def text_input(action_id: str, *, multiline: bool = False, initial: str | None =
     if initial:
         element["initial_value"] = initial[:max_length]
     if placeholder:
-        element["placeholder"] = plain(placeholder, 150)
+        element["placeholder"] = plain(placeholder, MAX_PLACEHOLDER)
     return element
 
 
@@ -129,7 +134,7 @@ def static_select(action_id: str, options: list[dict[str, Any]], *, initial: str
                   multi: bool = False, placeholder: str = "Choose…") -> Block:
     """A (multi) static select; `initial` is a value (or comma-free list of values for multi)."""
     element: Block = {"type": "multi_static_select" if multi else "static_select", "action_id": action_id,
-                      "options": options[:MAX_OPTIONS], "placeholder": plain(placeholder, 150)}
+                      "options": options[:MAX_OPTIONS], "placeholder": plain(placeholder, MAX_PLACEHOLDER)}
     chosen = [o for o in options if initial is not None and o["value"] in (initial if multi else [initial])]
     if chosen:
         element["initial_options" if multi else "initial_option"] = chosen if multi else chosen[0]

@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
-    MAX_MESSAGE_BLOCKS,
     Block,
     context,
     escape,
@@ -26,9 +25,12 @@ from bot.blocks.kit import (
     user,
     within,
 )
+from bot.blocks.limits import (
+    MAX_MESSAGE_BLOCKS,
+)
 
 if TYPE_CHECKING:
-    from bot.services.kudos_views import (
+    from bot.views.kudos import (
         KudosForm,
         KudosHomeView,
         KudosLimit,

@@ -12,7 +12,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
-    MAX_OPTION_TEXT,
     Block,
     actions,
     button,
@@ -29,10 +28,13 @@ from bot.blocks.kit import (
     truncate,
     user,
 )
+from bot.blocks.limits import (
+    MAX_OPTION_TEXT,
+)
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.llm.service import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
+    from bot.views.llm import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
 
 PROMPT_CHUNK = 2800  # characters of the prompt per section in "What was sent" (Slack: 3000 per section)
 PROMPT_BLOCKS = 40

@@ -18,8 +18,6 @@ from bot.blocks.agenda import (
     task_line,
 )
 from bot.blocks.kit import (
-    MAX_MESSAGE_BLOCKS,
-    MAX_SECTION_TEXT,
     Block,
     actions,
     button,
@@ -31,10 +29,14 @@ from bot.blocks.kit import (
     user,
     within,
 )
+from bot.blocks.limits import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
+)
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.agenda import Agenda, ManagerDigest, ReportDigest, SkippedReport
+    from bot.services.nudges.agenda import Agenda, ManagerDigest, ReportDigest, SkippedReport
 
 REPORT_KEY_RESULTS = 10
 

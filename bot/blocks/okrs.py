@@ -33,7 +33,7 @@ from bot.ids import SharedAction
 from bot.views.review import ReviewAction
 
 if TYPE_CHECKING:
-    from bot.services.okr_views import (
+    from bot.views.okrs import (
         AwayView,
         CheckinChoiceView,
         CheckInResult,

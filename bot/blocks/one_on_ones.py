@@ -48,7 +48,7 @@ from bot.blocks.one_on_ones_parts import (
 )
 
 if TYPE_CHECKING:
-    from bot.services.one_on_ones_views import OneOnOneView, RequestForm, ScheduleForm
+    from bot.views.one_on_ones import OneOnOneView, RequestForm, ScheduleForm
 
 __all__ = [
     "OneOnOneAction", "OneOnOneModal", "answer_message", "decline_modal", "home_section", "note_modal",

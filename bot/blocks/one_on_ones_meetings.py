@@ -35,7 +35,7 @@ from bot.calendar import google_link, outlook_link
 
 if TYPE_CHECKING:
     from bot.calendar import Meeting
-    from bot.services.one_on_ones_views import NoteView, OneOnOneView, TalkingPointView, TaskView
+    from bot.views.one_on_ones import NoteView, OneOnOneView, TalkingPointView, TaskView
 
 MAX_POINT = 500
 MAX_POINTS_SHOWN = 10

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
-    MAX_MESSAGE_BLOCKS,
     Block,
     actions,
     button,
@@ -24,6 +23,9 @@ from bot.blocks.kit import (
     user,
     within,
 )
+from bot.blocks.limits import (
+    MAX_MESSAGE_BLOCKS,
+)
 from bot.blocks.one_on_ones_meetings import FREQUENCY_LABEL, meeting_actions, talking_point_blocks
 from bot.blocks.one_on_ones_parts import (
     URGENCY_LABEL,
@@ -40,7 +42,7 @@ from bot.blocks.one_on_ones_parts import (
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.one_on_ones_views import HomeView, NoteView, OneOnOneView
+    from bot.views.one_on_ones import HomeView, NoteView, OneOnOneView
 
 MAX_TASKS = 20
 MAX_NOTES_TEXT = 2900

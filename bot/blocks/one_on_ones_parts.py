@@ -24,7 +24,7 @@ from bot.blocks.kit import (
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from bot.services.one_on_ones_views import ObjectiveLine, OneOnOneView, TaskView
+    from bot.views.one_on_ones import ObjectiveLine, OneOnOneView, TaskView
 
 MAX_OBJECTIVES = 5
 MAX_KRS = 4

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.blocks.kit import Block, context, escape, header, section, user, within
 
 if TYPE_CHECKING:
-    from bot.services.privacy import PrivacyHomeView, ReadingEntryView
+    from bot.views.privacy import PrivacyHomeView, ReadingEntryView
 
 KIND_WORDS = {"feedback": "feedback", "note": "shared note", "summary": "1-on-1 summary"}
 VIA_WORDS = {"home": "in their Home", "export": "in an export", "people-export": "in an export of your data"}

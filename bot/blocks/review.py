@@ -7,8 +7,6 @@ import json
 from typing import Any
 
 from bot.blocks.kit import (
-    MAX_MESSAGE_BLOCKS,
-    MAX_VIEW_BLOCKS,
     actions,
     button,
     context,
@@ -26,6 +24,7 @@ from bot.blocks.kit import (
     user,
     within,
 )
+from bot.blocks.limits import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS
 from bot.views.review import (
     MAX_COMMENT,
     MAX_OBSTACLE_OPTIONS,

@@ -42,7 +42,7 @@ def _team_id(runtime: Any, team: str | None) -> str:
 
 def _run(kind: str, path: str, team: str | None, call: Callable[..., Any]) -> None:
     from bot.runtime import build_runtime
-    from bot.services.imports import ImportFailed, ImportService
+    from bot.services.imports.service import ImportFailed, ImportService
 
     text = _read(path)
     runtime = build_runtime(load_settings())

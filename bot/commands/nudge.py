@@ -40,6 +40,8 @@ def describe(report: Any) -> list[str]:
         about = ", ".join(dm.about)
         lines.append(f"  {dm.team_id} {dm.channel:<12} {dm.kind:<8} {dm.key}  ({dm.blocks} blocks; about {about})")
         lines.append(f"      “{dm.text}”")
+    if report.total > len(report.messages):
+        lines.append(f"  … and {report.total - len(report.messages)} more DMs (counted, not listed)")
     for outcome in report.outcomes:
         detail = f" {outcome.detail}" if outcome.detail else ""
         lines.append(f"  {outcome.team_id} {outcome.manager_id}/{outcome.report_id} {outcome.period}: "
@@ -78,9 +80,9 @@ def register(cli: click.Group) -> None:
             report = runtime.services.nudges.scan(dry_run=dry_run)
             for line in describe(report):
                 click.echo(line)
-            if dry_run or no_deliver or not report.messages:
+            if dry_run or no_deliver or not report.total:
                 return
-            click.echo(f"Delivering {len(report.messages)} DMs (at most {settings.send_rate:g} per second)…")
+            click.echo(f"Delivering {report.total} DMs (at most {settings.send_rate:g} per second)…")
             runtime.sender().drain(timeout)
             from bot.slack_port import due_counts
 

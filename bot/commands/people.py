@@ -132,7 +132,7 @@ def _services():  # noqa: ANN202
 
 
 def _resolve(services, who: str, team: str | None) -> tuple[str, str]:  # noqa: ANN001
-    from bot.services.errors import UserFacingError
+    from bot.services.core.errors import UserFacingError
     from bot.settings import ConfigError
 
     try:

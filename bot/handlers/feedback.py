@@ -16,7 +16,7 @@ from bot.handlers.common import open_modal
 from bot.handlers.reading import input_value, optional_id_in, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
-from bot.services.feedback_views import FeedbackForm, FeedbackUsage
+from bot.views.feedback import FeedbackForm, FeedbackUsage
 
 Body = dict[str, Any]
 

@@ -11,8 +11,8 @@ from bot.blocks.home import HomeAction, home_view
 from bot.handlers.reading import in_home, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services
-from bot.services.home import HomeState, HomeView
-from bot.services.welcome import welcome_once
+from bot.services.home.service import HomeState, HomeView
+from bot.services.people.welcome import welcome_once
 
 
 def state_of(body: dict[str, Any]) -> HomeState:

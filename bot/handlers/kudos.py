@@ -18,7 +18,7 @@ from bot.handlers.common import open_modal
 from bot.handlers.reading import channel_of, input_value, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
-from bot.services.kudos_views import KudosForm, KudosUsage, Leaderboard
+from bot.views.kudos import KudosForm, KudosUsage, Leaderboard
 
 Body = dict[str, Any]
 

@@ -15,7 +15,7 @@ from bot.handlers.home import publish_home
 from bot.handlers.reading import form_values, id_in_metadata, optional_id_in, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services
-from bot.services.parsing import first_word, rest_after_first_word
+from bot.services.core.parsing import first_word, rest_after_first_word
 
 
 def handle_okr_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,

@@ -3,7 +3,7 @@
 Everything here takes what Slack (or someone who got hold of a signed payload) sent and returns plain,
 typed values; nothing raises on an odd shape except `id_in` / `id_in_metadata`, which raise the
 UserFacingError a person reads when a button or form is out of date. Ids are bounded by
-`bot.services.parsing.parse_id` (the one place a database id is read from a payload).
+`bot.services.core.parsing.parse_id` (the one place a database id is read from a payload).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from bot.services import UserFacingError
-from bot.services.parsing import parse_id
+from bot.services.core.parsing import parse_id
 
 Body = dict[str, Any]
 STALE_BUTTON = "This button is out of date; open it again from the latest message or your Home tab."

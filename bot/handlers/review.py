@@ -16,7 +16,7 @@ from bot.handlers.common import open_modal
 from bot.handlers.home import publish_home
 from bot.handlers.reading import form_values, id_in, id_in_metadata, metadata_of, team_of, text_of, user_of, value_of
 from bot.services import Services, UserFacingError
-from bot.services.parsing import first_word, rest_after_first_word
+from bot.services.core.parsing import first_word, rest_after_first_word
 from bot.views.review import ReviewAction, ReviewView
 
 Body = dict[str, Any]

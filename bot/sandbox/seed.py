@@ -17,14 +17,14 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import utcnow
 from bot.runtime import Runtime
-from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.seed_review import seed_finished_quarter
-from bot.services.cadence import Cadence
-from bot.services.nudge_scan import PairOutcome, PlannedDM
-from bot.services.nudges import NudgeService
-from bot.services.okr_status import quarter_bounds, quarter_of
-from bot.services.okr_views import load_objectives, objective_rows
-from bot.services.ports import SlackUser
+from bot.sandbox.slack.fake import FakeSlack
+from bot.services.core.ports import SlackUser
+from bot.services.nudges.cadence import Cadence
+from bot.services.nudges.scan import PairOutcome, PlannedDM
+from bot.services.nudges.service import NudgeService
+from bot.services.okrs.queries import load_objectives, objective_rows
+from bot.services.okrs.status import quarter_bounds, quarter_of
 from storage.models import (
     CheckIn,
     Feedback,
@@ -270,7 +270,7 @@ def _next_meeting(runtime: Runtime) -> None:
     """Maria and Ravi's next 1-on-1 in two working days, a monthly series: it carries the open task and the
     undiscussed talking point of the last one, Ravi adds a point, and both get the reminder with the agenda
     (sent as of three hours before the meeting, like `okrbot tick --at`)."""
-    from bot.services.one_on_ones import OneOnOneService
+    from bot.services.one_on_ones.service import OneOnOneService
 
     one_on_ones = runtime.services.one_on_ones
     zone = ZoneInfo(BY_ID["UMARIA"].tz)

@@ -13,8 +13,8 @@ from typing import Any
 
 from bot.clock import utcnow
 from bot.runtime import Runtime
-from bot.services.cadence import Cadence
-from bot.services.okr_status import quarter_bounds
+from bot.services.nudges.cadence import Cadence
+from bot.services.okrs.status import quarter_bounds
 from bot.services.review.prompts import PromptScan
 from bot.services.review.window import previous_quarter, window_of
 from storage.models import CheckIn, KeyResult, Objective

@@ -5,7 +5,7 @@ WSGI app, same outbox sender and scheduler jobs, SQLite), and a LocalServer on 1
 /slack/events (the real endpoint) beside the page and its small JSON API under /sandbox/api/
 (bot/sandbox/page.py).
 
-Everything a person does on the page becomes what Slack would send (bot/sandbox/acting.py): a signed
+Everything a person does on the page becomes what Slack would send (bot/sandbox/slack/acting.py): a signed
 slash command, a `block_actions` or `view_submission` payload, an Events API delivery. The app's answers
 to those requests are applied to the stand-in as Slack applies them, and the page renders its state.
 """
@@ -29,10 +29,10 @@ from typing import Any
 
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox import seed
-from bot.sandbox.acting import Acting
-from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.page import PageState, SandboxError, page_app
-from bot.sandbox.payloads import SlackSender
+from bot.sandbox.slack.acting import Acting
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.sender import SlackSender
 from bot.settings import ConfigError, Settings
 from bot.web import LocalServer, create_wsgi_app
 from storage.crypto import new_key
@@ -111,7 +111,7 @@ class Sandbox(Acting):
     def jump_to_review(self) -> dict[str, Any]:
         """Send last quarter's "Review your quarter" prompts as if each person's review window had opened."""
         from bot.sandbox.seed_review import run_review_prompt
-        from bot.services.okr_status import quarter_of
+        from bot.services.okrs.status import quarter_of
 
         result = run_review_prompt(self.runtime, quarter_of(self.runtime.services.ctx.clock().date()))
         self.runtime.sender().wake()

@@ -3,8 +3,8 @@ and never import a Slack client (they reach Slack through `ports.Directory` and 
 
 from __future__ import annotations
 
-from bot.services.context import ServiceContext
-from bot.services.errors import NotFound, UserFacingError
+from bot.services.core.context import ServiceContext
+from bot.services.core.errors import NotFound, UserFacingError
 
 __all__ = ["NotFound", "ServiceContext", "Services", "UserFacingError"]
 
@@ -13,18 +13,18 @@ class Services:
     """Every use-case of okrbot, built once per process and injected into Bolt listeners as `services`."""
 
     def __init__(self, ctx: ServiceContext) -> None:
-        from bot.services.feedback import FeedbackService
-        from bot.services.home import HomeService
-        from bot.services.kudos import KudosService
+        from bot.services.feedback.service import FeedbackService
+        from bot.services.home.service import HomeService
+        from bot.services.kudos.service import KudosService
         from bot.services.llm.service import LlmService
-        from bot.services.nudges import NudgeService
-        from bot.services.okrs import OkrService
-        from bot.services.one_on_ones import OneOnOneService
-        from bot.services.people import PeopleService
-        from bot.services.person_data import PersonDataService
-        from bot.services.privacy import PrivacyService
+        from bot.services.nudges.service import NudgeService
+        from bot.services.okrs.service import OkrService
+        from bot.services.one_on_ones.service import OneOnOneService
+        from bot.services.people.data import PersonDataService
+        from bot.services.people.service import PeopleService
+        from bot.services.people.workspaces import WorkspaceService
+        from bot.services.privacy.service import PrivacyService
         from bot.services.review import ReviewService
-        from bot.services.workspaces import WorkspaceService
 
         self.ctx = ctx
         self.people = PeopleService(ctx)

@@ -1,1 +1,2 @@
-"""Frozen view-models that services hand to block builders (pure: no SQLAlchemy, no Slack SDK)."""
+"""View-models: frozen dataclasses the services return and the block builders render, each feature's action and
+block ids and its field limits. Pure: no SQLAlchemy, no Slack SDK, no services."""

@@ -25,7 +25,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.sandbox.payloads import Built, SlackSender, event_callback, reaction_event
+from bot.sandbox.slack.payloads import Built, event_callback, reaction_event
+from bot.sandbox.slack.sender import SlackSender
 from storage.db import make_engine, make_sessions
 from storage.models import InboxEvent, Kudos, OutboundMessage
 from tests.support.stack import SECRET_KEY
@@ -180,7 +181,7 @@ class SocketStorm:
     envelope (retry_attempt + 1) until one is acknowledged: Slack's way when an ack does not come within 3 s,
     e.g. because the app's process died with the envelope in hand."""
 
-    peer: Any  # bot.sandbox.fake_socket_mode.FakeSocketMode
+    peer: Any  # tests.support.socket_mode_peer.FakeSocketMode
     senders: int = 8
     deadline: float = 300.0
     acked: Counter[str] = field(default_factory=Counter)

@@ -15,7 +15,8 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy import func, select
 
 import storage.models  # noqa: F401 - every table on Base.metadata
-from bot.sandbox.payloads import FORM, JSON, sign
+from bot.sandbox.slack.payloads import FORM, JSON
+from bot.sandbox.slack.sender import sign
 from storage.db import Base
 
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from bot.sandbox.payloads import Response
+from bot.sandbox.slack.sender import Response
 from tests.support.stack import TEAM, Stack
 
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from bot.runtime import Runtime, build_runtime
-from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.slack.fake import FakeSlack
 from bot.settings import Settings
 from storage.models import OutboundMessage
 from tests.support.clock import MovableClock

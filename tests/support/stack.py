@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.runtime import Runtime, build_runtime
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.payloads import SlackSender
 from bot.sandbox.server import Sandbox, start
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.sender import SlackSender
 from bot.settings import Settings
 from bot.web import LocalServer, create_wsgi_app
 from tests.support.clock import MovableClock

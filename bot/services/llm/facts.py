@@ -18,8 +18,8 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.services.errors import NotFound, UserFacingError
-from bot.services.okr_status import effective_status, progress, quarter_of
+from bot.services.core.errors import NotFound, UserFacingError
+from bot.services.okrs.status import effective_status, progress, quarter_of
 from storage.models import CheckIn, ConversationMessage, KeyResult, Note, Objective, OkrComment, OneOnOne, Person, Task
 from storage.privacy import shared_notes
 

@@ -13,23 +13,23 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.services.errors import NotFound, UserFacingError
+from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.llm.answers import parse_answer
 from bot.services.llm.client import LlmClient, LlmError, host_of
 from bot.services.llm.facts import key_result_facts, meeting_facts, prepare_facts
 from bot.services.llm.prompts import Facts, Prompt, build_prompt
+from bot.views.llm import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
 from storage.models import LlmExchange, OneOnOne, Person, Task
 
 if TYPE_CHECKING:
     from bot.services import Services
-    from bot.services.context import ServiceContext
+    from bot.services.core.context import ServiceContext
 
 log = logging.getLogger("okrbot.llm")
 
@@ -47,7 +47,6 @@ WHAT_IT_GETS = {
     "summary": "the 1-on-1's topic, linked objectives, shared notes, tasks and the replies in its thread",
     "prepare": "your own key results of the quarter (progress, status, latest obstacle) and your open tasks",
 }
-NEVER = "private notes, feedback, kudos, other 1-on-1s, and anything you could not read yourself"
 
 
 class LlmFailed(UserFacingError):
@@ -57,64 +56,6 @@ class LlmFailed(UserFacingError):
         super().__init__(message)
         self.kind = kind
         self.exchange_id = exchange_id
-
-
-@dataclass(frozen=True)
-class LlmNotice:
-    """What the Home's Privacy part says: a model is in use, where it runs, what it gets and never gets."""
-
-    host: str
-    model: str
-    gets: tuple[tuple[str, str], ...]
-    never: str = NEVER
-
-
-@dataclass(frozen=True)
-class Suggestions:
-    """Three suggested next steps for one key result, and where the person may put the one they pick."""
-
-    exchange_id: int
-    key_result_id: int
-    objective_id: int
-    title: str
-    owner_id: str
-    steps: tuple[str, ...]
-    can_check_in: bool  # the actor owns the key result
-    one_on_one_id: int | None  # the actor's open 1-on-1 with the owner (or with the owner's manager)
-
-
-@dataclass(frozen=True)
-class SummaryDraft:
-    """A proposed one-line summary and action items of a done 1-on-1."""
-
-    exchange_id: int
-    one_on_one_id: int
-    other_id: str
-    requester_id: str
-    manager_id: str
-    summary: str
-    action_items: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PrepareDraft:
-    """A short draft of what to raise in one's 1-on-1."""
-
-    exchange_id: int
-    manager_id: str | None
-    points: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ExchangeView:
-    """A recorded prompt, for its own person only."""
-
-    id: int
-    task: str
-    prompt: str
-    outcome: str
-    created_at: datetime
-    host: str
 
 
 class LlmService:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.services.okr_status import next_quarter, progress, quarter_bounds
+from bot.services.okrs.status import next_quarter, progress, quarter_bounds
 from bot.services.review.grading import prefill_grade, suggested_outcome
 from bot.views.review import KeyResultLine, ObjectiveReviewView, ObstacleView, QuarterReviewView
 from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person

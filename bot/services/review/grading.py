@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from bot.services.errors import UserFacingError
-from bot.services.okr_status import progress
+from bot.services.core.errors import UserFacingError
+from bot.services.okrs.status import progress
 
 MET_FROM = 0.7
 PARTLY_FROM = 0.4

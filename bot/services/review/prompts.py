@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select, update
 
 from bot.blocks import review as review_blocks
-from bot.services.cadence import Cadence
-from bot.services.context import ServiceContext
+from bot.services.core.context import ServiceContext
+from bot.services.nudges.cadence import Cadence
 from bot.services.review.window import prompt_due, window_of
 from bot.views.review import PromptView
 from storage.db import insert_ignore

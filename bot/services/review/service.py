@@ -22,11 +22,11 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.blocks import review as review_blocks
-from bot.services.context import ServiceContext
-from bot.services.errors import NotFound, UserFacingError
-from bot.services.okr_status import QUARTER, next_quarter
-from bot.services.okr_views import load_objectives, objective_rows
-from bot.services.people import PersonView
+from bot.services.core.context import ServiceContext
+from bot.services.core.errors import NotFound, UserFacingError
+from bot.services.okrs.queries import load_objectives, objective_rows
+from bot.services.okrs.status import QUARTER, next_quarter
+from bot.services.people.service import PersonView
 from bot.services.review.agenda import load_review
 from bot.services.review.grading import format_grade, parse_grade
 from bot.services.review.lookback import export_rows, look_back
@@ -83,7 +83,7 @@ class ReviewService:
         return self._services.people.ensure(team_id, user_id)
 
     def _zone(self, person: PersonView | None) -> Any:
-        from bot.services.cadence import Cadence
+        from bot.services.nudges.cadence import Cadence
 
         return person.zone if person else Cadence.of(self._ctx.settings).zone(None)
 
@@ -360,7 +360,7 @@ class ReviewService:
         if review is None:
             return
         view = self._load(session, review)
-        from bot.services.one_on_ones_base import pair_key
+        from bot.services.one_on_ones.base import pair_key
 
         self._ctx.outbox.add(session, team_id=review.team_id, key=agenda_key(review.id), channel=one_on_one.manager_id,
                              text=review_blocks.agenda_text(view), blocks=review_blocks.agenda_message(view),

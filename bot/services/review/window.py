@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services.cadence import local_instant, local_midnight
-from bot.services.okr_status import quarter_bounds, quarter_of
+from bot.services.nudges.cadence import local_instant, local_midnight
+from bot.services.okrs.status import quarter_bounds, quarter_of
 
 OPENS_DAYS_BEFORE_END = 14
 CLOSES_DAYS_AFTER_END = 7

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.sandbox.payloads import app_home_opened_event
-from bot.services.okr_status import quarter_of
+from bot.sandbox.slack.payloads import app_home_opened_event
+from bot.services.okrs.status import quarter_of
 from storage.models import Objective
 from tests.support.reading import dms, listeners_done
 from tests.support.stack import Stack

@@ -9,8 +9,9 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 
 from bot.app import _guard_listeners, _mark_verified, handle_error
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.payloads import sign, slash_command
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.payloads import slash_command
+from bot.sandbox.slack.sender import sign
 from bot.services import UserFacingError
 
 SECRET = "s3cret"

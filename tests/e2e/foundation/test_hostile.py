@@ -16,7 +16,9 @@ from bot.blocks.okrs import OkrView
 from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal
 from bot.handlers.reading import STALE_BUTTON, STALE_FORM
 from bot.ids import SharedAction
-from bot.sandbox.payloads import app_home_opened_event, event_callback, new_trigger_id, sign, slash_command
+from bot.sandbox.slack.payloads import app_home_opened_event, event_callback, slash_command
+from bot.sandbox.slack.sender import sign
+from bot.sandbox.slack.shapes import new_trigger_id
 from tests.support.hostile import (
     FORM_TYPE,
     JSON_TYPE,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.sandbox.payloads import sign
+from bot.sandbox.slack.sender import sign
 from tests.support.hostile import FORM_TYPE, JSON_TYPE, Trap, interaction_body, post, row_counts
 from tests.support.reading import listeners_done
 from tests.support.stack import SIGNING_SECRET, TEAM, Stack, start_stack

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import replay_event
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.payloads import event_callback, message_event, reaction_event
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.payloads import event_callback, message_event, reaction_event
 from storage.models import InboxEvent, Kudos
 from tests.support.chaos import Storm, dm_posts, free_port, kudos_reactions, serve, wait_drained, wait_healthy
 from tests.support.cli import cli_variables, invoke

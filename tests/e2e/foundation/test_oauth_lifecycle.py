@@ -14,8 +14,9 @@ from sqlalchemy import text
 
 from bot.cli import cli
 from bot.runtime import Runtime, build_runtime
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.payloads import SlackSender, app_home_opened_event
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.payloads import app_home_opened_event
+from bot.sandbox.slack.sender import SlackSender
 from bot.settings import Settings
 from bot.web import LocalServer, create_wsgi_app
 from storage.models import OutboundMessage, Workspace

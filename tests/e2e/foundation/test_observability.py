@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.sandbox.payloads import app_home_opened_event
+from bot.sandbox.slack.payloads import app_home_opened_event
 from bot.scheduler import JOBS, _logged
 from bot.web import LocalServer, create_wsgi_app
 from tests.e2e.foundation.test_production import free_port, oauth_env, stop, wait_healthy

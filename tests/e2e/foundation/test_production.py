@@ -163,7 +163,7 @@ def test_missing_postgres_database_is_one_line(tmp_path: Path) -> None:
 
 def test_bad_bot_token_on_serve_is_one_line(tmp_path: Path) -> None:
     """`okrbot serve` with a token Slack refuses stops before any worker starts: one line, exit 2."""
-    from bot.sandbox.fake_slack import FakeSlack
+    from bot.sandbox.slack.fake import FakeSlack
 
     with FakeSlack(bot_token="xoxb-the-right-one") as slack:  # noqa: S106 - test token
         env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path}/okrbot.db", SLACK_SIGNING_SECRET="s",

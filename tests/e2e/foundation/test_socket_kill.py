@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.fake_socket_mode import FakeSocketMode
+from bot.sandbox.slack.fake import FakeSlack
 from tests.support.chaos import SocketStorm, kudos_reactions, socket_app, wait_drained
+from tests.support.socket_mode_peer import FakeSocketMode
 from tests.support.stack import BOT_TOKEN, TEAM, populate
 
 APP_TOKEN = "xapp-1-A0OKRBOT01-2001-5f1c0ffee"

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.fake_socket_mode import FakeSocketMode
-from bot.sandbox.payloads import app_home_opened_event, event_callback, slash_command, view_submission
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.payloads import app_home_opened_event, event_callback, slash_command, view_submission
 from tests.support.db import truncate_postgres
+from tests.support.socket_mode_peer import FakeSocketMode
 from tests.support.stack import BOT_TOKEN, SECRET_KEY, TEAM, populate
 
 APP_TOKEN = "xapp-1-A0OKRBOT01-2001-5f1c0ffee"

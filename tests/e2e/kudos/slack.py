@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.payloads import reaction_event
+from bot.sandbox.slack.payloads import reaction_event
 from storage.models import Kudos
 from tests.support.reading import rows
 from tests.support.stack import Stack

@@ -6,7 +6,8 @@ from typing import Any
 
 from bot.blocks.okrs import checkin_field, new_field
 from bot.ids import SharedAction
-from bot.sandbox.payloads import Response, message_event, reaction_event
+from bot.sandbox.slack.payloads import message_event, reaction_event
+from bot.sandbox.slack.sender import Response
 from storage.models import CheckIn, KeyResult, Objective, OkrComment
 from tests.support.reading import eventually, rows, text_of
 from tests.support.stack import TEAM, Stack

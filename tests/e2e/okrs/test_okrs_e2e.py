@@ -10,7 +10,7 @@ import pytest
 
 from bot.blocks.okrs import OkrView, checkin_field, new_field
 from bot.ids import SharedAction
-from bot.sandbox.payloads import message_event
+from bot.sandbox.slack.payloads import message_event
 from storage.models import Person
 from tests.e2e.okrs.flow import (
     check_ins,

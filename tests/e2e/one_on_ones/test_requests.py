@@ -10,7 +10,7 @@ import pytest
 
 from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
 from bot.scheduler import JOBS
-from bot.services.one_on_ones_time import reminder_due
+from bot.services.one_on_ones.time import reminder_due
 from tests.e2e.one_on_ones.flow import (
     accept_at,
     command,

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from bot.blocks.okrs import OkrAction, new_field
 from bot.sandbox import seed
-from bot.sandbox.payloads import SlackSender, slash_command
 from bot.sandbox.server import Sandbox
+from bot.sandbox.slack.payloads import slash_command
+from bot.sandbox.slack.sender import SlackSender
 from storage.models import Kudos, KudosPost, Objective, OkrComment
 from tests.e2e.sandbox.client import PageClient, texts
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.services import UserFacingError
-from bot.services.feedback_views import FeedbackForm, FeedbackRequested, FeedbackUsage
+from bot.views.feedback import FeedbackForm, FeedbackRequested, FeedbackUsage
 from tests.service.kudos.support import Env
 
 

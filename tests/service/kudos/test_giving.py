@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.services import UserFacingError
-from bot.services.kudos_views import KudosForm, KudosSent, KudosUsage, Leaderboard
+from bot.views.kudos import KudosForm, KudosSent, KudosUsage, Leaderboard
 from tests.service.kudos.support import Env
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.errors import UserFacingError
+from bot.services.core.errors import UserFacingError
 from tests.service.llm.conftest import OWNER_DM_REPLY, SECRETS, Env
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox.fake_llm import LABEL
-from bot.services.errors import UserFacingError
+from bot.services.core.errors import UserFacingError
 from bot.services.llm.service import LlmFailed
 from storage.models import CheckIn, KeyResult, LlmExchange, Note, OneOnOne, Task
 from tests.service.llm.conftest import Env

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.errors import NotFound, UserFacingError
+from bot.services.core.errors import NotFound, UserFacingError
 from tests.service.nudges.conftest import Env, utc
 
 NOW = utc(2026, 12, 15, 9)

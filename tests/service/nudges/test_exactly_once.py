@@ -122,7 +122,7 @@ def test_scan_statements_do_not_grow_with_the_number_of_pairs(db_url: str) -> No
 
 def test_every_dm_fits_slacks_limits(env: Env) -> None:
     """Every message the scan writes has at most 50 blocks and passes Slack's Block Kit checks."""
-    from bot.sandbox.fake_slack import block_errors
+    from bot.sandbox.slack.blockkit import block_errors
 
     add_team(env, managers=2, reports=12)
     env.scan(TUESDAY_10_BERLIN)

@@ -51,7 +51,7 @@ def test_a_second_scan_nudges_nobody_again(env: Env) -> None:
 
 def test_a_restarted_process_nudges_nobody_again(env: Env) -> None:
     """A new NudgeService (a restarted scheduler) finds every pair done."""
-    from bot.services.nudges import NudgeService
+    from bot.services.nudges.service import NudgeService
 
     env.scan(TUESDAY_10_BERLIN)
     before = env.queued()
@@ -166,7 +166,7 @@ def test_a_window_that_ended_after_the_install_is_missed(env: Env) -> None:
 
 def test_the_catch_up_misses_only_the_late_recipient(env: Env) -> None:
     """Up for Maria's 10:00 only, then down until Thursday: the reports west of her are reported missed."""
-    from bot.services.nudges import NudgeService
+    from bot.services.nudges.service import NudgeService
 
     env.scan(TUESDAY_10_BERLIN)
     env.clock.travel_to(utc(2026, 12, 18, 12))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.services.errors import NotFound, UserFacingError
+from bot.services.core.errors import NotFound, UserFacingError
 from tests.service.nudges.conftest import Env, utc
 
 TUESDAY_10_BERLIN = utc(2026, 12, 15, 9)

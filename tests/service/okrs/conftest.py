@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.blocks.okrs import checkin_field, new_field
-from bot.services.imports import ImportService
+from bot.services.imports.service import ImportService
 from storage.models import CheckIn, KeyResult, Objective
 from tests.support.service_env import ServiceEnv, running_env
 

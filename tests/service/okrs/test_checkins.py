@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete
 
 from bot.blocks.okrs import checkin_field
-from bot.services.errors import NotFound, UserFacingError
+from bot.services.core.errors import NotFound, UserFacingError
 from storage.models import OutboundMessage
 from tests.service.okrs.conftest import Env
 

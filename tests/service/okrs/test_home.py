@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from bot.services.home import HomeState
+from bot.services.home.service import HomeState
 from storage.models import FeedbackRequest, Kudos, OneOnOne, Person
 from tests.service.okrs.conftest import Env
 

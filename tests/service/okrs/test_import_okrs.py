@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.imports import ImportFailed
+from bot.services.imports.service import ImportFailed
 from storage.models import Objective, OutboundMessage, Person
 from tests.service.okrs.conftest import Env
 

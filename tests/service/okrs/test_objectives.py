@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.blocks.okrs import new_field
-from bot.services.errors import UserFacingError
+from bot.services.core.errors import UserFacingError
 from tests.service.okrs.conftest import Env
 
 

@@ -8,7 +8,7 @@ import random
 import pytest
 from sqlalchemy import insert, select, update
 
-from bot.services.errors import UserFacingError
+from bot.services.core.errors import UserFacingError
 from storage import reporting
 from storage.models import Person, ReportingLine
 from tests.service.okrs.conftest import Env

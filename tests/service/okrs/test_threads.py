@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.okr_threads import ts_time
+from bot.services.okrs.threads import ts_time
 from storage.models import OkrComment, Workspace
 from tests.service.okrs.conftest import Env
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.services.errors import UserFacingError
+from bot.services.core.errors import UserFacingError
 from storage.models import Note, OneOnOne, OutboundMessage, TalkingPoint
 from tests.service.one_on_ones.conftest import Env
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.services.errors import UserFacingError
+from bot.services.core.errors import UserFacingError
 from storage.models import ConversationMessage, OneOnOne
 from tests.service.one_on_ones.conftest import Env
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.services.errors import UserFacingError
+from bot.services.core.errors import UserFacingError
 from storage.models import OneOnOne, Person
 from tests.service.one_on_ones.conftest import Env
 

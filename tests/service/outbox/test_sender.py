@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import utcnow
-from bot.sandbox.fake_slack import FakeSlack
-from bot.services.outbox import Outbox, outbox_hook
+from bot.sandbox.slack.fake import FakeSlack
+from bot.services.core.outbox import Outbox, outbox_hook
 from bot.slack_port import OutboxSender, make_client
 from storage.db import make_engine, make_sessions
 from storage.models import OutboundMessage

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from bot.services import NotFound, UserFacingError
-from bot.services.one_on_ones_base import pair_key
+from bot.services.one_on_ones.base import pair_key
 from bot.services.review import agenda_key
 from bot.views.review import ReviewBlock
 from storage.models import KeyResult, Objective, OneOnOne, OutboundMessage, TalkingPoint

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.blocks.agenda import agenda_blocks, agenda_modal
-from bot.blocks.kit import MAX_SECTION_TEXT
+from bot.blocks.limits import MAX_SECTION_TEXT
 from bot.blocks.nudges import manager_messages, report_message, snoozed
-from bot.sandbox.fake_slack import block_errors, view_errors
-from bot.services.agenda import (
+from bot.sandbox.slack.blockkit import block_errors, view_errors
+from bot.services.nudges.agenda import (
     Agenda,
     CommentLine,
     FeedbackAsk,

@@ -9,7 +9,7 @@ import pytest
 from freezegun import freeze_time
 
 from bot.clock import utcnow
-from bot.services.cadence import (
+from bot.services.nudges.cadence import (
     Cadence,
     local_instant,
     next_business_day,

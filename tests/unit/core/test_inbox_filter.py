@@ -6,7 +6,7 @@ import json
 import time
 
 from bot.inbox import ReactionFilter, event_key, stored_form
-from bot.sandbox.payloads import event_callback, message_event, reaction_event
+from bot.sandbox.slack.payloads import event_callback, message_event, reaction_event
 
 TEAM = "T0001"
 

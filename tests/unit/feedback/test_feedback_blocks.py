@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.blocks import feedback as blocks
-from bot.sandbox.fake_slack import block_errors, view_errors
-from bot.services.feedback_views import (
+from bot.sandbox.slack.blockkit import block_errors, view_errors
+from bot.views.feedback import (
     AboutChoice,
     FeedbackForm,
     FeedbackGiven,

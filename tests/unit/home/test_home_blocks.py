@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from bot.blocks.home import PEOPLE_PAGE, home_view
-from bot.blocks.kit import MAX_VIEW_BLOCKS
-from bot.sandbox.fake_slack import view_errors
-from bot.services.home import HomeState, HomeView
-from bot.services.leader import LeaderView, Obstacle, OpenRequest, OverdueOneOnOne, PersonStatus, StaleFeedback
-from bot.services.okr_views import KeyResultView, ObjectiveView
-from bot.services.people import PersonView
+from bot.blocks.limits import MAX_VIEW_BLOCKS
+from bot.sandbox.slack.blockkit import view_errors
+from bot.services.home.leader import LeaderView, Obstacle, OpenRequest, OverdueOneOnOne, PersonStatus, StaleFeedback
+from bot.services.home.service import HomeState, HomeView
+from bot.services.people.service import PersonView
+from bot.views.okrs import KeyResultView, ObjectiveView
 from tests.support.golden import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.blocks import kudos as blocks
-from bot.sandbox.fake_slack import block_errors, view_errors
-from bot.services.kudos_views import (
+from bot.sandbox.slack.blockkit import block_errors, view_errors
+from bot.views.kudos import (
     BoardRow,
     KudosForm,
     KudosHomeView,

@@ -7,8 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.kudos_parsing import kudos_message, parse_kudos_command
-from bot.services.parsing import first_word
+from bot.services.core.parsing import first_word
+from bot.services.kudos.parsing import kudos_message, parse_kudos_command
 
 USER_IDS = st.from_regex(r"[UW][A-Z0-9]{2,12}", fullmatch=True)
 LABELS = st.text(alphabet=st.characters(blacklist_characters=">"), max_size=15)

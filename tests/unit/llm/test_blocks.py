@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.blocks import llm as blocks
-from bot.sandbox.fake_slack import view_errors
-from bot.services.llm.service import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
+from bot.sandbox.slack.blockkit import view_errors
+from bot.views.llm import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
 
 HOSTILE = "Ping <!channel> & <https://evil.example|click> <@UBOSS> " + "x" * 250
 AT = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)

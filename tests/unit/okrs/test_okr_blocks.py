@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.kit import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
+from bot.blocks.limits import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
 from bot.blocks.okrs import (
     amount,
     checkin_form,
@@ -23,8 +23,8 @@ from bot.blocks.okrs import (
     okr_list,
     where_of,
 )
-from bot.sandbox.fake_slack import block_errors, view_errors
-from bot.services.okr_views import (
+from bot.sandbox.slack.blockkit import block_errors, view_errors
+from bot.views.okrs import (
     CheckinChoiceView,
     CheckInResult,
     KeyResultChange,

@@ -9,9 +9,9 @@ import pytest
 from freezegun import freeze_time
 
 from bot.clock import utcnow
-from bot.services.import_okrs import parse_quarter
-from bot.services.okr_input import normalise_status, normalise_tag, parse_number
-from bot.services.okr_views import key_result_view
+from bot.services.imports.okrs import parse_quarter
+from bot.services.okrs.input import normalise_status, normalise_tag, parse_number
+from bot.services.okrs.queries import key_result_view
 
 
 @pytest.mark.parametrize(("typed", "value"), [("42", 42.0), (" 3.5 ", 3.5), ("1,200", 1200.0), ("40%", 40.0),

@@ -15,8 +15,8 @@ import pytest
 
 from bot.blocks import one_on_ones as blocks
 from bot.blocks.one_on_ones import OneOnOneAction
-from bot.sandbox.fake_slack import block_errors, view_errors
-from bot.services.one_on_ones_views import (
+from bot.sandbox.slack.blockkit import block_errors, view_errors
+from bot.views.one_on_ones import (
     HomeView,
     KeyResultLine,
     NoteView,

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 
-from bot.services.errors import UserFacingError
-from bot.services.one_on_ones_time import add_business_days, picked_day, picked_time, reminder_due
+from bot.services.core.errors import UserFacingError
+from bot.services.one_on_ones.time import add_business_days, picked_day, picked_time, reminder_due
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # a Monday
@@ -113,7 +113,7 @@ def test_a_meeting_reminder_moves_into_the_recipients_working_hours(meeting: dat
     """24 h before, moved into Mon–Fri 09:00–17:00 of the recipient, at least two hours before the meeting."""
     from datetime import timedelta
 
-    from bot.services.one_on_ones_time import into_working_hours
+    from bot.services.one_on_ones.time import into_working_hours
 
     assert into_working_hours(meeting - timedelta(hours=24), ZoneInfo(tz), before=meeting) == expected
 
@@ -131,6 +131,6 @@ def test_a_meeting_reminder_moves_into_the_recipients_working_hours(meeting: dat
 ])
 def test_series_dates_keep_the_local_time(previous: datetime, frequency: str, expected: datetime) -> None:
     """Weekly, every two weeks, monthly near the nudge day; the wall-clock time survives DST."""
-    from bot.services.one_on_ones_time import next_in_series
+    from bot.services.one_on_ones.time import next_in_series
 
     assert next_in_series(previous, frequency, BERLIN, 15) == expected

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.blocks.privacy import reading_line
-from bot.services.privacy import ReadingEntryView, months_before
+from bot.services.privacy.service import months_before
+from bot.views.privacy import ReadingEntryView
 from storage.crypto import CryptoError, Keyring, is_encrypted, new_key
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.blocks import review as blocks
-from bot.sandbox.fake_slack import block_errors, view_errors
+from bot.sandbox.slack.blockkit import block_errors, view_errors
 from bot.views.review import (
     GradeForm,
     KeyResultLine,

@@ -16,7 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.sandbox.fake_slack import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS, REQUIRED_ARGS, FakeSlack
+from bot.blocks.limits import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.methods.common import REQUIRED_ARGS
 
 REFERENCE = Path(__file__).resolve().parents[2] / "fixtures" / "slack-reference" / "methods"
 

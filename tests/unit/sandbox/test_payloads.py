@@ -17,9 +17,9 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.sandbox import payloads
-from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.payloads import SlackSender
+from bot.sandbox.slack import payloads, sender, shapes
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.sender import SlackSender
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -53,13 +53,13 @@ def test_signature_is_accepted_by_slack_sdk() -> None:
     """sign() produces what slack_sdk's SignatureVerifier accepts."""
     body, timestamp = b"token=x&command=%2Fkudos", int(time.time())
     verifier = SignatureVerifier(SECRET)
-    assert verifier.is_valid(body=body, timestamp=str(timestamp), signature=payloads.sign(SECRET, body, timestamp))
+    assert verifier.is_valid(body=body, timestamp=str(timestamp), signature=sender.sign(SECRET, body, timestamp))
 
 
 def test_signature_of_a_tampered_body_is_rejected() -> None:
     """A signature does not carry over to a different body."""
     timestamp = int(time.time())
-    signature = payloads.sign(SECRET, b"text=hello", timestamp)
+    signature = sender.sign(SECRET, b"text=hello", timestamp)
     assert not SignatureVerifier(SECRET).is_valid(body=b"text=hellO", timestamp=str(timestamp), signature=signature)
 
 
@@ -74,7 +74,7 @@ def test_slash_command_is_form_encoded_like_slacks() -> None:
     assert fields["text"] == "<@U2> great demo"
     assert (fields["team_id"], fields["user_id"], fields["user_name"], fields["channel_id"]) == (
         "T0001", "U1", "ravi", "C1")
-    assert payloads.trigger_user(fields["trigger_id"]) == "U1"
+    assert shapes.trigger_user(fields["trigger_id"]) == "U1"
     assert fields["api_app_id"] == payloads.DEFAULT_APP_ID
 
 
@@ -257,10 +257,10 @@ def test_view_closed_payload() -> None:
 
 def test_trigger_id_names_its_user() -> None:
     """new_trigger_id is shaped like Slack's and trigger_user reads the user back."""
-    trigger = payloads.new_trigger_id("U0ABC")
-    assert payloads.is_trigger_id(trigger)
-    assert payloads.trigger_user(trigger) == "U0ABC"
-    assert payloads.trigger_user("13345224609.738474920.8088930838d88f008e0") is None
+    trigger = shapes.new_trigger_id("U0ABC")
+    assert shapes.is_trigger_id(trigger)
+    assert shapes.trigger_user(trigger) == "U0ABC"
+    assert shapes.trigger_user("13345224609.738474920.8088930838d88f008e0") is None
 
 
 # --------------------------------------------------------------------------- Bolt understands them
@@ -277,7 +277,7 @@ def dispatch(app: App, built: tuple[str, bytes]) -> Any:
     content_type, body = built
     timestamp = int(time.time())
     headers = {"content-type": content_type, "x-slack-request-timestamp": str(timestamp),
-               "x-slack-signature": payloads.sign(SECRET, body, timestamp)}
+               "x-slack-signature": sender.sign(SECRET, body, timestamp)}
     return app.dispatch(BoltRequest(body=body.decode(), headers=headers))
 
 

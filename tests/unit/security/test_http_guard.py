@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.http_guard import MAX_BODY, Refused, check_shape, parse_verified, read_body, verify_signature
-from bot.sandbox.payloads import sign
+from bot.sandbox.slack.sender import sign
 
 SECRET = "unit-signing-secret"
 

@@ -20,7 +20,7 @@ from bot.handlers.reading import (
     user_of,
 )
 from bot.services import UserFacingError
-from bot.services.parsing import MAX_ID, parse_id
+from bot.services.core.parsing import MAX_ID, parse_id
 
 
 @pytest.mark.parametrize("value", ["99999999999999999999999", '{"objective":"abc"}', "1e400", "garbage", "-1", "0",

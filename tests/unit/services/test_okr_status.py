@@ -8,7 +8,7 @@ import pytest
 from freezegun import freeze_time
 
 from bot.clock import utcnow
-from bot.services.okr_status import (
+from bot.services.okrs.status import (
     derived_status,
     effective_status,
     elapsed_share,

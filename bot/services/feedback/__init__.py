@@ -1,0 +1,1 @@
+"""Feedback: requests, answers and their visibility."""

@@ -1,0 +1,1 @@
+"""`okrbot import people|okrs FILE.csv`: CSV validation and upserts."""

@@ -1,0 +1,1 @@
+"""Kudos: /kudos, the reaction, the shortcut, the board and the weekly limit."""

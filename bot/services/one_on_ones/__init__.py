@@ -1,0 +1,1 @@
+"""1-on-1s: requests, answers, meetings, notes, tasks, reminders and exports."""

@@ -1,0 +1,1 @@
+"""People and workspaces: the directory sync, the welcome DM and one person's data (export, erase)."""

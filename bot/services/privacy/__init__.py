@@ -1,0 +1,1 @@
+"""Privacy: who read a private text, and the privacy section of the Home."""
