@@ -3,7 +3,7 @@
 The report's words and the manager's comment are TEXT columns holding `enc1:…` ciphertexts (storage/crypto.py).
 
 Revision ID: review
-Revises: scale_tree
+Revises: scale_home
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import storage.db
 
 
 revision = 'review'
-down_revision = 'scale_tree'
+down_revision = 'scale_home'
 branch_labels = None
 depends_on = None
 
