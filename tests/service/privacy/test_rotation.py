@@ -81,7 +81,9 @@ def test_rotation_under_concurrent_writes_loses_nothing_and_leaves_nothing_under
     assert errors == []
     assert report.done and sum(report.rotated.values()) >= 81
     assert count_stale(env.runtime.engine, env.runtime.keyring) == {
-        "one_on_ones.requester_summary": 0, "one_on_ones.manager_summary": 0, "notes.text": 0, "feedback.text": 0}
+        "one_on_ones.requester_summary": 0, "one_on_ones.manager_summary": 0, "notes.text": 0, "feedback.text": 0,
+        "objective_reviews.helped": 0, "objective_reviews.in_the_way": 0, "objective_reviews.carry": 0,
+        "objective_reviews.manager_comment": 0}
     assert f"enc1:{old_id}:" not in raw_dump(env.runtime.settings.database_url)
     with env.sessions() as session:
         notes = sorted(session.scalars(select(Note.text)))
