@@ -6,6 +6,7 @@ import functools
 import json
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -248,11 +249,18 @@ def scheduler() -> None:
     settings.require_secret_key()
     runtime = build_runtime(settings)
     runtime.start_workers()
-    clock = build_scheduler(runtime, blocking=True)
-    signal.signal(signal.SIGTERM, lambda *_: clock.shutdown(wait=False))
+    # The jobs run on APScheduler's own threads; the signal only sets an event. (Shutting the scheduler down
+    # inside the signal handler could deadlock on the executor's lock when SIGTERM came mid-submit.)
+    clock = build_scheduler(runtime, blocking=False)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    clock.start()
     try:
-        clock.start()
+        while not stop.wait(1):
+            pass
     finally:
+        clock.shutdown(wait=False)
         runtime.close()
 
 
