@@ -38,7 +38,7 @@ def obstacle_episodes(check_ins: list[Any], kr_title: str, until: datetime) -> l
         nonlocal current
         if current is not None:
             check_in_id, text, since = current
-            days = max(0, (max(at, since) - since).days)
+            days = max(0, round((max(at, since) - since).total_seconds() / 86_400))  # whole days, to the nearest
             episodes.append(ObstacleView(check_in_id, kr_title, text, since, days, still_open))
             current = None
 
