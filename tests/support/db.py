@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from storage.db import Base, make_engine, normalise_url
@@ -67,3 +70,18 @@ def fresh_sqlite(template: Path, target: Path) -> str:
     """Copy the migrated template to `target` and return its URL."""
     shutil.copyfile(template, target)
     return f"sqlite:///{target}"
+
+
+@contextlib.contextmanager
+def statements(engine: Any) -> Iterator[list[str]]:
+    """Every SQL statement run on `engine` inside the block (statement counts are what the service tests pin)."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -3,17 +3,15 @@ a fixed number of SQL statements whatever the team size."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from bot.services.home.service import HomeState
 from storage.models import FeedbackRequest, Kudos, OneOnOne, Person
 from tests.service.okrs.conftest import Env
+from tests.support.db import statements
 
 REPORTS = ("URAVI", "ULENA", "UTOM")
 
@@ -37,20 +35,6 @@ def graced_team(env: Env) -> Env:
 def build(env: Env, user: str = "UMARIA", **state: Any) -> Any:
     return env.home.build(team_id=env.team, user_id=user, state=HomeState(**state))
 
-
-@contextmanager
-def statements(env: Env) -> Iterator[list[str]]:
-    """Every SQL statement the block runs."""
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(env.runtime.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(env.runtime.engine, "before_cursor_execute", count)
 
 
 def add_people(env: Env, count: int, manager: str = "UMARIA", prefix: str = "UX") -> list[str]:
@@ -219,13 +203,13 @@ def test_deactivated_reports_and_other_workspaces_are_left_out(team: Env) -> Non
 def test_the_number_of_sql_statements_does_not_grow_with_the_team(team: Env, tree: bool) -> None:
     """Home for 3 reports and for 3 + 60 reports (with OKRs and check-ins) runs the same number of statements."""
     build(team, tree=tree)  # warm up: the viewer is synced from Slack once
-    with statements(team) as small:
+    with statements(team.runtime.engine) as small:
         build(team, tree=tree)
     ids = add_people(team, 30) + add_people(team, 30, manager="URAVI", prefix="UY")
     for user_id in ids[::6]:
         view = team.create(owner=user_id, krs=(("K1", 0, 10), ("K2", 0, 10)))
         team.check_in(view, kr0={"obstacles": "blocked"}, batch=f"B{user_id}")
-    with statements(team) as large:
+    with statements(team.runtime.engine) as large:
         home = build(team, tree=tree)
     assert len(home.leader.people) == (63 if tree else 33)
     assert len(large) == len(small)

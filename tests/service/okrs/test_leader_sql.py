@@ -20,6 +20,7 @@ from bot.services.home.service import HomeState
 from bot.services.okrs.status import effective_status
 from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person
 from tests.service.okrs.conftest import MID_NOVEMBER, Env
+from tests.support.db import statements
 
 QUARTER = "2026-Q4"
 GRACE = timedelta(days=14)  # OKRBOT_STATUS_GRACE_DAYS by default
@@ -150,21 +151,11 @@ def test_a_page_slices_and_indexes_by_position_in_the_whole_list() -> None:
 
 def test_the_sql_view_runs_seven_statements_for_any_tree(env: Env) -> None:
     """The whole tree of the VP (53 people) and of a lead of 3: the same seven statements, on any page."""
-    from sqlalchemy import event
 
     seed_tree(env)
     counts = []
     for viewer, pages in (("UR00", {}), ("UBOSS", {}), ("UBOSS", {"people": 1, "obstacles": 3})):
-        seen: list[str] = []
-
-        def count(_conn: Any, _cursor: Any, statement: str, *_: Any, seen: list[str] = seen) -> None:
-            seen.append(statement)
-
-        event.listen(env.runtime.engine, "before_cursor_execute", count)
-        try:
-            with env.sessions() as session:
-                assert leader_page(session, env.team, viewer, QUARTER, MID_NOVEMBER, tree=True, pages=pages)
-        finally:
-            event.remove(env.runtime.engine, "before_cursor_execute", count)
+        with statements(env.runtime.engine) as seen, env.sessions() as session:
+            assert leader_page(session, env.team, viewer, QUARTER, MID_NOVEMBER, tree=True, pages=pages)
         counts.append(len(seen))
     assert counts == [7, 7, 7]

@@ -3,13 +3,11 @@ agenda, the manager's grade, carry-over (exactly one new objective), the prompt 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from bot.services import NotFound, UserFacingError
 from bot.services.one_on_ones.base import pair_key
@@ -18,21 +16,7 @@ from bot.views.review import ReviewBlock
 from storage.models import KeyResult, Objective, OneOnOne, OutboundMessage, TalkingPoint
 from storage.models_review import ObjectiveReview, QuarterReview
 from tests.service.review.conftest import Env
-
-
-@contextmanager
-def statements(env: Env) -> Iterator[list[str]]:
-    """Every SQL statement run inside the block."""
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(env.runtime.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(env.runtime.engine, "before_cursor_execute", count)
+from tests.support.db import statements
 
 
 def submitted(env: Env, owner: str = "URAVI", outcome: str = "partly") -> Any:
@@ -172,9 +156,9 @@ def test_the_agenda_is_built_in_a_fixed_number_of_statements(env: Env) -> None:
             env.check_in(objective, f"{n}-{day}", days_ago=20 - day * 5,
                          kr0={"value": str(day * 3), "obstacles": f"Obstacle {day}"}, kr1={"value": str(9 - day)})
     big = env.review.open(team_id=env.team, user_id="ULENA", quarter="2026-Q4")
-    with statements(env) as few:
+    with statements(env.runtime.engine) as few:
         env.review.agenda(team_id=env.team, viewer="URAVI", review_id=small.id)
-    with statements(env) as many:
+    with statements(env.runtime.engine) as many:
         env.review.agenda(team_id=env.team, viewer="ULENA", review_id=big.id)
     queries = [s for s in many if s.lstrip().upper().startswith("SELECT")]
     assert len(few) == len(many) and len(queries) <= 8
