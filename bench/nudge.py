@@ -284,7 +284,7 @@ def _runtime(url: str, slack_url: str, **sender: Any) -> Any:
 
     settings = Settings(_env_file=None, DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN,  # type: ignore[call-arg]
                         SLACK_API_URL=slack_url, OKRBOT_SEND_RATE=os.environ.get("BENCH_SEND_RATE", str(SEND_RATE)))
-    options = {"workers": WORKERS, "batch": BATCH, **sender}
+    options = {"workers": int(os.environ.get("BENCH_WORKERS", WORKERS)), "batch": BATCH, **sender}
     return build_runtime(settings, clock=lambda: SCAN_AT + (datetime.now(UTC) - _STARTED), migrate="skip",
                          **options)
 
@@ -383,8 +383,10 @@ def measure(label: str, url: str, managers: int, kill: bool = True,
     seeded = seed(url, managers)
     print(f"  {label}: scan and delivery…", flush=True)
     slack = SlackProcess(people_of(managers), LATENCY)
+    load_before = os.getloadavg()[0]
     try:
         figures = run_bot(url, slack.base_url, deliver=deliver)
+        figures["load"] = (load_before, os.getloadavg()[0])
         rows = outbox_keys(url)
         posted, failed = slack.posted()
         figures["slack_rss_mb"] = slack.rss()
@@ -417,20 +419,27 @@ def main(quick: bool = False, pairs: int | None = None, argv: list[str] | None =
     parser.add_argument("--deliver-up-to", type=int, default=10**9,
                         help="deliver the DMs for sizes up to this many pairs; above, measure the scan only")
     parser.add_argument("--send-rate", type=float, default=SEND_RATE, help=f"OKRBOT_SEND_RATE (default {SEND_RATE:g})")
+    parser.add_argument("--workers", type=int, default=WORKERS, help=f"sender workers (default {WORKERS})")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default=None,
+                        help="only this database (default: SQLite, and PostgreSQL when TEST_DATABASE_URL is set)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv or [])
     sizes = [int(n) for n in args.pairs.split(",")] if args.pairs else [pairs or (1000 if quick or args.quick
                                                                                   else 10_000)]
     os.environ["BENCH_SEND_RATE"] = f"{args.send_rate:g}"
+    os.environ["BENCH_WORKERS"] = str(args.workers)
     results = []
     with scratch_directory("okrbot-nudge-") as directory, databases(directory) as found:
-        for label, url in found:
+        chosen = [(label, url) for label, url in found if args.database in (None, label.lower())]
+        if not chosen:
+            raise SystemExit(f"no {args.database} database (PostgreSQL needs TEST_DATABASE_URL)")
+        for label, url in chosen:
             for size in sizes:
                 managers = max(1, size // REPORTS_PER_MANAGER)
                 results.append((label, *measure(label, url, managers, kill=size <= args.kill_up_to,
                                                 deliver=size <= args.deliver_up_to)))
                 wipe(url)
-    write_result(NAME, render(results, args.send_rate))
+    write_result(NAME, render(results, args.send_rate, args.workers))
 
 
 def wipe(url: str) -> None:
@@ -445,7 +454,8 @@ def wipe(url: str) -> None:
     engine.dispose()
 
 
-def render(results: list[tuple[str, dict[str, Any], dict[str, Any]]], send_rate: float) -> str:
+def render(results: list[tuple[str, dict[str, Any], dict[str, Any]]], send_rate: float,
+           workers: int = WORKERS) -> str:
     """The Markdown section."""
     sizes = ", ".join(f"{n:,}" for n in dict.fromkeys(f["pairs"] for _, f, _ in results))
     lines = ["## Mid-month nudge at scale (`bench/nudge.py`)", "",
@@ -455,7 +465,7 @@ def render(results: list[tuple[str, dict[str, Any], dict[str, Any]]], send_rate:
              "of pairs already had their December 1-on-1 and 0.4% are away (skipped and listed). People are spread "
              f"over {len(ZONES)} timezones that are all past 10:00 on 15 December at the scan ({SCAN_AT:%H:%M} UTC). "
              f"The loopback Slack runs in its own process, answers each call after {LATENCY * 1000:.0f} ms and only "
-             f"counts postings per outbox key (no bodies kept); the sender runs {WORKERS} workers with "
+             f"counts postings per outbox key (no bodies kept); the sender runs {workers} workers with "
              f"OKRBOT_SEND_RATE={send_rate:g} (Slack's 1 message/s per channel kept). Bot CPU is "
              "`time.process_time()` of the bot process (scan + delivery), statements are counted with "
              "`before_cursor_execute`; *scan RSS* is the bot process's peak RSS when the scan ends, *bot RSS* after "
@@ -481,6 +491,9 @@ def render(results: list[tuple[str, dict[str, Any], dict[str, Any]]], send_rate:
                         "DMs/s (of OKRBOT_SEND_RATE)", "pairs/s end to end", "scan CPU ms/pair", "bot CPU ms/pair",
                         "scan statements", "statements/pair", "sender statements/DM", "scan RSS MB", "bot RSS MB",
                         "Slack RSS MB", "DMs posted once"], rows))
+    lines += ["", "Load average (1 min, 2 cores) when the scan started → when delivery ended: " + "; ".join(
+        f"{label} {f['pairs']:,}: {f['load'][0]:.1f} → {f['load'][1]:.1f}" for label, f, _ in results if "load" in f)
+        + ". Wall times include waiting for a core; CPU per pair and statements are not."]
     killed = [(label, f, k) for label, f, k in results if k]
     if killed:
         lines += ["", "Kill and restart: the nudges scanned again, a sender process SIGKILLed when half of the DMs "
