@@ -206,10 +206,9 @@ def seed_all(sessions: Any, trees: list[tuple[int, int]] = (), levels: list[list
 def naive_leader(session: Session, team_id: str, manager_id: str, quarter: str, now: datetime, *,
                  tree: bool) -> Any:
     """The leader view the obvious way: walk the team person by person, key result by key result."""
-    from bot.services.home.leader import (
-        FEEDBACK_STALE,
-        KUDOS_WINDOW,
-        ONE_ON_ONE_DUE,
+    from bot.services.home.leader import FEEDBACK_STALE, KUDOS_WINDOW, ONE_ON_ONE_DUE
+    from bot.services.okrs.status import effective_status, progress
+    from bot.views.home import (
         LeaderView,
         Obstacle,
         OpenRequest,
@@ -217,7 +216,6 @@ def naive_leader(session: Session, team_id: str, manager_id: str, quarter: str, 
         PersonStatus,
         StaleFeedback,
     )
-    from bot.services.okrs.status import effective_status, progress
     from bot.views.okrs import aware
     from storage.models import CheckIn, FeedbackRequest, Kudos, Objective, OneOnOne, Person
 
@@ -304,8 +302,7 @@ VERSIONS = ("sql", "python", "naive")  # this version; the previous one (leader.
 def version(name: str) -> Iterator[None]:
     """HomeService with the leader view of version `name` swapped in (bench only); "sql" is the real one."""
     import bot.services.home.service as home_module
-    from bot.services.home.leader import leader_view
-    from bot.services.home.leader_sql import cut
+    from bot.services.home.leader import cut, leader_view
 
     whole = {"python": leader_view, "naive": naive_leader}.get(name)
     original = home_module.leader_page
@@ -328,8 +325,9 @@ def measure(runtime: Any, team_id: str, manager: str, tree: bool, runs: int) -> 
     """Build + lay out the Home `runs` times: timings, statements of one build (and of the other features'
     sections alone), blocks, the view-model (first page, and a later page of each list)."""
     from bot.blocks.home import home_view
-    from bot.services.home.leader_sql import fingerprint
-    from bot.services.home.service import SECTIONS, HomeState
+    from bot.services.home.leader import fingerprint
+    from bot.services.home.service import SECTIONS
+    from bot.views.home import HomeState
 
     state = HomeState(tree=tree)
 

@@ -8,8 +8,7 @@ within 100 blocks for any team size.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.blocks import feedback as feedback_blocks
 from bot.blocks import kudos as kudos_blocks
@@ -39,36 +38,27 @@ from bot.blocks.limits import (
 )
 from bot.blocks.okrs import OkrAction, last_checkin
 from bot.ids import SharedAction
-
-if TYPE_CHECKING:
-    from bot.services.home.leader import LeaderView, Obstacle, PersonStatus
-    from bot.services.home.service import HomeView
+from bot.views.home import (
+    ITEMS_IN_A_LIST,
+    NAMES_IN_A_LINE,
+    OBSTACLES_PAGE,
+    PEOPLE_PAGE,
+    SCHEDULE_BUTTONS,
+    HomeAction,
+    HomeView,
+    LeaderView,
+    Obstacle,
+    PersonStatus,
+)
 
 OKRS_PAGE = 5
 PEOPLE_PER_BLOCK = 10
-PEOPLE_PAGE = 30
-OBSTACLES_PAGE = 6
-NAMES_IN_A_LINE = 15
-ITEMS_IN_A_LIST = 8
-SCHEDULE_BUTTONS = 3
 # Blocks each other feature may use (their home_section(view, max_blocks) must respect it).
 SECTION_BUDGETS = {"review": 12, "one_on_ones": 16, "kudos": 8, "feedback": 8, "privacy": 4}
 SECTION_BUILDERS: dict[str, Callable[[Any, int], list[Block]]] = {
     "one_on_ones": one_on_one_blocks.home_section, "kudos": kudos_blocks.home_section,
     "feedback": feedback_blocks.home_section, "privacy": privacy_blocks.home_section,
     "review": review_blocks.home_section}
-
-
-class HomeAction(StrEnum):
-    """Buttons and selects of the Home tab."""
-
-    MORE = "home.more"  # value: the HomeState to show (next page)
-    TOP = "home.top"  # value: the HomeState to show (first page)
-    TREE = "home.tree"  # value: the HomeState to show (tree toggled)
-    MANAGER = "home.manager"  # users_select: "my manager"
-    AWAY = "home.away"  # datepicker: away until
-    BACK = "home.back"  # button: not away any more
-    REFRESH = "home.refresh"
 
 
 def home_view(view: HomeView) -> Block:

@@ -7,12 +7,12 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks.home import HomeAction, home_view
+from bot.blocks.home import home_view
 from bot.handlers.reading import in_home, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services
-from bot.services.home.service import HomeState, HomeView
 from bot.services.people.welcome import welcome_once
+from bot.views.home import HomeAction, HomeState, HomeView
 
 
 def state_of(body: dict[str, Any]) -> HomeState:

@@ -16,142 +16,35 @@ per person:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, SupportsIndex, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.services.okrs.status import effective_status, progress
+from bot.views.home import (
+    ITEMS_IN_A_LIST,
+    NAMES_IN_A_LINE,
+    OBSTACLES_PAGE,
+    PEOPLE_PAGE,
+    SCHEDULE_BUTTONS,
+    LeaderView,
+    Obstacle,
+    OpenRequest,
+    OverdueOneOnOne,
+    Page,
+    PersonStatus,
+    StaleFeedback,
+    first_shown,
+)
 from bot.views.okrs import aware
 from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person
-
-T = TypeVar("T")
 
 MAX_DEPTH = 30  # reporting trees are never this deep; it also stops a cycle that slipped into the data
 ONE_ON_ONE_DUE = timedelta(days=30)
 FEEDBACK_STALE = timedelta(days=7)
 KUDOS_WINDOW = timedelta(days=30)
-
-
-class Page(tuple[T, ...]):
-    """One page of a longer list: the items loaded (a tuple), with `len()` the whole list's length.
-
-    Slicing and indexing use positions in the whole list (`offset` is the first loaded item's), so
-    `page[30:60]` of the people list is the loaded page; iterating gives the loaded items only.
-    Computed in SQL by bot.services.home.leader_sql, so Python only holds what one Home page shows.
-    """
-
-    total: int
-    offset: int
-
-    def __new__(cls, items: Any = (), total: int | None = None, offset: int = 0) -> Page[T]:
-        page = super().__new__(cls, items)
-        page.total = tuple.__len__(page) + offset if total is None else total
-        page.offset = offset
-        return page
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __getitem__(self, index: SupportsIndex | slice) -> Any:  # type: ignore[override]
-        if isinstance(index, slice):
-            start, stop, _ = index.indices(self.total)
-            return tuple.__getitem__(self, slice(max(0, start - self.offset), max(0, stop - self.offset)))
-        position = index.__index__()
-        position = position + self.total if position < 0 else position
-        if not self.offset <= position < self.offset + tuple.__len__(self):
-            raise IndexError("not on this page")
-        return tuple.__getitem__(self, position - self.offset)
-
-    def __repr__(self) -> str:
-        return f"Page({tuple(self)!r}, total={self.total}, offset={self.offset})"
-
-
-@dataclass(frozen=True)
-class PersonStatus:
-    """One team member with the statuses of their key results this quarter."""
-
-    user_id: str
-    name: str
-    manager_id: str | None
-    depth: int
-    is_manager: bool
-    ahead: int
-    on_track: int
-    off_track: int
-
-    @property
-    def key_results(self) -> int:
-        """How many key results they have this quarter."""
-        return self.ahead + self.on_track + self.off_track
-
-
-@dataclass(frozen=True)
-class Obstacle:
-    """An off-track key result and its latest obstacle (`since`: its latest obstacle or last change)."""
-
-    owner_id: str
-    objective_id: int
-    objective_title: str
-    key_result_id: int
-    key_result_title: str
-    progress: float
-    obstacle: str
-    since: datetime
-
-
-@dataclass(frozen=True)
-class OverdueOneOnOne:
-    """A team member without a 1-on-1 with their manager in the last 30 days (`last_at` None: never)."""
-
-    user_id: str
-    manager_id: str | None
-    last_at: datetime | None
-
-
-@dataclass(frozen=True)
-class OpenRequest:
-    """A 1-on-1 request nobody answered yet."""
-
-    one_on_one_id: int
-    requester_id: str
-    manager_id: str
-    requested_at: datetime
-
-
-@dataclass(frozen=True)
-class StaleFeedback:
-    """A feedback request pending for more than 7 days."""
-
-    request_id: int
-    requester_id: str
-    giver_id: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class LeaderView:
-    """Where are we? Where are the obstacles? What should I do next?"""
-
-    tree: bool
-    has_sub_managers: bool
-    people: tuple[PersonStatus, ...]
-    obstacles: tuple[Obstacle, ...]
-    overdue: tuple[OverdueOneOnOne, ...]
-    requests: tuple[OpenRequest, ...]
-    stale_feedback: tuple[StaleFeedback, ...]
-    no_kudos: tuple[str, ...]
-    counts: tuple[int, int, int] | None = field(default=None, compare=False)  # totals when `people` is a Page
-
-    @property
-    def totals(self) -> tuple[int, int, int]:
-        """Key results ahead, on track and off track across the team."""
-        if self.counts is not None:
-            return self.counts
-        return (sum(p.ahead for p in self.people), sum(p.on_track for p in self.people),
-                sum(p.off_track for p in self.people))
 
 
 def team_members(team_id: str, manager_id: str, *, tree: bool) -> Select[Any]:
@@ -282,3 +175,37 @@ def _no_kudos(session: Session, team_id: str, member_ids: Select[Any], people: t
         Kudos.team_id == team_id, Kudos.receiver_id.in_(member_ids), Kudos.created_at >= now - KUDOS_WINDOW)))
     names = sorted((p.name.lower(), p.user_id) for p in people if p.user_id not in recognised)
     return tuple(user_id for _, user_id in names)
+
+
+# --------------------------------------------------------------------------- the same answer, computed in Python
+
+
+def cut(view: LeaderView | None, manager_id: str, pages: dict[str, int] | None = None) -> LeaderView | None:
+    """A whole-list LeaderView (`leader_view`, computed in Python) cut to the page that
+    bot.services.home.leader_sql.leader_page returns."""
+    if view is None:
+        return None
+    pages = pages or {}
+
+    def window(items: tuple[Any, ...], name: str, size: int) -> Page[Any]:
+        offset = first_shown(pages.get(name, 0), size, len(items))
+        return Page(items[offset:offset + size], len(items), offset)
+
+    mine = [o for o in view.overdue if o.manager_id == manager_id][:SCHEDULE_BUTTONS]
+    first = view.overdue[:SCHEDULE_BUTTONS + NAMES_IN_A_LINE]
+    return LeaderView(
+        tree=view.tree, has_sub_managers=view.has_sub_managers, people=window(view.people, "people", PEOPLE_PAGE),
+        obstacles=window(view.obstacles, "obstacles", OBSTACLES_PAGE),
+        overdue=Page((o for o in view.overdue if o in first or o in mine), len(view.overdue)),
+        requests=Page(view.requests[:ITEMS_IN_A_LIST], len(view.requests)),
+        stale_feedback=Page(view.stale_feedback[:ITEMS_IN_A_LIST], len(view.stale_feedback)),
+        no_kudos=Page(view.no_kudos[:NAMES_IN_A_LINE], len(view.no_kudos)), counts=view.totals)
+
+
+def fingerprint(view: LeaderView | None) -> Any:
+    """Everything a LeaderView says, lengths, page offsets and totals included (for same-answer checks)."""
+    if view is None:
+        return None
+    lists = (view.people, view.obstacles, view.overdue, view.requests, view.stale_feedback, view.no_kudos)
+    return (view.tree, view.has_sub_managers, view.totals,
+            tuple((tuple(items), len(items), getattr(items, "offset", 0)) for items in lists))

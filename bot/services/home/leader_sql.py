@@ -4,12 +4,13 @@
 shows: each list is a `Page` (the loaded items, with `len()` the whole list's length), the status totals
 are in `counts`. Python never holds more than a page, whatever the size of the tree:
 
-  0 how many people, and whether any of them manages someone
-  1 one page of people, most off track first, with their status counts and the team's totals (GROUP BY
-    over the team's key results, window sums)
-  2 one page of off-track key results, oldest obstacle first, with the text of their latest obstacle
-  3 the first people without a 1-on-1 in 30 days (and the first of the viewer's own reports among them)
-  4 unanswered 1-on-1 requests, 5 stale feedback requests, 6 people without kudos: first items + count
+  1 one page of people, most off track first, with their status counts, the team's totals and size, and
+    whether anyone in it manages (GROUP BY over the team's key results, window sums); in the same statement,
+    one page of off-track key results, oldest obstacle first, with the text of their latest obstacle (each
+    key result's status is computed once, for both lists)
+  2 the first people without a 1-on-1 in 30 days (and the first of the viewer's own reports among them)
+  3 unanswered 1-on-1 requests, 4 stale feedback requests, 5 people without kudos: first items + count
+A page past the end of a list (an old "Show more" button) costs one or two more statements.
 
 The team comes from the closure table `reporting_lines` (whole tree) or `people.manager_id` (direct
 reports), each an indexed lookup. The status of a key result is `okr_status.effective_status` written as a
@@ -34,15 +35,21 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
-from bot.services.home.leader import (
-    FEEDBACK_STALE,
-    KUDOS_WINDOW,
-    ONE_ON_ONE_DUE,
+from bot.services.home.leader import FEEDBACK_STALE, KUDOS_WINDOW, ONE_ON_ONE_DUE
+from bot.services.okrs.status import AHEAD_MARGIN, BEHIND_MARGIN, STATUSES, _grace, elapsed_share, progress
+from bot.views.home import (
+    ITEMS_IN_A_LIST,
+    NAMES_IN_A_LINE,
+    OBSTACLES_PAGE,
+    PEOPLE_PAGE,
+    SCHEDULE_BUTTONS,
     LeaderView,
     Obstacle,
     OpenRequest,
@@ -50,16 +57,10 @@ from bot.services.home.leader import (
     Page,
     PersonStatus,
     StaleFeedback,
+    first_shown,
 )
-from bot.services.okrs.status import AHEAD_MARGIN, BEHIND_MARGIN, STATUSES, _grace, elapsed_share, progress
 from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person, ReportingLine
 
-# What one Home page shows of each list (bot.blocks.home lays them out).
-PEOPLE_PAGE = 30
-OBSTACLES_PAGE = 6
-ITEMS_IN_A_LIST = 8
-NAMES_IN_A_LINE = 15
-SCHEDULE_BUTTONS = 3
 NO_TEXT = literal_column("''")  # written out, so the partial index ix_check_ins_obstacle applies
 
 
@@ -111,17 +112,13 @@ def members_select(team_id: str, manager_id: str, *, tree: bool) -> Select[Any]:
         Person.user_id != manager_id)
 
 
-def _clamp(page: int, size: int, total: int) -> int:
-    """The first position shown of page `page` (the last page when past the end), as bot.blocks.home does."""
-    if page * size >= total:
-        page = max(0, (total - 1) // size)
-    return page * size
-
-
 def leader_page(session: Session, team_id: str, manager_id: str, quarter: str, now: datetime, *, tree: bool,
                 pages: dict[str, int] | None = None) -> LeaderView | None:
     """The leader view of `manager_id` at the given list pages, or None when they manage nobody."""
     return _Query(session, team_id, manager_id, quarter, now, tree).view(pages or {})
+
+
+OBSTACLE, PERSON = 0, 1  # the kinds of row of the first statement
 
 
 class _Query:
@@ -141,36 +138,52 @@ class _Query:
             ReportingLine.team_id == self.team_id, ReportingLine.ancestor_id == user_id, ReportingLine.depth == 1))
 
     def view(self, pages: dict[str, int]) -> LeaderView | None:
-        m = self.members
-        count, has_sub = self.session.execute(select(
-            select(func.count()).select_from(m).scalar_subquery(),
-            select(m.c.user_id).where(self.manages(m.c.user_id)).exists())).one()
-        if not count:
+        page, off_page = pages.get("people", 0), pages.get("obstacles", 0)
+        at, off_at = page * PEOPLE_PAGE, off_page * OBSTACLES_PAGE
+        rows = self.session.execute(self._page_rows(at, off_at)).all()
+        people = [r for r in rows if r.kind == PERSON]
+        if not people and at:  # a page past the end (an old button): the last page, as bot.blocks.home shows it
+            count = self.session.execute(select(func.count()).select_from(self.members)).scalar_one()
+            at = first_shown(page, PEOPLE_PAGE, count)
+            rows = self.session.execute(self._page_rows(at, off_at)).all() if count else []
+            people = [r for r in rows if r.kind == PERSON]
+        if not people:
             return None
-        people, totals = self._people(_clamp(pages.get("people", 0), PEOPLE_PAGE, count), count)
-        offset = _clamp(pages.get("obstacles", 0), OBSTACLES_PAGE, totals[2])
+        first = people[0]
+        totals = (int(first.all_ahead), int(first.all_on_track), int(first.all_off_track))
+        obstacles = [r for r in rows if r.kind == OBSTACLE]
+        if not obstacles and off_at and first_shown(off_page, OBSTACLES_PAGE, totals[2]) != off_at:
+            off_at = first_shown(off_page, OBSTACLES_PAGE, totals[2])
+            obstacles = [r for r in self.session.execute(self._page_rows(at, off_at)).all() if r.kind == OBSTACLE]
         return LeaderView(
-            tree=self.tree, has_sub_managers=bool(has_sub), people=people,
-            obstacles=self._obstacles(offset, totals[2]), overdue=self._overdue(),
-            requests=self._requests(), stale_feedback=self._stale_feedback(), no_kudos=self._no_kudos(),
-            counts=totals)
+            tree=self.tree, has_sub_managers=bool(first.has_sub),
+            people=Page((PersonStatus(user_id=r.user_id, name=r.name, manager_id=r.manager_id, depth=r.depth,
+                                      is_manager=bool(r.manages), ahead=int(r.w) % SHIFT,
+                                      on_track=int(r.w) // SHIFT % SHIFT, off_track=int(r.w) // (SHIFT * SHIFT))
+                         for r in sorted(people, key=lambda r: r.rn)), int(first.people), at),
+            obstacles=Page((Obstacle(owner_id=r.owner_id, objective_id=r.objective_id,
+                                     objective_title=r.objective_title, key_result_id=r.id,
+                                     key_result_title=r.title, progress=progress(r.start, r.target, r.current),
+                                     obstacle=r.text or "", since=r.since)
+                            for r in sorted(obstacles, key=lambda r: (r.since, r.id))), totals[2], off_at),
+            overdue=self._overdue(), requests=self._requests(), stale_feedback=self._stale_feedback(),
+            no_kudos=self._no_kudos(), counts=totals)
 
-    def _key_results(self) -> Select[Any]:
-        return (select(Objective.owner_id.label("owner_id"), status_sql(self.quarter, self.now).label("status"))
-                .join(KeyResult, KeyResult.objective_id == Objective.id)
-                .where(Objective.team_id == self.team_id, Objective.quarter == self.quarter,
-                       Objective.owner_id.in_(select(self.members.c.user_id))))
+    def _page_rows(self, at: int, off_at: int) -> Any:
+        """One statement: a page of people (with the team's counts) and a page of obstacles, as rows of two kinds.
 
-    def _people(self, offset: int, total: int) -> tuple[Page[PersonStatus], tuple[int, int, int]]:
+        The status of each of the team's key results is computed once (the MATERIALIZED `krs`), for both lists.
+        """
         m = self.members
         weights = {s: literal(w, BigInteger) for s, w in WEIGHTS.items()}
-        weight = status_sql(self.quarter, self.now, weights)
-        # Sum per owner first (one pass over the team's key results, grouped by one column), then the people.
-        counts = (select(Objective.owner_id, cast(func.sum(weight), BigInteger).label("w"))
-                  .join(KeyResult, KeyResult.objective_id == Objective.id)
-                  .where(Objective.team_id == self.team_id, Objective.quarter == self.quarter,
-                         Objective.owner_id.in_(select(m.c.user_id)))
-                  .group_by(Objective.owner_id).cte("counts").prefix_with("MATERIALIZED"))  # computed once
+        krs = (select(Objective.owner_id, KeyResult.id, KeyResult.updated_at,
+                      status_sql(self.quarter, self.now, weights).label("w"))
+               .join(KeyResult, KeyResult.objective_id == Objective.id)
+               .where(Objective.team_id == self.team_id, Objective.quarter == self.quarter,
+                      Objective.owner_id.in_(select(m.c.user_id)))
+               .cte("krs").prefix_with("MATERIALIZED"))
+        counts = (select(krs.c.owner_id, cast(func.sum(krs.c.w), BigInteger).label("w"))
+                  .group_by(krs.c.owner_id).cte("counts").prefix_with("MATERIALIZED"))
         name = func.coalesce(func.nullif(Person.name, ""), Person.user_id)
         per = (select(m.c.user_id, name.label("name"), Person.manager_id, m.c.depth,
                       func.coalesce(counts.c.w, literal(0, BigInteger)).label("w"))
@@ -178,50 +191,42 @@ class _Query:
                .join(Person, and_(Person.team_id == self.team_id, Person.user_id == m.c.user_id))
                .outerjoin(counts, counts.c.owner_id == m.c.user_id).subquery("per"))
         shift = literal(SHIFT, BigInteger)
-        counts = {"ahead": per.c.w % shift, "on_track": (per.c.w // shift) % shift,
-                  "off_track": per.c.w // (shift * shift)}
-        order = (counts["off_track"].desc(), per.c.depth, self.text(func.lower(per.c.name)), self.text(per.c.user_id))
-        page = (select(per, func.row_number().over(order_by=order).label("rn"),
-                       *(func.sum(c).over().label(f"all_{s}") for s, c in counts.items()))
-                .order_by(*order).limit(PEOPLE_PAGE).offset(offset).subquery("page"))
-        rows = self.session.execute(select(page, self.manages(page.c.user_id).label("manages"))
-                                    .order_by(page.c.rn)).all()
-        totals = (int(rows[0].all_ahead), int(rows[0].all_on_track), int(rows[0].all_off_track)) if rows \
-            else (0, 0, 0)
-        people = Page((PersonStatus(user_id=r.user_id, name=r.name, manager_id=r.manager_id, depth=r.depth,
-                                    is_manager=bool(r.manages), ahead=int(r.w) % SHIFT,
-                                    on_track=int(r.w) // SHIFT % SHIFT, off_track=int(r.w) // (SHIFT * SHIFT))
-                       for r in rows), total, offset)
-        return people, totals
-
-    def _obstacles(self, offset: int, total: int) -> Page[Obstacle]:
-        m = self.members
+        by_status = {"ahead": per.c.w % shift, "on_track": (per.c.w // shift) % shift,
+                     "off_track": per.c.w // (shift * shift)}
+        order = (by_status["off_track"].desc(), per.c.depth, self.text(func.lower(per.c.name)),
+                 self.text(per.c.user_id))
+        page = (select(per, func.row_number().over(order_by=order).label("rn"), func.count().over().label("people"),
+                       *(func.sum(c).over().label(f"all_{s}") for s, c in by_status.items()))
+                .order_by(*order).limit(PEOPLE_PAGE).offset(at).subquery("page"))
+        # Off track: oldest obstacle first (`since`: the latest obstacle's time, from the partial index only) …
         latest_at = select(func.max(CheckIn.created_at)).where(
-            CheckIn.key_result_id == KeyResult.id, CheckIn.obstacles != NO_TEXT).scalar_subquery()  # index only
-        since = func.coalesce(latest_at, KeyResult.updated_at, type_=KeyResult.updated_at.type).label("since")
-        # The page's ids first, from indexes only (key_results' covering index, the partial index of obstacles) …
-        ids = (select(KeyResult.id, since)
-               .select_from(m)
-               .join(Objective, and_(Objective.team_id == self.team_id, Objective.owner_id == m.c.user_id,
-                                     Objective.quarter == self.quarter))
-               .join(KeyResult, KeyResult.objective_id == Objective.id)
-               .where(status_sql(self.quarter, self.now) == "off_track")
-               .order_by(since, KeyResult.id).limit(OBSTACLES_PAGE).offset(offset).subquery("off"))
+            CheckIn.key_result_id == krs.c.id, CheckIn.obstacles != NO_TEXT).scalar_subquery()
+        since = func.coalesce(latest_at, krs.c.updated_at, type_=KeyResult.updated_at.type).label("since")
+        off = (select(krs.c.id, since).where(krs.c.w == weights["off_track"])
+               .order_by(since, krs.c.id).limit(OBSTACLES_PAGE).offset(off_at).subquery("off"))
         # … then their titles and latest obstacle.
-        text = select(CheckIn.obstacles).where(CheckIn.key_result_id == ids.c.id, CheckIn.team_id == self.team_id,
+        text = select(CheckIn.obstacles).where(CheckIn.key_result_id == off.c.id, CheckIn.team_id == self.team_id,
                                                CheckIn.obstacles != NO_TEXT) \
             .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(1).scalar_subquery()
-        rows = self.session.execute(
-            select(ids.c.id, ids.c.since, Objective.owner_id, Objective.id.label("objective_id"),
-                   Objective.title.label("objective_title"), KeyResult.title, KeyResult.start_value,
-                   KeyResult.target_value, KeyResult.current_value, text.label("text"))
-            .select_from(ids).join(KeyResult, KeyResult.id == ids.c.id)
-            .join(Objective, Objective.id == KeyResult.objective_id)
-            .order_by(ids.c.since, ids.c.id)).all()
-        return Page((Obstacle(owner_id=r.owner_id, objective_id=r.objective_id, objective_title=r.objective_title,
-                              key_result_id=r.id, key_result_title=r.title,
-                              progress=progress(r.start_value, r.target_value, r.current_value), obstacle=r.text or "",
-                              since=r.since) for r in rows), total, offset)
+        obstacle_columns = {"id": off.c.id, "since": off.c.since, "owner_id": Objective.owner_id,
+                            "objective_id": Objective.id, "objective_title": Objective.title,
+                            "title": KeyResult.title, "start": KeyResult.start_value,
+                            "target": KeyResult.target_value, "current": KeyResult.current_value, "text": text}
+        has_sub = select(m.c.user_id).where(self.manages(m.c.user_id)).exists()
+        person_columns = {"user_id": page.c.user_id, "name": page.c.name, "manager_id": page.c.manager_id,
+                          "depth": page.c.depth, "w": page.c.w, "rn": page.c.rn, "people": page.c.people,
+                          "all_ahead": page.c.all_ahead, "all_on_track": page.c.all_on_track,
+                          "all_off_track": page.c.all_off_track, "manages": self.manages(page.c.user_id),
+                          "has_sub": has_sub}
+        # The obstacles' select comes first: its column types (a datetime on SQLite) are the result's.
+        obstacle_rows = (select(literal(OBSTACLE).label("kind"),
+                                *(c.label(n) for n, c in obstacle_columns.items()),
+                                *(null().label(n) for n in person_columns))
+                         .select_from(off).join(KeyResult, KeyResult.id == off.c.id)
+                         .join(Objective, Objective.id == KeyResult.objective_id))
+        person_rows = select(literal(PERSON).label("kind"), *(null().label(n) for n in obstacle_columns),
+                             *(c.label(n) for n, c in person_columns.items())).select_from(page)
+        return union_all(obstacle_rows, person_rows)
 
     def _overdue(self) -> Page[OverdueOneOnOne]:
         m = self.members
@@ -280,36 +285,3 @@ class _Query:
             .where(~recognised).order_by(self.text(func.lower(name)), self.text(m.c.user_id))
             .limit(NAMES_IN_A_LINE)).all()
         return Page((r.user_id for r in rows), rows[0].total if rows else 0)
-
-
-# --------------------------------------------------------------------------- the same answer, computed in Python
-
-
-def cut(view: LeaderView | None, manager_id: str, pages: dict[str, int] | None = None) -> LeaderView | None:
-    """A whole-list LeaderView (`leader.leader_view`, computed in Python) cut to the page `leader_page` returns."""
-    if view is None:
-        return None
-    pages = pages or {}
-
-    def window(items: tuple[Any, ...], name: str, size: int) -> Page[Any]:
-        offset = _clamp(pages.get(name, 0), size, len(items))
-        return Page(items[offset:offset + size], len(items), offset)
-
-    mine = [o for o in view.overdue if o.manager_id == manager_id][:SCHEDULE_BUTTONS]
-    first = view.overdue[:SCHEDULE_BUTTONS + NAMES_IN_A_LINE]
-    return LeaderView(
-        tree=view.tree, has_sub_managers=view.has_sub_managers, people=window(view.people, "people", PEOPLE_PAGE),
-        obstacles=window(view.obstacles, "obstacles", OBSTACLES_PAGE),
-        overdue=Page((o for o in view.overdue if o in first or o in mine), len(view.overdue)),
-        requests=Page(view.requests[:ITEMS_IN_A_LIST], len(view.requests)),
-        stale_feedback=Page(view.stale_feedback[:ITEMS_IN_A_LIST], len(view.stale_feedback)),
-        no_kudos=Page(view.no_kudos[:NAMES_IN_A_LINE], len(view.no_kudos)), counts=view.totals)
-
-
-def fingerprint(view: LeaderView | None) -> Any:
-    """Everything a LeaderView says, lengths, page offsets and totals included (for same-answer checks)."""
-    if view is None:
-        return None
-    lists = (view.people, view.obstacles, view.overdue, view.requests, view.stale_feedback, view.no_kudos)
-    return (view.tree, view.has_sub_managers, view.totals,
-            tuple((tuple(items), len(items), getattr(items, "offset", 0)) for items in lists))

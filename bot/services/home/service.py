@@ -9,96 +9,22 @@ the "Show more" buttons' values.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import UserFacingError
-from bot.services.home.leader import LeaderView
 from bot.services.home.leader_sql import leader_page
-from bot.services.okrs.thread_lines import ThreadLine, thread_lines
+from bot.services.okrs.thread_lines import thread_lines
 from bot.services.people.service import PersonView
-from bot.views.okrs import ObjectiveView
+from bot.views.home import HomeSection, HomeState, HomeView
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger("okrbot.home")
 SECTIONS = ("review", "one_on_ones", "kudos", "feedback", "privacy")  # other features' Home sections, in this order
-MAX_PAGE = 1000
-
-
-@dataclass(frozen=True)
-class HomeState:
-    """What the viewer chose on their Home tab: whole tree or direct reports, and the page of each list."""
-
-    tree: bool = False
-    pages: tuple[tuple[str, int], ...] = ()
-
-    def page(self, name: str) -> int:
-        """The page (0-based) shown of list `name`."""
-        return dict(self.pages).get(name, 0)
-
-    def with_page(self, name: str, page: int) -> HomeState:
-        """The same state showing page `page` of list `name`."""
-        pages = {**dict(self.pages), name: max(0, min(MAX_PAGE, page))}
-        return replace(self, pages=tuple(sorted((k, v) for k, v in pages.items() if v)))
-
-    def toggled(self) -> HomeState:
-        """Whole tree ⇄ direct reports (back to the first pages)."""
-        return HomeState(tree=not self.tree)
-
-    def encode(self) -> str:
-        """Compact JSON for private_metadata and button values."""
-        return json.dumps({"t": int(self.tree), "p": dict(self.pages)}, separators=(",", ":"))
-
-    @classmethod
-    def decode(cls, text: str | None) -> HomeState:
-        """The state in `text`; anything unreadable is the default state."""
-        try:
-            data = json.loads(text or "{}")
-            pages = tuple(sorted((str(k), max(0, min(MAX_PAGE, int(v)))) for k, v in dict(data.get("p", {})).items()
-                                 if int(v)))
-            return cls(tree=bool(data.get("t")), pages=pages)
-        except (ValueError, TypeError, AttributeError, OverflowError, RecursionError):
-            return cls()
-
-
-@dataclass(frozen=True)
-class HomeSection:
-    """Another feature's part of the Home tab: its name and the view its `for_home` returned."""
-
-    name: str
-    view: Any
-
-
-@dataclass(frozen=True)
-class HomeView:
-    """Everything the Home tab shows one person."""
-
-    viewer: PersonView
-    quarter: str
-    now: datetime
-    objectives: tuple[ObjectiveView, ...]
-    leader: LeaderView | None
-    sections: tuple[HomeSection, ...]
-    state: HomeState = field(default_factory=HomeState)
-    notice: str | None = None
-    threads: dict[int, ThreadLine] = field(default_factory=dict)  # objective id → its OKR conversation
-    llm: Any = None  # LlmNotice when a language model is configured (its buttons and Privacy part show)
-
-    @property
-    def manager_id(self) -> str | None:
-        """The viewer's manager."""
-        return self.viewer.manager_id
-
-    @property
-    def away_until(self) -> date | None:
-        """The viewer's away date, if away."""
-        return self.viewer.away_until
 
 
 class HomeService:

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.views.home import ThreadLine
 from storage.models import OkrComment
-
-
-@dataclass(frozen=True)
-class ThreadLine:
-    """The conversation of one objective: replies (not deleted) and the newest one."""
-
-    replies: int
-    latest_user: str
-    latest_text: str
 
 
 def thread_lines(session: Session, team_id: str, objective_ids: Iterable[int]) -> dict[int, ThreadLine]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.home.service import HomeState
+from bot.views.home import HomeState
 from storage.models import FeedbackRequest, Kudos, OneOnOne, Person
 from tests.service.okrs.conftest import Env
 from tests.support.db import statements

@@ -99,8 +99,6 @@ def all_imports_of(package: str) -> dict[str, set[str]]:
 BLOCKS_READING_SERVICES = {
     "bot/blocks/agenda.py imports bot.services.nudges.agenda",
     "bot/blocks/nudges.py imports bot.services.nudges.agenda",
-    "bot/blocks/home.py imports bot.services.home.service",
-    "bot/blocks/home.py imports bot.services.home.leader",
 }
 
 

@@ -15,9 +15,17 @@ import pytest
 from bot.blocks.home import PEOPLE_PAGE, home_view
 from bot.blocks.limits import MAX_VIEW_BLOCKS
 from bot.sandbox.slack.blockkit import view_errors
-from bot.services.home.leader import LeaderView, Obstacle, OpenRequest, OverdueOneOnOne, PersonStatus, StaleFeedback
-from bot.services.home.service import HomeState, HomeView
 from bot.services.people.service import PersonView
+from bot.views.home import (
+    HomeState,
+    HomeView,
+    LeaderView,
+    Obstacle,
+    OpenRequest,
+    OverdueOneOnOne,
+    PersonStatus,
+    StaleFeedback,
+)
 from bot.views.okrs import KeyResultView, ObjectiveView
 from tests.support.golden import check_golden
 
