@@ -22,17 +22,12 @@ TOP_REASONS = 5
 
 
 def look_back(session: Session, team_id: str, leader_id: str, quarter: str) -> LookBackView | None:
-    """The look back of `leader_id` (None when nobody reports to them): four statements."""
+    """The look back of `leader_id` (None when nobody reports to them): at most four statements.
+
+    The tree's objectives first: only their owners (and their managers' names) are read, not the whole tree.
+    """
     tree = select(ReportingLine.descendant_id).where(ReportingLine.team_id == team_id,
                                                      ReportingLine.ancestor_id == leader_id)
-    people = {row.user_id: row for row in session.execute(
-        select(Person.user_id, Person.name, Person.manager_id).where(Person.team_id == team_id,
-                                                                      Person.user_id.in_(tree)))}
-    if not people:
-        return None
-    managers = {p.manager_id for p in people.values() if p.manager_id} | {leader_id}
-    names = {row.user_id: row.name or row.user_id for row in session.execute(
-        select(Person.user_id, Person.name).where(Person.team_id == team_id, Person.user_id.in_(managers)))}
     rows = session.execute(
         select(Objective.id, Objective.owner_id, QuarterReview.state, ObjectiveReview.outcome,
                ObjectiveReview.obstacles)
@@ -41,6 +36,18 @@ def look_back(session: Session, team_id: str, leader_id: str, quarter: str) -> L
         .outerjoin(ObjectiveReview, (ObjectiveReview.review_id == QuarterReview.id)
                    & (ObjectiveReview.objective_id == Objective.id))
         .where(Objective.team_id == team_id, Objective.quarter == quarter, Objective.owner_id.in_(tree))).all()
+    if not rows:
+        found = session.scalar(select(Person.user_id).where(Person.team_id == team_id, Person.user_id.in_(tree))
+                               .limit(1))
+        return None if found is None else LookBackView(leader_id, quarter, (), (), (), 0)
+    owned = select(Objective.owner_id).where(Objective.team_id == team_id, Objective.quarter == quarter,
+                                               Objective.owner_id.in_(tree))
+    people = {row.user_id: row for row in session.execute(
+        select(Person.user_id, Person.name, Person.manager_id).where(Person.team_id == team_id,
+                                                                      Person.user_id.in_(owned)))}
+    managers = {p.manager_id for p in people.values() if p.manager_id} | {leader_id}
+    names = {row.user_id: row.name or row.user_id for row in session.execute(
+        select(Person.user_id, Person.name).where(Person.team_id == team_id, Person.user_id.in_(managers)))}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     picked: list[tuple[str, int, int]] = []  # (owner, objective, check-in id)
     owners, reviewed = set(), set()
