@@ -178,9 +178,10 @@ class _Query:
         weights = {s: literal(w, BigInteger) for s, w in WEIGHTS.items()}
         krs = (select(Objective.owner_id, KeyResult.id, KeyResult.updated_at,
                       status_sql(self.quarter, self.now, weights).label("w"))
+               .select_from(m)  # a join, not IN: each member once, and planners estimate it better
+               .join(Objective, and_(Objective.team_id == self.team_id, Objective.owner_id == m.c.user_id,
+                                     Objective.quarter == self.quarter))
                .join(KeyResult, KeyResult.objective_id == Objective.id)
-               .where(Objective.team_id == self.team_id, Objective.quarter == self.quarter,
-                      Objective.owner_id.in_(select(m.c.user_id)))
                .cte("krs").prefix_with("MATERIALIZED"))
         counts = (select(krs.c.owner_id, cast(func.sum(krs.c.w), BigInteger).label("w"))
                   .group_by(krs.c.owner_id).cte("counts").prefix_with("MATERIALIZED"))
