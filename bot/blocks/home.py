@@ -37,8 +37,9 @@ from bot.blocks.kit import (
 from bot.blocks.limits import (
     MAX_VIEW_BLOCKS,
 )
-from bot.blocks.okrs import OkrAction, last_checkin
+from bot.blocks.okrs import last_checkin
 from bot.ids import SharedAction
+from bot.views.okrs import OkrAction
 
 if TYPE_CHECKING:
     from bot.services.home.leader import LeaderView, Obstacle, PersonStatus

@@ -16,7 +16,7 @@ from bot.handlers.common import open_modal
 from bot.handlers.reading import input_value, optional_id_in, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
-from bot.views.feedback import FeedbackForm, FeedbackUsage
+from bot.views.feedback import CALLBACK, BlockId, FeedbackAction, FeedbackForm, FeedbackUsage
 
 Body = dict[str, Any]
 
@@ -24,10 +24,10 @@ Body = dict[str, Any]
 def _form_values(view: Body) -> dict[str, Any]:
     """The Give feedback form's inputs as plain values (None for what the form did not show or was left empty)."""
     return {
-        "receiver_id": input_value(view, blocks.BlockId.RECEIVER, blocks.FeedbackAction.RECEIVER),
-        "about": input_value(view, blocks.BlockId.ABOUT, blocks.FeedbackAction.ABOUT),
-        "text": input_value(view, blocks.BlockId.TEXT, blocks.FeedbackAction.TEXT) or "",
-        "visibility": input_value(view, blocks.BlockId.VISIBILITY, blocks.FeedbackAction.VISIBILITY),
+        "receiver_id": input_value(view, BlockId.RECEIVER, FeedbackAction.RECEIVER),
+        "about": input_value(view, BlockId.ABOUT, FeedbackAction.ABOUT),
+        "text": input_value(view, BlockId.TEXT, FeedbackAction.TEXT) or "",
+        "visibility": input_value(view, BlockId.VISIBILITY, FeedbackAction.VISIBILITY),
     }
 
 
@@ -77,5 +77,5 @@ def register(app: App) -> None:
     """Bind the feedback listeners."""
     app.command("/feedback")(handle_feedback_command)
     app.action(SharedAction.GIVE_FEEDBACK)(handle_give_feedback_open)
-    app.action(blocks.FeedbackAction.RECEIVER)(handle_receiver_chosen)
-    app.view(blocks.CALLBACK)(handle_give_feedback_submitted)
+    app.action(FeedbackAction.RECEIVER)(handle_receiver_chosen)
+    app.view(CALLBACK)(handle_give_feedback_submitted)

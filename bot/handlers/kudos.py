@@ -18,16 +18,16 @@ from bot.handlers.common import open_modal
 from bot.handlers.reading import channel_of, input_value, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
-from bot.views.kudos import KudosForm, KudosUsage, Leaderboard
+from bot.views.kudos import CALLBACK, SHORTCUT, BlockId, KudosAction, KudosForm, KudosUsage, Leaderboard
 
 Body = dict[str, Any]
 
 
 def _form_values(view: Body) -> dict[str, Any]:
     """The Give kudos form's inputs as plain values."""
-    return {"receivers": input_value(view, blocks.BlockId.RECEIVERS, blocks.KudosAction.RECEIVERS) or [],
-            "message": input_value(view, blocks.BlockId.MESSAGE, blocks.KudosAction.MESSAGE) or "",
-            "objective_id": input_value(view, blocks.BlockId.OBJECTIVE, blocks.KudosAction.OBJECTIVE)}
+    return {"receivers": input_value(view, BlockId.RECEIVERS, KudosAction.RECEIVERS) or [],
+            "message": input_value(view, BlockId.MESSAGE, KudosAction.MESSAGE) or "",
+            "objective_id": input_value(view, BlockId.OBJECTIVE, KudosAction.OBJECTIVE)}
 
 
 def handle_kudos_command(ack: Ack, command: Body, respond: Respond, client: WebClient, services: Services) -> None:
@@ -86,5 +86,5 @@ def register(app: App) -> None:
     """Bind the kudos listeners."""
     app.command("/kudos")(handle_kudos_command)
     app.action(SharedAction.GIVE_KUDOS)(handle_give_kudos_open)
-    app.shortcut(blocks.SHORTCUT)(handle_give_kudos_shortcut)
-    app.view(blocks.CALLBACK)(handle_give_kudos_submitted)
+    app.shortcut(SHORTCUT)(handle_give_kudos_shortcut)
+    app.view(CALLBACK)(handle_give_kudos_submitted)

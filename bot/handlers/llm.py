@@ -18,7 +18,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import llm as blocks
-from bot.blocks.llm import LlmAction, LlmView
 from bot.blocks.okrs import checkin_form
 from bot.handlers.reading import (
     form_values,
@@ -32,6 +31,7 @@ from bot.handlers.reading import (
 )
 from bot.services import Services, UserFacingError
 from bot.services.llm.service import BUSY, LlmFailed
+from bot.views.llm import LlmAction, LlmView
 
 log = logging.getLogger("okrbot.llm")
 

@@ -10,10 +10,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.blocks.agenda import NudgeAction, agenda_modal
+from bot.blocks.agenda import agenda_modal
 from bot.blocks.nudges import snoozed
 from bot.handlers.reading import team_of, text_of, user_of
 from bot.services import Services
+from bot.views.nudges import NudgeAction
 
 
 def handle_open_agenda_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,

@@ -9,13 +9,13 @@ from slack_sdk import WebClient
 
 from bot.blocks import okrs as blocks
 from bot.blocks import saved
-from bot.blocks.okrs import OkrAction, OkrView
 from bot.handlers.common import open_modal
 from bot.handlers.home import publish_home
 from bot.handlers.reading import form_values, id_in_metadata, optional_id_in, team_of, text_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services
 from bot.services.core.parsing import first_word, rest_after_first_word
+from bot.views.okrs import OkrAction, OkrView
 
 
 def handle_okr_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.blocks.feedback import BlockId
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.core.parsing import parse_id
@@ -16,6 +15,7 @@ from bot.services.people.service import valid_tz
 from bot.views.feedback import (
     WITH_MANAGER,
     AboutChoice,
+    BlockId,
     FeedbackHomeView,
     FeedbackRequestView,
     FeedbackView,

@@ -26,8 +26,10 @@ from bot.services.kudos.parsing import MAX_TEXT, too_long
 from bot.services.okrs.status import quarter_of
 from bot.services.people.service import valid_tz
 from bot.views.feedback import (
+    MAX_ASKED,
     VISIBILITIES,
     WITH_MANAGER,
+    BlockId,
     FeedbackForm,
     FeedbackGiven,
     FeedbackHomeView,
@@ -44,11 +46,10 @@ if TYPE_CHECKING:
 
 REMIND_AFTER = timedelta(days=7)
 WORK_HOURS = (9, 18)  # reminders arrive on a weekday, between 9:00 and 18:00 in the giver's timezone
-MAX_ASKED = 10
-RECEIVER = feedback_blocks.BlockId.RECEIVER
-ABOUT = feedback_blocks.BlockId.ABOUT
-TEXT = feedback_blocks.BlockId.TEXT
-VISIBILITY = feedback_blocks.BlockId.VISIBILITY
+RECEIVER = BlockId.RECEIVER
+ABOUT = BlockId.ABOUT
+TEXT = BlockId.TEXT
+VISIBILITY = BlockId.VISIBILITY
 
 
 class FeedbackService:

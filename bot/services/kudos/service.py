@@ -31,6 +31,8 @@ from bot.services.kudos.queries import KudosQueries, month_label, period_bounds
 from bot.services.okrs.status import quarter_of
 from bot.services.people.service import PersonView
 from bot.views.kudos import (
+    MAX_RECEIVERS,
+    BlockId,
     KudosForm,
     KudosHomeView,
     KudosLimit,
@@ -45,10 +47,9 @@ from storage.models import Kudos, Objective, Person
 if TYPE_CHECKING:
     from bot.services import Services
 
-MAX_RECEIVERS = 20
-RECEIVERS = kudos_blocks.BlockId.RECEIVERS
-MESSAGE = kudos_blocks.BlockId.MESSAGE
-OBJECTIVE = kudos_blocks.BlockId.OBJECTIVE
+RECEIVERS = BlockId.RECEIVERS
+MESSAGE = BlockId.MESSAGE
+OBJECTIVE = BlockId.OBJECTIVE
 
 
 class KudosService:

@@ -32,15 +32,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.nudges import Message, manager_messages, report_message
 from bot.services.core.outbox import Outbox
-from bot.services.nudges.agenda import (
-    AgendaReader,
-    AgendaRequest,
-    LinkFor,
-    ManagerDigest,
-    ReportDigest,
-    SkippedReport,
-)
+from bot.services.nudges.agenda import AgendaReader, AgendaRequest, LinkFor
 from bot.services.nudges.cadence import Cadence, Window, parse_period
+from bot.views.nudges import ManagerDigest, ReportDigest, SkippedReport
 from storage.models import Nudge, Workspace
 
 log = logging.getLogger("okrbot.nudges")

@@ -17,11 +17,12 @@ from bot.blocks.nudges import manager_messages
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.core.parsing import parse_id
-from bot.services.nudges.agenda import Agenda, AgendaReader, AgendaRequest, ManagerDigest
+from bot.services.nudges.agenda import AgendaReader, AgendaRequest
 from bot.services.nudges.cadence import Cadence
 from bot.services.nudges.people import Override, gone_teams, pages, people_by_key, refresh, stale_soonest
 from bot.services.nudges.scan import PairOutcome, PlannedDM, Scan, ScanReport, nudging_since
 from bot.services.people.service import STALE_AFTER
+from bot.views.nudges import Agenda, ManagerDigest
 from storage.models import Nudge, Person
 
 if TYPE_CHECKING:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from bot.blocks import okrs as okr_blocks
 from bot.blocks.kit import user
 from bot.blocks.limits import MAX_MESSAGE_TEXT
-from bot.blocks.okrs import new_field
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.core.outbox import outbox_hook
@@ -27,6 +26,7 @@ from bot.services.okrs.queries import key_result_view, load_objectives, objectiv
 from bot.services.okrs.status import next_quarter, quarter_of
 from bot.services.okrs.threads import OkrConversation
 from bot.views.okrs import (
+    MAX_AWAY_DAYS,
     MAX_TITLE,
     AwayView,
     CheckinChoiceView,
@@ -35,6 +35,7 @@ from bot.views.okrs import (
     NewObjectiveForm,
     ObjectiveView,
     OkrListView,
+    new_field,
 )
 from storage.db import insert_ignore
 from storage.models import CheckIn, KeyResult, Objective, OutboundMessage, Person
@@ -42,7 +43,6 @@ from storage.models import CheckIn, KeyResult, Objective, OutboundMessage, Perso
 if TYPE_CHECKING:
     from bot.services import Services
 
-MAX_AWAY_DAYS = 366
 
 
 def message_key(objective_id: int) -> str:

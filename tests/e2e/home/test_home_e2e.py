@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bot.blocks.home import HomeAction
-from bot.blocks.okrs import new_field
 from bot.sandbox.slack.payloads import app_home_opened_event
 from bot.services.home.service import HomeState
+from bot.views.okrs import new_field
 from storage.models import FeedbackRequest, Kudos, OneOnOne, Person
 from tests.support.reading import eventually, listeners_done, rows, text_of
 from tests.support.stack import TEAM, Stack

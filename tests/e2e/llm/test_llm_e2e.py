@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.llm import LlmAction, LlmView
-from bot.blocks.okrs import OkrView, checkin_field
 from bot.sandbox.fake_llm import LABEL, FakeLlm
+from bot.views.llm import LlmAction, LlmView
+from bot.views.okrs import OkrView, checkin_field
 from storage.models import CheckIn, KeyResult, OneOnOne, Task
 from tests.e2e.home.test_home_e2e import open_home
 from tests.e2e.okrs.flow import create, okr

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.blocks.okrs import OkrAction, new_field
 from bot.sandbox import seed
 from bot.sandbox.server import Sandbox
 from bot.sandbox.slack.payloads import slash_command
 from bot.sandbox.slack.sender import SlackSender
+from bot.views.okrs import OkrAction, new_field
 from storage.models import Kudos, KudosPost, Objective, OkrComment
 from tests.e2e.sandbox.client import PageClient, texts
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete
 
-from bot.blocks.okrs import checkin_field
 from bot.services.core.errors import NotFound, UserFacingError
+from bot.views.okrs import checkin_field
 from storage.models import OutboundMessage
 from tests.service.okrs.conftest import Env
 
