@@ -21,7 +21,7 @@ from bot.sandbox.seed_review import seed_finished_quarter
 from bot.sandbox.slack.fake import FakeSlack
 from bot.services.core.ports import SlackUser
 from bot.services.nudges.cadence import Cadence
-from bot.services.nudges.scan import PairOutcome, PlannedDM
+from bot.services.nudges.scan_report import PairOutcome, PlannedDM
 from bot.services.nudges.service import NudgeService
 from bot.services.okrs.queries import load_objectives, objective_rows
 from bot.services.okrs.status import quarter_bounds, quarter_of

@@ -20,7 +20,9 @@ from bot.services.core.parsing import parse_id
 from bot.services.nudges.agenda import AgendaReader, AgendaRequest
 from bot.services.nudges.cadence import Cadence
 from bot.services.nudges.people import Override, gone_teams, pages, people_by_key, refresh, stale_soonest
-from bot.services.nudges.scan import PairOutcome, PlannedDM, Scan, ScanReport, nudging_since
+from bot.services.nudges.rows import nudging_since
+from bot.services.nudges.scan import Scan
+from bot.services.nudges.scan_report import PairOutcome, PlannedDM, ScanReport
 from bot.services.people.service import STALE_AFTER
 from bot.views.nudges import Agenda, ManagerDigest
 from storage.models import Nudge, Person

@@ -197,6 +197,6 @@ def test_second_jump_says_nothing_new_was_sent(sandbox: Sandbox) -> None:
 
 def test_nudge_sentence_says_why_a_pair_was_left_out() -> None:
     """A pair skipped because their 1-on-1 already happened is named in plain words."""
-    from bot.services.nudges.scan import PairOutcome
+    from bot.services.nudges.scan_report import PairOutcome
     said = seed.nudge_sentence([], [PairOutcome(TEAM, "UMARIA", "ULENA", "2026-11", "done")])
     assert "Maria and Lena already had their 1-on-1 this month" in said
