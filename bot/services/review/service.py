@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.blocks import review as review_blocks
+from bot.blocks import review_agenda
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.okrs.queries import load_objectives, objective_rows
@@ -195,7 +195,7 @@ class ReviewService:
                 return self._load(session, review_row(session, team_id, review_id))
         try:
             request = self._services.one_on_ones.request(
-                team_id=team_id, requester=user_id, manager_id=manager, topic=review_blocks.review_topic(view),
+                team_id=team_id, requester=user_id, manager_id=manager, topic=review_agenda.review_topic(view),
                 objective_ids=[o.objective_id for o in view.objectives], field=None)
         except BaseException:
             with self._ctx.sessions.begin() as session:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from bot.blocks import review as review_blocks
+from bot.blocks import review_agenda
 from bot.services.core.context import ServiceContext
 from bot.services.review.agenda import load_review
 from bot.services.review.records import agenda_key
@@ -24,8 +24,8 @@ def review_changed(ctx: ServiceContext, session: Session, review: QuarterReview)
     if posted:
         view = load_review(session, review, ctx.clock())
         ctx.outbox.add(session, team_id=review.team_id, key=f"{agenda_key(review.id)}:r{review.revision}",
-                       channel=review.owner_id, text=review_blocks.agenda_text(view),
-                       blocks=review_blocks.agenda_message(view), update_of=agenda_key(review.id))
+                       channel=review.owner_id, text=review_agenda.agenda_text(view),
+                       blocks=review_agenda.agenda_message(view), update_of=agenda_key(review.id))
 
 
 def post_review_agenda(ctx: ServiceContext, session: Session, one_on_one: OneOnOne) -> None:
@@ -37,5 +37,5 @@ def post_review_agenda(ctx: ServiceContext, session: Session, one_on_one: OneOnO
     from bot.services.one_on_ones.base import pair_key
 
     ctx.outbox.add(session, team_id=review.team_id, key=agenda_key(review.id), channel=one_on_one.manager_id,
-                   text=review_blocks.agenda_text(view), blocks=review_blocks.agenda_message(view),
+                   text=review_agenda.agenda_text(view), blocks=review_agenda.agenda_message(view),
                    thread_of=pair_key(one_on_one.id))
