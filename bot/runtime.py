@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import log_safety
-from bot.app import create_app, replay_event, sqlite_write_gate
+from bot.app import create_app, replay_event
 from bot.clock import Clock, utcnow
 from bot.inbox import Inbox, InboxWorker, ReactionFilter
 from bot.services import ServiceContext, Services
@@ -22,6 +22,7 @@ from bot.slack_port import OutboxSender, SlackDirectory, make_client
 from storage.crypto import CryptoError, Keyring, attach
 from storage.db import make_engine, make_sessions
 from storage.migrate import ensure_current
+from storage.sqlite_gate import sqlite_write_gate
 
 log = logging.getLogger("okrbot")
 
