@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import log_safety
 from bot.app import create_app, replay_event
 from bot.clock import Clock, utcnow
-from bot.inbox import Inbox, InboxWorker, ReactionFilter
+from bot.inbox import Inbox
+from bot.inbox_filter import ReactionFilter
+from bot.inbox_worker import InboxWorker
 from bot.services import ServiceContext, Services
 from bot.services.core.outbox import Outbox
 from bot.services.okrs.status import set_status_grace
