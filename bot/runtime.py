@@ -20,7 +20,8 @@ from bot.services import ServiceContext, Services
 from bot.services.core.outbox import Outbox
 from bot.services.okrs.status import set_status_grace
 from bot.settings import ConfigError, Settings
-from bot.slack_port import OutboxSender, SlackDirectory, make_client
+from bot.slack_directory import SlackDirectory, make_client
+from bot.slack_port import OutboxSender
 from storage.crypto import CryptoError, Keyring, attach
 from storage.db import make_engine, make_sessions
 from storage.migrate import ensure_current
