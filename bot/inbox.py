@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from bot.clock import Clock, utcnow
 from bot.inbox_filter import KeepReaction, event_key, stored_form
 from storage.db import insert_ignore
-from storage.models import InboxEvent
+from storage.models_delivery import InboxEvent
 
 REPLAY = "okrbot_inbox_replay"  # Bolt context key: this request comes from the inbox, not from Slack
 KEEP_DONE = timedelta(days=1)  # Slack retries within minutes; a day of done keys is plenty

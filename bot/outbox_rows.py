@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack_calls import Deferred, Permanent
-from storage.models import OutboundMessage
+from storage.models_delivery import OutboundMessage
 
 Recent = dict[tuple[str, str], dict[str, Any]]  # (team, key) -> Slack's answer, sent but not yet recorded
 

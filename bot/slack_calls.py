@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import metrics
 from bot.clock import Clock
 from bot.slack_directory import ClientFor
-from storage.models import RateHold
+from storage.models_delivery import RateHold
 
 log = logging.getLogger("okrbot.outbox")
 METADATA_EVENT = "okrbot_outbox"  # message metadata event type carrying the outbox key

@@ -36,7 +36,7 @@ from bot.polling import PollLoop
 from bot.services.core.outbox import run_hook
 from bot.slack_calls import METADATA_EVENT, UNREACHABLE, Deferred, Permanent, Retry, SlackCalls, TokenBucket, post_bytes
 from bot.slack_directory import ClientFor
-from storage.models import OutboundMessage, RateHold
+from storage.models_delivery import OutboundMessage, RateHold
 
 log = logging.getLogger("okrbot.outbox")
 

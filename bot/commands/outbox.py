@@ -18,7 +18,7 @@ def outbox(show_all: bool, retry_failed: bool) -> None:
 
     from bot.clock import utcnow
     from bot.runtime import build_runtime
-    from storage.models import OutboundMessage
+    from storage.models_delivery import OutboundMessage
 
     runtime = build_runtime(load_settings())
     with runtime.sessions.begin() as session:

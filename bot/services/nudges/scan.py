@@ -41,7 +41,8 @@ from bot.services.nudges.agenda import (
     SkippedReport,
 )
 from bot.services.nudges.cadence import Cadence, Window, parse_period
-from storage.models import Nudge, Workspace
+from storage.models import Workspace
+from storage.models_nudges import Nudge
 
 log = logging.getLogger("okrbot.nudges")
 CHUNK_PAIRS = 1000

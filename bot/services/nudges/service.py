@@ -22,7 +22,8 @@ from bot.services.nudges.cadence import Cadence
 from bot.services.nudges.people import Override, gone_teams, pages, people_by_key, refresh, stale_soonest
 from bot.services.nudges.scan import PairOutcome, PlannedDM, Scan, ScanReport, nudging_since
 from bot.services.people.service import STALE_AFTER
-from storage.models import Nudge, Person
+from storage.models import Person
+from storage.models_nudges import Nudge
 
 if TYPE_CHECKING:
     from bot.services import Services

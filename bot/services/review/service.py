@@ -45,7 +45,9 @@ from bot.views.review import (
     ReviewHomeView,
 )
 from storage.db import insert_ignore
-from storage.models import KeyResult, Objective, OneOnOne, OutboundMessage, Person
+from storage.models import KeyResult, Objective, Person
+from storage.models_delivery import OutboundMessage
+from storage.models_one_on_ones import OneOnOne
 from storage.models_review import ObjectiveReview, QuarterReview
 
 if TYPE_CHECKING:

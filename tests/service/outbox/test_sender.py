@@ -16,7 +16,7 @@ from bot.services.core.outbox import Outbox, outbox_hook
 from bot.slack_directory import make_client
 from bot.slack_port import OutboxSender
 from storage.db import make_engine, make_sessions
-from storage.models import OutboundMessage
+from storage.models_delivery import OutboundMessage
 
 TEAM = "T0001"
 
