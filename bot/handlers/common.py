@@ -1,4 +1,4 @@
-"""Small readings of Slack payloads and replies shared by the feature listeners (no rules, no SQL)."""
+"""Replies shared by the feature listeners: open (or push) a modal, tell one person privately (no rules, no SQL)."""
 
 from __future__ import annotations
 
