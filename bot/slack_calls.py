@@ -113,10 +113,10 @@ class SlackCalls:
                 channel = self.call(team_id, "conversations.open", {"users": channel})["channel"]["id"]
             if args.get("thread_ts"):
                 found = self.call(team_id, "conversations.replies", {"channel": channel, "ts": args["thread_ts"],
-                                                                      "limit": 1000, "include_all_metadata": True})
+                                                                     "limit": 1000, "include_all_metadata": True})
             else:
                 found = self.call(team_id, "conversations.history", {"channel": channel, "limit": 100,
-                                                                      "include_all_metadata": True})
+                                                                     "include_all_metadata": True})
         except (Retry, Permanent, KeyError, TypeError) as error:
             log.warning("could not check whether outbox row %s already reached Slack (%s); posting it", key, error)
             return None
@@ -128,6 +128,7 @@ class SlackCalls:
         return None
 
     def call(self, team_id: str, method: str, args: dict[str, Any], *, form: bool = False) -> dict[str, Any]:
+        """Slack's answer to `method` (JSON body, or a form when `form`); raises Retry or Permanent."""
         started = time.perf_counter()
 
         def call() -> Any:
