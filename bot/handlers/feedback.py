@@ -13,7 +13,16 @@ from slack_sdk import WebClient
 
 from bot.blocks import feedback as blocks
 from bot.handlers.common import open_modal
-from bot.handlers.reading import input_value, optional_id_in, team_of, text_of, user_of
+from bot.handlers.reading import (
+    input_value,
+    optional_id_in,
+    team_of,
+    text_of,
+    trigger_of,
+    user_of,
+    value_of,
+    view_of,
+)
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
 from bot.views.feedback import CALLBACK, BlockId, FeedbackAction, FeedbackForm, FeedbackUsage
@@ -38,7 +47,7 @@ def handle_feedback_command(ack: Ack, command: Body, respond: Respond, client: W
     outcome = services.feedback.command(team_id=team_of(command), user_id=user_of(command),
                                         text=text_of(command, "text"))
     if isinstance(outcome, FeedbackForm):
-        client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(outcome))
+        client.views_open(trigger_id=trigger_of(command), view=blocks.give_modal(outcome))
     elif isinstance(outcome, FeedbackUsage):
         respond(text=blocks.usage_text(outcome), blocks=blocks.usage(outcome), response_type="ephemeral")
     else:
@@ -50,7 +59,7 @@ def handle_give_feedback_open(ack: Ack, body: Body, action: Body, client: WebCli
     ack()
     try:
         view = blocks.give_modal(services.feedback.form(team_id=team_of(body), giver_id=user_of(body),
-                                                        request_id=optional_id_in(action.get("value"))))
+                                                        request_id=optional_id_in(value_of(action))))
     except UserFacingError as error:
         view = blocks.notice(error.message)
     open_modal(client, body, view)
@@ -61,8 +70,8 @@ def handle_receiver_chosen(ack: Ack, body: Body, action: Body, client: WebClient
     ack()
     form = services.feedback.form_for_choice(team_id=team_of(body), giver_id=user_of(body),
                                              receiver_id=text_of(action, "selected_user") or None)
-    view = body.get("view") or {}
-    client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=blocks.give_modal(form))
+    view = view_of(body)
+    client.views_update(view_id=text_of(view, "id"), hash=text_of(view, "hash"), view=blocks.give_modal(form))
 
 
 def handle_give_feedback_submitted(ack: Ack, body: Body, view: Body, services: Services) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import Feedback, Objective, Person
+from storage.models import Objective, Person
+from storage.models_feedback import Feedback
 
 
 def export_rows(session: Session, since: date | None, include_private_text: bool) -> list[dict[str, Any]]:

@@ -20,7 +20,9 @@ from bot.views.feedback import (
     FeedbackRequestView,
     FeedbackView,
 )
-from storage.models import Feedback, FeedbackRequest, Objective, OneOnOne, Person
+from storage.models import Objective, Person
+from storage.models_feedback import Feedback, FeedbackRequest
+from storage.models_one_on_ones import OneOnOne
 from storage.privacy import feedback_visible_to
 
 MAX_ONE_ON_ONES = 5

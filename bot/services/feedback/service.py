@@ -40,7 +40,8 @@ from bot.views.feedback import (
     FeedbackView,
 )
 from bot.views.privacy import ReadItem
-from storage.models import Feedback, FeedbackRequest, Objective, Person
+from storage.models import Objective, Person
+from storage.models_feedback import Feedback, FeedbackRequest
 
 if TYPE_CHECKING:
     from bot.services import Services

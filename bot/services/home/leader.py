@@ -25,7 +25,10 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.services.okrs.status import effective_status, progress
 from bot.views.okrs import aware
-from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person
+from storage.models import CheckIn, KeyResult, Objective, Person
+from storage.models_feedback import FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import OneOnOne
 
 T = TypeVar("T")
 

@@ -52,7 +52,10 @@ from bot.services.home.leader import (
     StaleFeedback,
 )
 from bot.services.okrs.status import AHEAD_MARGIN, BEHIND_MARGIN, STATUSES, _grace, elapsed_share, progress
-from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person, ReportingLine
+from storage.models import CheckIn, KeyResult, Objective, Person, ReportingLine
+from storage.models_feedback import FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import OneOnOne
 
 # What one Home page shows of each list (bot.blocks.home lays them out).
 PEOPLE_PAGE = 30

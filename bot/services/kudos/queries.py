@@ -18,7 +18,8 @@ from bot.services.core.errors import UserFacingError
 from bot.services.okrs.status import quarter_bounds, quarter_of
 from bot.services.people.service import valid_tz
 from bot.views.kudos import BoardRow, KudosPostView, KudosView, Leaderboard, ObjectiveChoice
-from storage.models import Kudos, Objective, Person
+from storage.models import Objective, Person
+from storage.models_kudos import Kudos
 
 MAX_CHOICES = 100
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

@@ -41,7 +41,8 @@ from bot.views.kudos import (
     Leaderboard,
 )
 from storage.db import insert_ignore
-from storage.models import Kudos, Objective
+from storage.models import Objective
+from storage.models_kudos import Kudos
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -25,7 +25,9 @@ from bot.services.llm.client import LlmClient, LlmError, host_of
 from bot.services.llm.facts import key_result_facts, meeting_facts, prepare_facts
 from bot.services.llm.prompts import Facts, Prompt, build_prompt
 from bot.views.llm import MAX_ACTION_ITEMS, ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
-from storage.models import LlmExchange, OneOnOne, Person, Task
+from storage.models import Person
+from storage.models_llm import LlmExchange
+from storage.models_one_on_ones import OneOnOne, Task
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session
 from bot.services.nudges.cadence import parse_period
 from bot.services.okrs.status import effective_status, progress, quarter_bounds, quarter_of
 from bot.views.nudges import Agenda, CommentLine, FeedbackAsk, KeyResultLine, KudosLine, TaskLine
-from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OkrComment, OneOnOne, Task
+from storage.models import CheckIn, KeyResult, Objective, OkrComment
+from storage.models_feedback import FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import OneOnOne, Task
 
 MAX_LISTED = 10  # kudos, feedback requests and comments kept per agenda (the counts are exact)
 LinkFor = Callable[[str, str, str, str | None], str | None]  # (team, channel, ts, thread_ts) -> permalink

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot.services.nudges.cadence import Window
 from bot.services.nudges.people import Someone
-from storage.models import Nudge, Workspace
+from storage.models import Workspace
+from storage.models_nudges import Nudge
 
 
 @dataclass

@@ -36,7 +36,7 @@ from bot.services.nudges.people import Someone
 from bot.services.nudges.rows import NudgeRow, Pair, claim, day_of, decide_pair, insert_returning
 from bot.services.nudges.scan_report import PairOutcome, PlannedDM, ScanReport
 from bot.views.nudges import ManagerDigest, ReportDigest, SkippedReport
-from storage.models import Nudge
+from storage.models_nudges import Nudge
 
 log = logging.getLogger("okrbot.nudges")
 CHUNK_PAIRS = 1000

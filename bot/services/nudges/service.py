@@ -25,7 +25,8 @@ from bot.services.nudges.scan import Scan
 from bot.services.nudges.scan_report import PairOutcome, PlannedDM, ScanReport
 from bot.services.people.service import STALE_AFTER
 from bot.views.nudges import Agenda, ManagerDigest
-from storage.models import Nudge, Person
+from storage.models import Person
+from storage.models_nudges import Nudge
 
 if TYPE_CHECKING:
     from bot.services import Services

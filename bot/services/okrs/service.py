@@ -38,7 +38,8 @@ from bot.views.okrs import (
     new_field,
 )
 from storage.db import insert_ignore
-from storage.models import CheckIn, KeyResult, Objective, OutboundMessage, Person
+from storage.models import CheckIn, KeyResult, Objective, Person
+from storage.models_delivery import OutboundMessage
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.okrs.status import QUARTER, next_quarter
 from storage.db import insert_ignore
-from storage.models import KeyResult, Objective, OneOnOne
+from storage.models import KeyResult, Objective
+from storage.models_one_on_ones import OneOnOne
 from storage.models_review import ObjectiveReview, QuarterReview
 
 NOT_YOURS = "That review does not exist, or it is not yours to open."

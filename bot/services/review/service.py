@@ -58,7 +58,8 @@ from bot.views.review import (
     ReviewBlock,
     ReviewHomeView,
 )
-from storage.models import Objective, OneOnOne, Person
+from storage.models import Objective, Person
+from storage.models_one_on_ones import OneOnOne
 from storage.models_review import QuarterReview
 
 if TYPE_CHECKING:

@@ -10,7 +10,8 @@ from bot.blocks import review_agenda
 from bot.services.core.context import ServiceContext
 from bot.services.review.agenda import load_review
 from bot.services.review.records import agenda_key
-from storage.models import OneOnOne, OutboundMessage
+from storage.models_delivery import OutboundMessage
+from storage.models_one_on_ones import OneOnOne
 from storage.models_review import QuarterReview
 
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from bot.blocks.one_on_ones import OneOnOneAction
 from bot.sandbox.fake_llm import CANNED, FakeLlm
 from bot.views.llm import LlmAction, LlmView
-from storage.models import CheckIn, KeyResult, Objective, OneOnOne, Task
+from storage.models import CheckIn, KeyResult, Objective
+from storage.models_one_on_ones import OneOnOne, Task
 from tests.e2e.one_on_ones.flow import request_and_accept
 from tests.support.reading import action_ids, click, dm, dms, eventually, messages_with, modal, rows, submit, text_of
 from tests.support.stack import REPORTS_OF_MARIA, TEAM, Stack

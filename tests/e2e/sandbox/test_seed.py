@@ -8,19 +8,11 @@ from sqlalchemy import func, select
 
 from bot.sandbox import seed
 from bot.sandbox.server import Sandbox, start
-from storage.models import (
-    CheckIn,
-    Feedback,
-    KeyResult,
-    Kudos,
-    Note,
-    Objective,
-    OneOnOne,
-    OneOnOneSeries,
-    OutboundMessage,
-    TalkingPoint,
-    Task,
-)
+from storage.models import CheckIn, KeyResult, Objective
+from storage.models_delivery import OutboundMessage
+from storage.models_feedback import Feedback
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import Note, OneOnOne, OneOnOneSeries, TalkingPoint, Task
 from tests.e2e.sandbox.client import PageClient, texts
 
 TEAM = seed.TEAM_ID

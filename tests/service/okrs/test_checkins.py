@@ -7,7 +7,7 @@ from sqlalchemy import delete
 
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.views.okrs import checkin_field
-from storage.models import OutboundMessage
+from storage.models_delivery import OutboundMessage
 from tests.service.okrs.conftest import Env
 
 TWO_KRS = (("Weekly active teams", 0, 40), ("NPS", 10, 50))
