@@ -271,7 +271,7 @@ def _kudos(url: str) -> Counter[tuple[str, str, str]]:
     from sqlalchemy import select
 
     from storage.db import make_engine
-    from storage.models import Kudos
+    from storage.models_kudos import Kudos
 
     engine = make_engine(url)
     try:

@@ -68,18 +68,10 @@ def _team(size: int) -> str:
 
 def seed(sessions: Any, team_id: str, manager: str, reports: dict[str, str | None], rng: random.Random) -> None:
     """People (`reports`: user → manager), OKRs, check-ins, 1-on-1s, requests, feedback and kudos, in bulk."""
-    from storage.models import (
-        CheckIn,
-        Feedback,
-        FeedbackRequest,
-        KeyResult,
-        Kudos,
-        Note,
-        Objective,
-        OneOnOne,
-        Person,
-        Task,
-    )
+    from storage.models import CheckIn, KeyResult, Objective, Person
+    from storage.models_feedback import Feedback, FeedbackRequest
+    from storage.models_kudos import Kudos
+    from storage.models_one_on_ones import Note, OneOnOne, Task
 
     everyone = [manager, *reports]
     with sessions.begin() as session:
@@ -218,7 +210,10 @@ def naive_leader(session: Session, team_id: str, manager_id: str, quarter: str, 
         StaleFeedback,
     )
     from bot.views.okrs import aware
-    from storage.models import CheckIn, FeedbackRequest, Kudos, Objective, OneOnOne, Person
+    from storage.models import CheckIn, Objective, Person
+    from storage.models_feedback import FeedbackRequest
+    from storage.models_kudos import Kudos
+    from storage.models_one_on_ones import OneOnOne
 
     def reports_of(user_id: str) -> list[Person]:
         return list(session.scalars(select(Person).where(Person.team_id == team_id, Person.manager_id == user_id,

@@ -54,11 +54,11 @@ def _arrange(runtime: object) -> int:
 
 def main(quick: bool = False) -> None:
     """Measure and write bench/results/llm.md."""
-    from bot.blocks.llm import LlmAction
     from bot.runtime import build_runtime
     from bot.sandbox.fake_llm import FakeLlm
     from bot.sandbox.slack.sender import SlackSender
     from bot.settings import Settings
+    from bot.views.llm import LlmAction
     from bot.web import LocalServer, create_wsgi_app
 
     clicks = 8 if quick else CLICKS

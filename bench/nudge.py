@@ -149,18 +149,10 @@ def seed(url: str, managers: int) -> dict[str, int]:
     from sqlalchemy import func, insert, select, text
 
     from storage.db import make_engine
-    from storage.models import (
-        CheckIn,
-        FeedbackRequest,
-        KeyResult,
-        Kudos,
-        Objective,
-        OkrComment,
-        OneOnOne,
-        Person,
-        Task,
-        Workspace,
-    )
+    from storage.models import CheckIn, KeyResult, Objective, OkrComment, Person, Workspace
+    from storage.models_feedback import FeedbackRequest
+    from storage.models_kudos import Kudos
+    from storage.models_one_on_ones import OneOnOne, Task
 
     engine = make_engine(url)
     synced = SCAN_AT - timedelta(hours=1)
@@ -238,7 +230,8 @@ def reset_nudges(url: str) -> None:
     from sqlalchemy import delete
 
     from storage.db import make_engine
-    from storage.models import Nudge, OutboundMessage
+    from storage.models_delivery import OutboundMessage
+    from storage.models_nudges import Nudge
 
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -252,7 +245,7 @@ def outbox_keys(url: str) -> list[str]:
     from sqlalchemy import select
 
     from storage.db import make_engine
-    from storage.models import OutboundMessage
+    from storage.models_delivery import OutboundMessage
 
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -266,7 +259,7 @@ def sent_count(url: str) -> int:
     from sqlalchemy import func, select
 
     from storage.db import make_engine
-    from storage.models import OutboundMessage
+    from storage.models_delivery import OutboundMessage
 
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -453,7 +446,8 @@ def wipe(url: str) -> None:
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name != "alembic_version"]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":  # DELETE would check each objective's referencing rows, one by one
-            connection.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY"))
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table_ in tables:
                 connection.execute(table_.delete())

@@ -17,7 +17,7 @@ from bench.common import RESULTS
 from storage.crypto import Keyring, attach, new_key
 from storage.db import make_engine, make_sessions
 from storage.migrate import upgrade
-from storage.models import Note, OneOnOne
+from storage.models_one_on_ones import Note, OneOnOne
 from storage.rotation import rotate
 
 TEXT = ("Lena seems stretched between the launch and the support rotation; ask about workload and whether "

@@ -1,61 +1,41 @@
-"""The `okrbot` command: serve, socket, scheduler, migrate, manifest, outbox, import, export, nudge, sandbox."""
+"""The `okrbot` command: the group, the process commands (migrate, serve, socket, scheduler, run) and the one list
+of every other command module (bot/commands/), each imported plainly and added with its `register(cli)`."""
 
 from __future__ import annotations
 
-import functools
-import json
 import signal
 import sys
 import threading
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
+from bot.commands import (
+    exports,
+    imports,
+    inbox,
+    keys,
+    llm,
+    manifest,
+    nudge,
+    outbox,
+    people,
+    sandbox,
+    tick,
+    workspaces,
+)
+from bot.commands.common import friendly
 from bot.settings import ConfigError, Settings, load_settings
-from storage.crypto import CryptoError
-from storage.migrate import SchemaOutdated
 
-F = TypeVar("F", bound=Callable[..., Any])
-MANIFEST = Path(__file__).resolve().parent / "manifest.yml"  # packaged; the top-level copy is kept equal by a test
 NO_CREDENTIALS = (
     "okrbot has no Slack credentials. To connect a real workspace, create the app from manifest.yml "
     "(`okrbot manifest --url https://your-host` prints it) and set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
     "for HTTP mode (`okrbot serve`), or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode (`okrbot socket`), "
     "in the environment or in .env. To try okrbot without a workspace, run `okrbot sandbox`."
 )
-
-
-def friendly(fn: F) -> F:
-    """Turn configuration and schema problems into one clear line and a non-zero exit, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ConfigError as error:
-            click.echo(f"okrbot: {error}", err=True)
-            sys.exit(2)
-        except SchemaOutdated as error:
-            click.echo(f"okrbot: {error}", err=True)
-            sys.exit(1)
-        except CryptoError as error:
-            click.echo(f"okrbot: {error}", err=True)
-            sys.exit(2)
-        except (OperationalError, InterfaceError) as error:  # the database cannot be reached or used
-            from bot.preflight import database_problem
-
-            click.echo(f"okrbot: {database_problem(error)}", err=True)
-            sys.exit(2)
-        except StatementError as error:  # a key problem met while writing a private text
-            if not isinstance(error.orig, CryptoError):
-                raise
-            click.echo(f"okrbot: {error.orig}", err=True)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
+# Every command outside this file. Adding one is a line here; a misspelt module fails loudly at start-up.
+COMMAND_MODULES = (manifest, outbox, exports, imports, nudge, sandbox, keys, people, llm, inbox, workspaces, tick)
 
 
 def setup_logging() -> None:
@@ -85,43 +65,6 @@ def migrate() -> None:
     settings = load_settings()
     before, after = upgrade(settings.database_url)
     click.echo(f"database at {after}" + ("" if before == after else f" (was {before or 'empty'})"))
-
-
-@cli.command()
-@click.option("--url", default=None, help="Public base URL of `okrbot serve`, e.g. https://okrbot.example.com")
-@click.option("--socket-mode", is_flag=True, help="Print the manifest for Socket Mode (no request URLs).")
-def manifest(url: str | None, socket_mode: bool) -> None:
-    """Print manifest.yml ready for Slack's "Create an app from a manifest"."""
-    click.echo(render_manifest(url, socket_mode=socket_mode), nl=False)
-
-
-def render_manifest(url: str | None, *, socket_mode: bool = False) -> str:
-    """manifest.yml with request URLs pointed at `url` (or Socket Mode switched on)."""
-    import yaml
-
-    data = yaml.safe_load(MANIFEST.read_text())
-    settings_block = data.setdefault("settings", {})
-    if socket_mode:
-        settings_block["socket_mode_enabled"] = True
-        _strip_urls(data)
-    elif url:
-        base = url.rstrip("/")
-        settings_block["socket_mode_enabled"] = False
-        settings_block.setdefault("event_subscriptions", {})["request_url"] = f"{base}/slack/events"
-        settings_block.setdefault("interactivity", {})["request_url"] = f"{base}/slack/events"
-        for command in data.get("features", {}).get("slash_commands", []):
-            command["url"] = f"{base}/slack/events"
-        data.setdefault("oauth_config", {})["redirect_urls"] = [f"{base}/slack/oauth_redirect"]
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-
-
-def _strip_urls(data: dict[str, Any]) -> None:
-    settings_block = data.get("settings", {})
-    settings_block.get("event_subscriptions", {}).pop("request_url", None)
-    settings_block.get("interactivity", {}).pop("request_url", None)
-    for command in data.get("features", {}).get("slash_commands", []):
-        command.pop("url", None)
-    data.get("oauth_config", {}).pop("redirect_urls", None)
 
 
 @cli.command()
@@ -265,36 +208,6 @@ def scheduler() -> None:
 
 
 @cli.command()
-@click.option("--all", "show_all", is_flag=True, help="Also list delivered rows (newest 50).")
-@click.option("--retry-failed", is_flag=True, help="Put failed rows back in the queue.")
-@friendly
-def outbox(show_all: bool, retry_failed: bool) -> None:
-    """Show pending and failed deliveries (and why they failed)."""
-    from sqlalchemy import select, update
-
-    from bot.clock import utcnow
-    from bot.runtime import build_runtime
-    from storage.models import OutboundMessage
-
-    runtime = build_runtime(load_settings())
-    with runtime.sessions.begin() as session:
-        if retry_failed:
-            count = session.execute(update(OutboundMessage).where(OutboundMessage.status == "failed")
-                                    .values(status="pending", attempts=0, next_attempt_at=utcnow())).rowcount
-            click.echo(f"{count} failed rows queued again")
-        counts = runtime.services.ctx.outbox.counts(session)
-        click.echo("outbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty"))
-        rows = runtime.services.ctx.outbox.problems(session)
-        if show_all:
-            rows += list(session.scalars(select(OutboundMessage).where(OutboundMessage.status == "sent")
-                                         .order_by(OutboundMessage.id.desc()).limit(50)))
-        for row in rows:
-            detail = f" error: {row.last_error}" if row.last_error else ""
-            click.echo(f"#{row.id} {row.status:7} {row.method} to {row.channel_key} key={row.dedupe_key} "
-                       f"attempts={row.attempts} next={row.next_attempt_at:%Y-%m-%d %H:%M:%S}Z{detail}")
-
-
-@cli.command()
 @friendly
 def run() -> None:
     """What `make run` does: serve with Slack credentials, else start the local sandbox."""
@@ -311,23 +224,10 @@ def run() -> None:
     sandbox_server.main(reset=False)
 
 
-def _register_feature_commands() -> None:
-    from bot.commands import register_all
-
-    register_all(cli)
+for _module in COMMAND_MODULES:
+    _module.register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `okrbot` console script."""
-    _register_feature_commands()
     cli.main(args=argv, prog_name="okrbot")
-
-
-def json_default(value: Any) -> Any:
-    """JSON for dates and datetimes in exports."""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def dumps(rows: list[dict[str, Any]]) -> str:
-    """Rows as pretty JSON (exports)."""
-    return json.dumps(rows, default=json_default, indent=2, ensure_ascii=False)

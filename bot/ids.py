@@ -1,6 +1,8 @@
 """Action and callback ids that cross features (one feature's button opens another feature's modal).
 
-Ids private to a feature live in that feature's handler module as its own enum.
+Ids private to a feature live in that feature's view module as its own enums (`bot/views/<feature>.py`:
+`KudosAction`, `OkrView`, `NudgeAction`…), next to its view-models and field limits. The Home tab's
+`HomeAction` and the 1-on-1 ids (`OneOnOneAction`, `OneOnOneModal`) still live in their block modules.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-from bot.slack_port import make_client
+from bot.slack_directory import make_client
 
 
 class InstallationStore(SQLAlchemyInstallationStore):

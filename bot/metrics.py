@@ -35,13 +35,13 @@ class Queue:
 
 
 def _outbox() -> Table:
-    from storage.models import OutboundMessage
+    from storage.models_delivery import OutboundMessage
 
     return OutboundMessage.__table__  # type: ignore[return-value]
 
 
 def _inbox() -> Table:
-    from storage.models import InboxEvent
+    from storage.models_delivery import InboxEvent
 
     return InboxEvent.__table__  # type: ignore[return-value]
 

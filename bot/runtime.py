@@ -11,17 +11,21 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import log_safety
-from bot.app import create_app, replay_event, sqlite_write_gate
+from bot.app import create_app, replay_event
 from bot.clock import Clock, utcnow
-from bot.inbox import Inbox, InboxWorker, ReactionFilter
+from bot.inbox import Inbox
+from bot.inbox_filter import ReactionFilter
+from bot.inbox_worker import InboxWorker
 from bot.services import ServiceContext, Services
 from bot.services.core.outbox import Outbox
 from bot.services.okrs.status import set_status_grace
 from bot.settings import ConfigError, Settings
-from bot.slack_port import OutboxSender, SlackDirectory, make_client
+from bot.slack_directory import SlackDirectory, make_client
+from bot.slack_port import OutboxSender
 from storage.crypto import CryptoError, Keyring, attach
 from storage.db import make_engine, make_sessions
 from storage.migrate import ensure_current
+from storage.sqlite_gate import sqlite_write_gate
 
 log = logging.getLogger("okrbot")
 

@@ -1,4 +1,5 @@
-"""The one door for Slack calls made outside a request: the directory port and the outbox sender.
+"""The outbox sender: the one door for Slack calls made outside a request (the directory port is
+bot/slack_directory.py; one call and its outcomes, bot/slack_calls.py).
 
 The sender claims due outbox rows (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several processes
 share the work), delivers them with the real `WebClient`, and records the outcome: a 429 waits
@@ -19,132 +20,25 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
-from urllib.error import HTTPError, URLError
-from urllib.request import Request, urlopen
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from bot import metrics
 from bot.calendar_delivery import INVITE_METHOD, deliver_invite
 from bot.clock import Clock, utcnow
+from bot.outbox_rows import DELIVERED_PAYLOAD, FINISH, resolve
 from bot.polling import PollLoop
 from bot.services.core.outbox import run_hook
-from bot.services.core.ports import SlackUser
-from storage.models import OutboundMessage, RateHold
+from bot.slack_calls import METADATA_EVENT, UNREACHABLE, Deferred, Permanent, Retry, SlackCalls, TokenBucket, post_bytes
+from bot.slack_directory import ClientFor
+from storage.models_delivery import OutboundMessage, RateHold
 
 log = logging.getLogger("okrbot.outbox")
-ClientFor = Callable[[str], WebClient]
-METADATA_EVENT = "okrbot_outbox"  # message metadata event type carrying the outbox key
-UNREACHABLE = "could not reach Slack"
-# What Slack answers when a token is no longer valid (revoked, app uninstalled, workspace gone).
-AUTH_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed", "token_expired"})
-
-
-def make_client(token: str | None, base_url: str, timeout: int = 10, *, retry_rate_limits: int = 0) -> WebClient:
-    """The real WebClient, pointed at `base_url` (Slack, or the loopback stand-in).
-
-    `retry_rate_limits`: how many 429s to wait out in the calling thread (for direct replies such as
-    views.publish; the outbox sender handles 429 itself and must not sleep in a worker).
-    """
-    client = WebClient(token=token, base_url=base_url, timeout=timeout)
-    if retry_rate_limits:
-        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
-        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=retry_rate_limits))
-    return client
-
-
-class SlackDirectory:
-    """`ports.Directory` over the Web API."""
-
-    def __init__(self, client_for: ClientFor) -> None:
-        self._client_for = client_for
-
-    def user(self, team_id: str, user_id: str) -> SlackUser | None:
-        """users.info, or None for an unknown user."""
-        try:
-            answer = self._client_for(team_id).users_info(user=user_id)
-        except SlackApiError as error:
-            if error.response.get("error") in ("user_not_found", "users_not_found"):
-                return None
-            raise
-        return _slack_user(answer["user"])
-
-    def user_by_email(self, team_id: str, email: str) -> SlackUser | None:
-        """users.lookupByEmail, or None."""
-        try:
-            answer = self._client_for(team_id).users_lookupByEmail(email=email)
-        except SlackApiError as error:
-            if error.response.get("error") in ("users_not_found", "user_not_found"):
-                return None
-            raise
-        return _slack_user(answer["user"])
-
-    def permalink(self, team_id: str, channel: str, ts: str) -> str | None:
-        """chat.getPermalink, or None when Slack refuses."""
-        try:
-            return self._client_for(team_id).chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-        except SlackApiError:
-            return None
-
-
-def _slack_user(user: dict[str, Any]) -> SlackUser:
-    profile = user.get("profile") or {}
-    name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
-    return SlackUser(user_id=user["id"], name=name or user["id"], tz=user.get("tz"), email=profile.get("email"),
-                     is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
-                     deleted=bool(user.get("deleted")), is_admin=bool(user.get("is_admin") or user.get("is_owner")))
-
-
-class TokenBucket:
-    """`rate` tokens per second, bursting to `rate`; `take()` blocks until a token is free."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self._tokens = rate
-        self._last = time.monotonic()
-        self._lock = threading.Lock()
-
-    def take(self) -> None:
-        """Wait for and take one token."""
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                # A clock that went backwards (a test froze then released it) adds nothing and takes nothing.
-                elapsed = max(0.0, now - self._last)
-                self._tokens = max(0.0, min(self.rate, self._tokens + elapsed * self.rate))
-                self._last = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                wait = min(1.0, (1 - self._tokens) / self.rate)
-            time.sleep(wait)
-
-
-class Retry(Exception):
-    """Deliver later: `delay` seconds; `counts` says whether this was a failed attempt."""
-
-    def __init__(self, delay: float, error: str, *, counts: bool) -> None:
-        super().__init__(error)
-        self.delay, self.error, self.counts = delay, error, counts
-
-
-class Permanent(Exception):
-    """Slack refused the call for a reason retrying will not fix."""
-
-
-class Deferred(Exception):
-    """The row depends on another row that is not delivered yet."""
 
 
 class Claimed(NamedTuple):
@@ -168,23 +62,6 @@ class Outcome(NamedTuple):
     params: dict[str, Any]
 
 
-def _post_bytes(url: str, content: bytes) -> None:
-    """POST a file's bytes to the upload URL files.getUploadURLExternal gave."""
-    if not url.startswith(("https://", "http://")):
-        raise Permanent("files.getUploadURLExternal gave no http(s) upload URL")
-    request = Request(url, data=content, method="POST",  # noqa: S310 - scheme checked above
-                      headers={"Content-Type": "application/octet-stream"})
-    try:
-        with urlopen(request, timeout=30) as answer:  # noqa: S310 - a URL Slack gave us (https in production)
-            answer.read()
-    except HTTPError as error:
-        if error.code >= 500:
-            raise Retry(0, f"the file upload answered HTTP {error.code}", counts=True) from error
-        raise Permanent(f"the file upload answered HTTP {error.code}") from error
-    except (URLError, TimeoutError, ConnectionError, OSError) as error:
-        raise Retry(0, f"{UNREACHABLE}: {error}", counts=True) from error
-
-
 class OutboxSender:
     """Delivers outbox rows; run one in every web, socket and scheduler process.
 
@@ -197,7 +74,6 @@ class OutboxSender:
                  backoff: float = 1.0, max_backoff: float = 300.0, batch: int = 50, workers: int = 4,
                  lease: float = 120.0, idle_poll: float = 0.5, max_idle_poll: float | None = None) -> None:
         self._sessions = sessions
-        self._client_for = client_for
         self._clock = clock
         self._bucket = TokenBucket(rate)
         self._per_channel = per_channel_interval
@@ -208,7 +84,8 @@ class OutboxSender:
         self._max_idle_poll = max_idle_poll if max_idle_poll is not None else idle_poll * 4
         self._channel_last: dict[str, float] = {}
         self._channel_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._team_hold: dict[str, float] = {}  # team -> monotonic time until which Slack asked us to wait
+        self._calls = SlackCalls(client_for, sessions.kw["bind"], clock)
+        self._team_hold = self._calls.team_hold  # a 429's hold, which claims and deliveries respect
         self._recent: dict[tuple[str, str], dict[str, Any]] = {}  # (team, key) -> result, sent but not recorded
         self._poll = PollLoop(self.run_once, name="outbox-sender", idle_poll=idle_poll,
                               max_idle_poll=self._max_idle_poll, log=log)
@@ -264,7 +141,7 @@ class OutboxSender:
                     by_kind[outcome.kind].append(outcome.params)
                 with self._engine.begin() as connection:
                     for kind, params in by_kind.items():
-                        connection.execute(_FINISH[kind], params)
+                        connection.execute(FINISH[kind], params)
         finally:
             for outcome in outcomes:
                 if "key" in outcome.params:
@@ -359,9 +236,9 @@ class OutboxSender:
         try:
             if "update_of" in payload or "thread_of" in payload or "channel_of" in payload:
                 with self._sessions() as session:
-                    args = self._resolve(session, team_id, method, channel, payload, row_id=row.id)
+                    args = resolve(session, self._recent, team_id, method, channel, payload, row_id=row.id)
             else:
-                args = self._resolve(None, team_id, method, channel, payload)
+                args = resolve(None, self._recent, team_id, method, channel, payload)
         except Deferred:
             return self._finish(row, retry=Retry(1.0, "waiting for the message it updates", counts=False))
         except Permanent as error:
@@ -372,15 +249,15 @@ class OutboxSender:
         self._bucket.take()
         try:
             if "open_users" in args:  # a group DM ("U1,U2"): opened at delivery, its id is the channel
-                opened = self._call(team_id, "conversations.open", {"users": args.pop("open_users")})
+                opened = self._calls.call(team_id, "conversations.open", {"users": args.pop("open_users")})
                 args["channel"] = opened["channel"]["id"]
-            answer = self._already_posted(team_id, key, args) if row.suspect and method == "chat.postMessage" \
+            answer = self._calls.already_posted(team_id, key, args) if row.suspect and method == "chat.postMessage" \
                 else None
             if answer is None and method == INVITE_METHOD:
-                answer = deliver_invite(lambda m, a, form=False: self._call(team_id, m, a, form=form),
-                                        _post_bytes, args, self._clock())
+                answer = deliver_invite(lambda m, a, form=False: self._calls.call(team_id, m, a, form=form),
+                                        post_bytes, args, self._clock())
             elif answer is None:
-                answer = self._call(team_id, method, args)
+                answer = self._calls.call(team_id, method, args)
         except Retry as retry:
             if retry.counts and attempts + 1 >= self.max_attempts:
                 log.error("outbox row %s (%s) failed for good after %s attempts: %s", row.id, key, attempts + 1,
@@ -393,114 +270,6 @@ class OutboxSender:
             log.error("outbox row %s (%s) refused by Slack: %s", row.id, key, error)
             return self._finish(row, failed=str(error), attempts=attempts + 1)
         return self._finish(row, answer=answer, attempts=attempts + 1)
-
-    def _already_posted(self, team_id: str, key: str, args: dict[str, Any]) -> dict[str, Any] | None:
-        """The message of `key` if an earlier attempt did reach Slack (found by its metadata), else None.
-
-        Only asked for rows that may have reached Slack. When Slack cannot tell (an error, no history scope),
-        the row is posted: a rare duplicate beats a lost notification.
-        """
-        try:
-            channel = args["channel"]
-            if channel[:1] in ("U", "W"):  # a DM named by the user: its channel id
-                channel = self._call(team_id, "conversations.open", {"users": channel})["channel"]["id"]
-            if args.get("thread_ts"):
-                found = self._call(team_id, "conversations.replies", {"channel": channel, "ts": args["thread_ts"],
-                                                                      "limit": 1000, "include_all_metadata": True})
-            else:
-                found = self._call(team_id, "conversations.history", {"channel": channel, "limit": 100,
-                                                                      "include_all_metadata": True})
-        except (Retry, Permanent, KeyError, TypeError) as error:
-            log.warning("could not check whether outbox row %s already reached Slack (%s); posting it", key, error)
-            return None
-        for message in found.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
-                log.info("outbox row %s had reached Slack before its sender stopped; not posting it again", key)
-                return {"channel": channel, "ts": message.get("ts")}
-        return None
-
-    def _resolve(self, session: Session | None, team_id: str, method: str, channel: str,
-                 payload: dict[str, Any], row_id: int | None = None) -> dict[str, Any]:
-        args = {k: v for k, v in payload.items() if k not in ("update_of", "thread_of", "channel_of")}
-        for ref_name in ("update_of", "thread_of", "channel_of"):
-            ref_key = payload.get(ref_name)
-            if not ref_key or session is None:
-                continue
-            ref = session.scalar(select(OutboundMessage).where(OutboundMessage.team_id == team_id,
-                                                               OutboundMessage.dedupe_key == ref_key))
-            if ref is None or ref.status == "failed":
-                raise Permanent(f"the message it refers to ({ref_key}) was never delivered")
-            result = ref.result if ref.status == "sent" else self._recent.get((team_id, ref_key))
-            if not result:
-                raise Deferred(ref_key)
-            if ref_name == "update_of" and row_id is not None:
-                self._wait_for_older_updates(session, team_id, ref_key, row_id)
-            channel = result["channel"]
-            args[{"update_of": "ts", "thread_of": "thread_ts", "channel_of": "ref_ts"}[ref_name]] = result["ts"]
-        args["channel"] = channel
-        if method == "chat.delete":
-            return {"channel": args["channel"], "ts": args.get("ts")}
-        if method == "chat.postEphemeral":
-            args.setdefault("user", channel)
-        return args
-
-    def _wait_for_older_updates(self, session: Session, team_id: str, ref_key: str, row_id: int) -> None:
-        """Updates of one message apply in the order they were written: a newer one waits for the older ones
-        (else a deferred v2 could land after v3 and show stale content)."""
-        older = session.scalars(select(OutboundMessage.dedupe_key).where(
-            OutboundMessage.team_id == team_id, OutboundMessage.id < row_id,
-            OutboundMessage.status.in_(("pending", "sending")),
-            OutboundMessage.payload["update_of"].as_string() == ref_key)).all()
-        if any((team_id, key) not in self._recent for key in older):  # delivered by us, not yet recorded: fine
-            raise Deferred(ref_key)
-
-    def _call(self, team_id: str, method: str, args: dict[str, Any], *, form: bool = False) -> dict[str, Any]:
-        started = time.perf_counter()
-
-        def call() -> Any:
-            client = self._client_for(team_id)
-            return client.api_call(method, params=args) if form else client.api_call(method, json=args)
-
-        try:
-            try:
-                response = call()
-            except SlackApiError as error:
-                forget = getattr(self._client_for, "forget", None)  # OAuth: the team may have a new token
-                if forget is None or error.response.get("error") not in AUTH_ERRORS:
-                    raise
-                forget(team_id)
-                response = call()
-        except SlackApiError as error:
-            status = error.response.status_code
-            if status == 429:
-                metrics.delivery("429")
-                delay = float(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)))
-                self._team_hold[team_id] = time.monotonic() + delay
-                self._share_hold(team_id, delay)
-                raise Retry(delay, f"rate limited by Slack; Retry-After {delay:g}s", counts=False) from error
-            if status >= 500:
-                raise Retry(0, f"Slack answered HTTP {status}", counts=True) from error
-            detail = error.response.get("error", "unknown_error")
-            messages = (error.response.get("response_metadata") or {}).get("messages")
-            raise Permanent(f"{method}: {detail}" + (f" {messages}" if messages else "")) from error
-        except (URLError, TimeoutError, ConnectionError, OSError) as error:
-            raise Retry(0, f"{UNREACHABLE}: {error}", counts=True) from error
-        finally:
-            metrics.slack_call(method, time.perf_counter() - started)
-        return dict(response.data) if isinstance(response.data, dict) else {}
-
-    def _share_hold(self, team_id: str, delay: float) -> None:
-        """Write the workspace's hold for the senders of other processes (a database error only loses the sharing)."""
-        until = self._clock() + timedelta(seconds=delay)
-        insert = postgresql.insert if self._postgres else sqlite.insert
-        stmt = insert(RateHold).values(team_id=team_id, until=until)
-        stmt = stmt.on_conflict_do_update(index_elements=[RateHold.team_id], set_={"until": stmt.excluded.until})
-        try:
-            with self._engine.begin() as connection:
-                connection.execute(stmt)
-        except SQLAlchemyError:
-            log.warning("could not share the rate-limit hold of %s with other senders", team_id, exc_info=True)
 
     def _finish(self, row: Claimed, *, answer: dict[str, Any] | None = None, retry: Retry | None = None,
                 failed: str | None = None, attempts: int | None = None) -> Outcome | None:
@@ -533,39 +302,3 @@ class OutboxSender:
         delay = retry.delay or min(self._max_backoff, self._backoff * 2 ** max(0, attempts - 1))
         return Outcome("retry", {"row_id": row.id, "attempts": attempts, "error": retry.error,
                                  "next_at": now + timedelta(seconds=delay)})
-
-
-# A delivered row keeps Slack's answer (channel, ts), not its text: notifications may be private (feedback),
-# and once Slack has them the database has no reason to.
-DELIVERED_PAYLOAD: dict[str, Any] = {"delivered": True}
-
-
-def _finish_statements() -> dict[str, Any]:
-    """The three outcomes of a delivery as UPDATEs built once (only rows still `sending` change)."""
-    base = update(OutboundMessage).where(OutboundMessage.id == bindparam("row_id"), OutboundMessage.status == "sending")
-    common = {"attempts": bindparam("attempts"), "locked_until": None}
-    return {
-        "sent": base.values(status="sent", sent_at=bindparam("now"), last_error=None, result=bindparam("result"),
-                            payload=DELIVERED_PAYLOAD, **common),
-        "failed": base.values(status="failed", last_error=bindparam("error"), **common),
-        "retry": base.values(status="pending", last_error=bindparam("error"), next_attempt_at=bindparam("next_at"),
-                             **common),
-    }
-
-
-_FINISH = _finish_statements()
-
-
-def due_counts(sessions: sessionmaker[Session], now: datetime) -> dict[str, int]:
-    """How many rows are pending and due now, pending later, and failed (for health and the CLI)."""
-    with sessions() as session:
-        rows = session.execute(select(OutboundMessage.status, OutboundMessage.next_attempt_at)).all()
-    counts = {"due": 0, "later": 0, "failed": 0, "sent": 0}
-    for status, at in rows:
-        if status == "failed":
-            counts["failed"] += 1
-        elif status == "sent":
-            counts["sent"] += 1
-        else:
-            counts["due" if at <= now else "later"] += 1
-    return counts

@@ -14,7 +14,8 @@ from typing import Any
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.http_guard import check_shape, printable
+from bot.http_guard import printable
+from bot.payload_shape import check_shape
 
 log = logging.getLogger("okrbot.socket_guard")
 

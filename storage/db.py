@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Table, create_engine, event, inspect
+from sqlalchemy import DateTime, Engine, String, Table, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -33,6 +33,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+TeamId = String(32)  # a Slack team id
+UserId = String(32)  # a Slack user id, within its team
+SlackTs = String(32)  # a Slack message timestamp
 
 
 class Base(DeclarativeBase):

@@ -11,7 +11,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import Select, and_, or_, select
 
-from storage.models import Feedback, Note, OneOnOne, Person
+from storage.models import Person
+from storage.models_feedback import Feedback
+from storage.models_one_on_ones import Note, OneOnOne
 
 
 def notes_visible_to(team_id: str, viewer_id: str, one_on_one_ids: Iterable[int]) -> Select[tuple[Note]]:

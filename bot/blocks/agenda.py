@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
@@ -34,9 +33,10 @@ from bot.blocks.limits import (
     MAX_VIEW_BLOCKS,
 )
 from bot.ids import SharedAction
+from bot.views.nudges import AGENDA_CALLBACK, NudgeAction
 
 if TYPE_CHECKING:
-    from bot.services.nudges.agenda import Agenda, KeyResultLine, TaskLine
+    from bot.views.nudges import Agenda, KeyResultLine, TaskLine
 
 DM_KEY_RESULTS = 8  # key result lines in a DM agenda; "Open agenda" shows them all
 DM_OBSTACLES = 5
@@ -44,16 +44,6 @@ DM_NEXT = 5
 TITLE_CHARS = 120
 TEXT_CHARS = 200
 MODAL_TEXT_CHARS = 1500
-
-
-class NudgeAction(StrEnum):
-    """Buttons of the nudge feature (handled in bot.handlers.nudges)."""
-
-    OPEN_AGENDA = "nudge.agenda.open"  # value: nudge id, or "report:<user id>" outside a nudge
-    SNOOZE = "nudge.snooze"  # value: nudge id
-
-
-AGENDA_CALLBACK = "nudge.agenda.modal"
 
 
 def period_label(period: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
@@ -26,6 +25,7 @@ from bot.blocks.kit import (
 )
 from bot.blocks.kudos import people, quote, rich
 from bot.ids import SharedAction
+from bot.views.feedback import CALLBACK, PRIVATE, WITH_MANAGER, BlockId, FeedbackAction
 
 if TYPE_CHECKING:
     from bot.views.feedback import (
@@ -37,28 +37,6 @@ if TYPE_CHECKING:
         FeedbackUsage,
         FeedbackView,
     )
-
-CALLBACK = "feedback.give"  # the Give feedback form's callback_id
-PRIVATE = "private"
-WITH_MANAGER = "private+manager"
-
-
-class BlockId(StrEnum):
-    """Input blocks of the Give feedback form (field errors name them)."""
-
-    RECEIVER = "feedback_receiver"
-    ABOUT = "feedback_about"
-    TEXT = "feedback_text"
-    VISIBILITY = "feedback_visibility"
-
-
-class FeedbackAction(StrEnum):
-    """Elements of the Give feedback form."""
-
-    RECEIVER = "feedback.receiver"  # dispatches: choosing a person refreshes what the feedback may be about
-    ABOUT = "feedback.about"
-    TEXT = "feedback.text"
-    VISIBILITY = "feedback.visibility"
 
 
 def _when(view: FeedbackRequestView) -> str:

@@ -36,7 +36,7 @@ from bot.blocks.kit import (
 from bot.blocks.limits import (
     MAX_VIEW_BLOCKS,
 )
-from bot.blocks.okrs import OkrAction, last_checkin
+from bot.blocks.okrs import last_checkin
 from bot.ids import SharedAction
 from bot.views.home import (
     ITEMS_IN_A_LIST,
@@ -50,6 +50,7 @@ from bot.views.home import (
     Obstacle,
     PersonStatus,
 )
+from bot.views.okrs import OkrAction
 
 OKRS_PAGE = 5
 PEOPLE_PER_BLOCK = 10

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
@@ -28,6 +27,7 @@ from bot.blocks.kit import (
 from bot.blocks.limits import (
     MAX_MESSAGE_BLOCKS,
 )
+from bot.views.kudos import CALLBACK, MAX_RECEIVERS, BlockId, KudosAction
 
 if TYPE_CHECKING:
     from bot.views.kudos import (
@@ -41,28 +41,9 @@ if TYPE_CHECKING:
         Leaderboard,
     )
 
-CALLBACK = "kudos.give"  # the Give kudos form's callback_id
-SHORTCUT = "give_kudos"  # the message shortcut's callback_id (manifest.yml)
 MAX_NOTES = 10
 MAX_NAMES = 10
-MAX_RECEIVERS = 20
 MENTION = re.compile(r"(<@[UW][A-Z0-9]{1,30}>)")
-
-
-class BlockId(StrEnum):
-    """Input blocks of the Give kudos form (field errors name them)."""
-
-    RECEIVERS = "kudos_receivers"
-    MESSAGE = "kudos_message"
-    OBJECTIVE = "kudos_objective"
-
-
-class KudosAction(StrEnum):
-    """Elements of the Give kudos form."""
-
-    RECEIVERS = "kudos.receivers"
-    MESSAGE = "kudos.message"
-    OBJECTIVE = "kudos.objective"
 
 
 # ---- text helpers ----------------------------------------------------------------------------------------

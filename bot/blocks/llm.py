@@ -8,7 +8,6 @@ forge a mention, a link or a channel ping; it is only ever shown to the person w
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.blocks.kit import (
@@ -32,32 +31,14 @@ from bot.blocks.limits import (
     MAX_OPTION_TEXT,
 )
 from bot.ids import SharedAction
+from bot.views.llm import MAX_ITEMS_TEXT, MAX_SUMMARY, LlmAction, LlmView
 
 if TYPE_CHECKING:
     from bot.views.llm import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
 
 PROMPT_CHUNK = 2800  # characters of the prompt per section in "What was sent" (Slack: 3000 per section)
 PROMPT_BLOCKS = 40
-MAX_SUMMARY = 300
-MAX_ITEMS_TEXT = 2500
 DRAFT_NOTE = "Drafted by a language model from what you can read yourself. Check it before you use it."
-
-
-class LlmAction(StrEnum):
-    """Buttons of the language-model features (handled in bot.handlers.llm)."""
-
-    SUGGEST = "llm.suggest"  # value: key result id
-    WHAT_WAS_SENT = "llm.sent"  # value: exchange id
-    DRAFT_SUMMARY = "llm.summary.draft"  # value: 1-on-1 id
-    DRAFT_PREPARE = "llm.prepare.draft"  # value: ""
-
-
-class LlmView(StrEnum):
-    """Callback ids of the language-model modals."""
-
-    STEPS = "llm.steps"  # pick a step: into the check-in, or a 1-on-1 task
-    SUMMARY = "llm.summary"  # edit and save the drafted summary and action items
-    INFO = "llm.info"  # nothing to submit (thinking, failure, a draft to read, what was sent)
 
 
 # ---------------------------------------------------------------------------- buttons other builders add

@@ -36,7 +36,7 @@ from bot.blocks.limits import (
 from bot.ids import SharedAction
 
 if TYPE_CHECKING:
-    from bot.services.nudges.agenda import Agenda, ManagerDigest, ReportDigest, SkippedReport
+    from bot.views.nudges import Agenda, ManagerDigest, ReportDigest, SkippedReport
 
 REPORT_KEY_RESULTS = 10
 

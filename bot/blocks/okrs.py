@@ -4,7 +4,6 @@ the summary posted in an objective's thread after a check-in. Pure builders, use
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks.kit import (
@@ -20,7 +19,6 @@ from bot.blocks.kit import (
     input_block,
     modal,
     option,
-    progress_bar,
     section,
     slack_date,
     static_select,
@@ -29,7 +27,20 @@ from bot.blocks.kit import (
     user,
     within,
 )
+from bot.blocks.okr_lines import amount, kr_line, number, span, status_text
 from bot.ids import SharedAction
+from bot.views.okrs import (
+    AUTO_STATUS,
+    MAX_CHECKIN_NOTE,
+    MAX_KEY_RESULTS,
+    MAX_TAG,
+    MAX_TITLE,
+    MAX_UNIT,
+    OkrAction,
+    OkrView,
+    checkin_field,
+    new_field,
+)
 from bot.views.review import ReviewAction
 
 if TYPE_CHECKING:
@@ -37,15 +48,12 @@ if TYPE_CHECKING:
         AwayView,
         CheckinChoiceView,
         CheckInResult,
-        KeyResultView,
         NewObjectiveForm,
         ObjectiveView,
         OkrListView,
     )
 
-MAX_KEY_RESULTS = 5
 MAX_LIST_BLOCKS = 50
-AUTO_STATUS = "auto"
 USAGE = (
     "*`/okr`* — your OKRs for this quarter, with progress and status\n"
     "*`/okr new`* — create an objective with up to 5 key results\n"
@@ -53,89 +61,6 @@ USAGE = (
     "*`/okr away until 2026-12-24`* — pause reminders and nudges until that day; *`/okr away off`* — I'm back\n"
     "*`/okr help`* — this help"
 )
-
-
-class OkrAction(StrEnum):
-    """Buttons private to OKRs (the Check in button is `SharedAction.CHECK_IN`)."""
-
-    NEW_OPEN = "okr.new.open"
-
-
-class OkrView(StrEnum):
-    """Callback ids of OKR modals."""
-
-    NEW = "okr.new"
-    CHECKIN = "okr.checkin"
-    CHECKIN_PICK = "okr.checkin.pick"
-
-
-def new_field(name: str, position: int | None = None) -> str:
-    """Block id of a field of the new-objective modal: `okr.new.title`, `okr.new.kr2.target`…"""
-    return f"okr.new.{name}" if position is None else f"okr.new.kr{position}.{name}"
-
-
-def checkin_field(key_result_id: int, name: str) -> str:
-    """Block id of a field of the check-in modal: `okr.ci.12.value`, `okr.ci.12.status`…"""
-    return f"okr.ci.{key_result_id}.{name}"
-
-
-# --------------------------------------------------------------------------- numbers and lines
-
-def number(value: float, *, grouped: bool = True) -> str:
-    """40, 1,250, 3.5 — at most two decimals, no trailing zeros."""
-    text = f"{value:,.2f}" if grouped else f"{value:.2f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def amount(value: float, unit: str) -> str:
-    """A value with its unit: `40 users`, `35%`, `€1,200`-style units are kept as typed; `1 store`, not `1 stores`."""
-    unit = escape(unit)
-    if not unit:
-        return number(value)
-    return f"{number(value)}{unit}" if _symbol(unit) else f"{number(value)} {singular(unit) if value == 1 else unit}"
-
-
-def singular(unit: str) -> str:
-    """`stores` → `store`, `cities` → `city` for a count of one; short or unusual units stay as typed (`ms`)."""
-    if not unit.isalpha() or len(unit) <= 3 or not unit.endswith("s") or unit.endswith(("ss", "us")):
-        return unit
-    if unit.endswith("ies"):
-        return unit[:-3] + "y"
-    if unit.endswith(("ches", "shes", "xes")):
-        return unit[:-2]
-    return unit[:-1]
-
-
-def _symbol(unit: str) -> bool:
-    return unit in ("%", "pp") or len(unit) == 1
-
-
-def span(first: float, second: float, unit: str, joiner: str) -> str:
-    """`20 of 40 teams`, `20% of 40%`, `20 → 24 teams`: a word unit is written once, at the end."""
-    if unit and not _symbol(unit) and first != 1:
-        return f"{number(first)}{joiner}{amount(second, unit)}"
-    return f"{amount(first, unit)}{joiner}{amount(second, unit)}"
-
-
-def where_of(start: float, current: float, target: float, unit: str) -> str:
-    """`20 of 40 teams` going up; `2,400 ms, target 1,200 ms` going down (nobody has "2,400 of 1,200")."""
-    if target < start:
-        return f"{amount(current, unit)}, target {amount(target, unit)}"
-    return span(current, target, unit, " of ")
-
-
-def status_text(status: str, *, derived: bool = False) -> str:
-    """`:red_circle: Off track` (with "auto" when derived from progress)."""
-    label = f"{STATUS_EMOJI.get(status, '')} {STATUS_LABEL.get(status, status)}"
-    return f"{label} _(auto)_" if derived else label
-
-
-def kr_line(kr: KeyResultView, *, show_auto: bool = True) -> str:
-    """`*Title*` then bar, percentage, value of target, status."""
-    percent = round(kr.progress * 100)
-    return (f"*{escape(truncate(kr.title, 200))}*\n`{progress_bar(kr.progress)}` {percent}%  ·  "
-            f"{where_of(kr.start, kr.current, kr.target, kr.unit)}  ·  "
-            f"{status_text(kr.status, derived=show_auto and kr.explicit_status is None)}")
 
 
 def last_checkin(view: ObjectiveView) -> str:
@@ -242,16 +167,16 @@ def new_objective_modal(form: NewObjectiveForm) -> Block:
     quarters = [option(q, q) for q in form.quarters]
     blocks: list[Block] = [
         input_block("Objective", new_field("title"),
-                    text_input("title", max_length=500, placeholder="e.g. Delight our first 100 customers")),
+                    text_input("title", max_length=MAX_TITLE, placeholder="e.g. Delight our first 100 customers")),
         input_block("Quarter", new_field("quarter"), static_select("quarter", quarters, initial=form.default_quarter)),
-        input_block("Tag", new_field("tag"), text_input("tag", max_length=64, placeholder="e.g. onboarding"),
+        input_block("Tag", new_field("tag"), text_input("tag", max_length=MAX_TAG, placeholder="e.g. onboarding"),
                     optional=True, hint="Colleagues can link kudos to it: /kudos @you thanks! #onboarding"),
     ]
     for position in range(1, MAX_KEY_RESULTS + 1):
         first = position == 1
         blocks.append(section(f"*Key result {position}*" + ("" if first else "  _(optional)_")))
         blocks.append(input_block("Key result", new_field("title", position),
-                                  text_input("title", max_length=500,
+                                  text_input("title", max_length=MAX_TITLE,
                                              placeholder="e.g. Weekly active teams" if first else None),
                                   optional=not first))
         blocks.append(input_block("Start value", new_field("start", position), _number_input("start", 0),
@@ -259,7 +184,8 @@ def new_objective_modal(form: NewObjectiveForm) -> Block:
         blocks.append(input_block("Target value", new_field("target", position), _number_input("target"),
                                   optional=not first))
         blocks.append(input_block("Unit", new_field("unit", position),
-                                  text_input("unit", max_length=32, placeholder="e.g. %, users, €"), optional=True))
+                                  text_input("unit", max_length=MAX_UNIT, placeholder="e.g. %, users, €"),
+                                  optional=True))
     return modal("New objective", blocks, callback_id=OkrView.NEW, submit="Create")
 
 
@@ -309,11 +235,11 @@ def checkin_form(objective: ObjectiveView, *, suggest: bool = False, next_steps:
                                   static_select("status", _status_options(),
                                                 initial=kr.explicit_status or AUTO_STATUS)))
         blocks.append(input_block("Obstacles", checkin_field(kr.id, "obstacles"),
-                                  text_input("obstacles", multiline=True, max_length=1000,
+                                  text_input("obstacles", multiline=True, max_length=MAX_CHECKIN_NOTE,
                                              placeholder="What is in the way?"), optional=True))
         blocks.append(input_block("Next steps", checkin_field(kr.id, "next_steps"),
                                   text_input("next_steps_suggested" if kr.id in picked else "next_steps",
-                                             multiline=True, max_length=1000, initial=picked.get(kr.id),
+                                             multiline=True, max_length=MAX_CHECKIN_NOTE, initial=picked.get(kr.id),
                                              placeholder="What will you do next?"), optional=True))
     if not objective.key_results:
         blocks.append(section("_This objective has no key results to check in on._"))
@@ -322,6 +248,5 @@ def checkin_form(objective: ObjectiveView, *, suggest: bool = False, next_steps:
                  else None, close="Cancel", private_metadata=metadata)
 
 
-__all__ = ["AUTO_STATUS", "OkrAction", "OkrView", "amount", "away_text", "checkin_field", "checkin_form",
-           "checkin_modal", "checkin_summary", "checkin_summary_text", "kr_line", "new_field", "new_objective_modal",
-           "number", "objective_message", "objective_text", "okr_list", "status_text", "usage"]
+__all__ = ["away_text", "checkin_form", "checkin_modal", "checkin_summary", "checkin_summary_text", "last_checkin",
+           "new_objective_modal", "objective_message", "objective_text", "okr_list", "usage"]

@@ -1,5 +1,6 @@
-"""Block Kit of the quarter review (issue 17): the prompt, the self-review forms, the review agenda, the
-manager's grade form, the leader's look back. Built from bot.views.review only."""
+"""Block Kit of the quarter review (issue 17): the prompt, the self-review forms, the review agenda's modal, the
+manager's grade form, the leader's look back, the Home part. Built from bot.views.review only; the agenda itself
+(and the grade texts) are in bot.blocks.review_agenda."""
 
 from __future__ import annotations
 
@@ -24,7 +25,16 @@ from bot.blocks.kit import (
     user,
     within,
 )
-from bot.blocks.limits import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS
+from bot.blocks.limits import MAX_VIEW_BLOCKS
+from bot.blocks.review_agenda import (
+    agenda_blocks,
+    agenda_part,
+    days_text,
+    grade_text,
+    outcome_text,
+    part_buttons,
+    trend,
+)
 from bot.views.review import (
     MAX_COMMENT,
     MAX_OBSTACLE_OPTIONS,
@@ -46,30 +56,6 @@ from bot.views.review import (
 )
 
 Block = dict[str, Any]
-BARS = "▁▂▃▄▅▆▇█"
-
-
-def grade_text(value: float | None) -> str:
-    """0.7 → "0.7", 0.75 → "0.75", None → "–"."""
-    if value is None:
-        return "–"
-    text = f"{value:.2f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
-
-
-def trend(values: tuple[float, ...]) -> str:
-    """A sparkline of progress after each check-in (the last 12), e.g. ▁▂▄▅▇."""
-    return "".join(BARS[min(7, max(0, int(v * 7 + 0.5)))] for v in values[-12:])
-
-
-def _days(days: int) -> str:
-    return "less than a day" if days < 1 else ("1 day" if days == 1 else f"{days} days")
-
-
-def _outcome(outcome: str | None) -> str:
-    return f"{OUTCOME_EMOJI[outcome]} {OUTCOME_LABEL[outcome]}" if outcome in OUTCOME_LABEL else "_not graded yet_"
-
-
 def _meta(**values: Any) -> str:
     return json.dumps(values, separators=(",", ":"))
 
@@ -99,7 +85,7 @@ def prompt_message(view: PromptView) -> list[Block]:
 # --------------------------------------------------------------------------- the self-review
 
 def _part_line(part: ObjectiveReviewView) -> str:
-    mine = (f"Your grade *{grade_text(part.grade)}* · {_outcome(part.outcome)}" if part.drafted
+    mine = (f"Your grade *{grade_text(part.grade)}* · {outcome_text(part.outcome)}" if part.drafted
             else f"_Not reviewed yet_ · key results suggest *{grade_text(part.prefill)}*")
     extra = ""
     if part.manager_grade is not None:
@@ -153,7 +139,7 @@ def _one_on_one_state(state: str | None) -> str:
 
 
 def _obstacle_label(o: ObstacleView) -> str:
-    lasted = f"{_days(o.days)}, still open" if o.open else f"lasted {_days(o.days)}"
+    lasted = f"{days_text(o.days)}, still open" if o.open else f"lasted {days_text(o.days)}"
     suffix = f" ({o.since:%-d %b}, {lasted})"
     return f"{truncate(o.text, 75 - len(suffix))}{suffix}"
 
@@ -203,109 +189,12 @@ def saved_modal(title: str, text: str) -> Block:
     return modal(title, [section(text)], callback_id="review.saved", submit=None, close="Done")
 
 
-# --------------------------------------------------------------------------- the review 1-on-1
-
-def review_topic(view: QuarterReviewView) -> str:
-    """The review 1-on-1's topic (its first talking point): the review in one line per objective."""
-    lines = [f"Quarter review {view.quarter}:"]
-    for part in view.objectives:
-        lines.append(f"• {truncate(part.title, 120)}: {grade_text(part.grade)}, "
-                     f"{OUTCOME_LABEL.get(part.outcome or '', 'not graded').lower()}")
-    return truncate("\n".join(lines), 1990)
-
-
-def _words(label: str, text: str) -> str:
-    return f"*{label}:* {escape(truncate(text, 600))}" if text else ""
-
-
-def agenda_part(view: QuarterReviewView, part: ObjectiveReviewView) -> list[Block]:
-    """One objective of the agenda: progress and grades, the report's words, obstacles, trend, kudos, feedback."""
-    grades = (f"{progress_bar(part.progress)} {round(part.progress * 100)}% · "
-              f"{escape(view.owner_name)}: *{grade_text(part.grade)}* {_outcome(part.outcome)}"
-              f" · {escape(view.manager_name or 'Manager')}: *{grade_text(part.manager_grade)}*")
-    lines = [f"*{escape(truncate(part.title, 200))}*", grades]
-    for kr in part.key_results[:5]:
-        lines.append(f"• {escape(truncate(kr.title, 100))}: {round(kr.progress * 100)}% `{trend(kr.trend) or '–'}`")
-    words = [w for w in (_words("Helped", part.helped), _words("In the way", part.in_the_way),
-                         _words("Carry over", part.carry)) if w]
-    if part.manager_comment:
-        words.append(f"*{escape(view.manager_name or 'Manager')}:* {escape(truncate(part.manager_comment, 600))}")
-    blocks: list[Block] = [section("\n".join(lines))]
-    if words:
-        blocks.append(section("\n".join(words)))
-    facts = []
-    if part.obstacles:
-        picked = [o for o in part.obstacles if o.check_in_id in part.picked] or list(part.obstacles)
-        shown = "; ".join(f"{escape(truncate(o.text, 60))} ({_days(o.days)}{', still open' if o.open else ''})"
-                          for o in picked[:3])
-        facts.append(f":construction: In the way: {shown}" + (f" +{len(picked) - 3} more" if len(picked) > 3 else ""))
-    if part.kudos:
-        facts.append(f":tada: {part.kudos} kudos" + (f": “{escape(truncate(part.kudos_lines[0], 80))}”"
-                                                      if part.kudos_lines and part.kudos_lines[0] else ""))
-    if part.feedback_asked:
-        facts.append(f":speech_balloon: feedback asked {part.feedback_asked}×, {part.feedback_answered} answered")
-    if part.carried_to_id:
-        facts.append(f":arrow_right: carried into {view.next_quarter}")
-    if facts:
-        blocks.append(context(*facts))
-    return blocks
-
-
-def agenda_blocks(view: QuarterReviewView) -> list[Block]:
-    """The review agenda (golden-tested): a header line, then each objective."""
-    blocks: list[Block] = [section(
-        f":mag: *Quarter review {view.quarter}* · {user(view.owner_id)}"
-        + (f" with {user(view.manager_id)}" if view.manager_id else "")
-        + f"\n{len(view.objectives)} objective{'' if len(view.objectives) == 1 else 's'} · grades 0.0–1.0, "
-          "the report's beside the manager's")]
-    for part in view.objectives:
-        blocks += [divider(), *agenda_part(view, part)]
-    return blocks
-
-
-def _part_buttons(view: QuarterReviewView, part: ObjectiveReviewView, *, mine: bool = False) -> Block | None:
-    elements = []
-    if view.manager_id:
-        whose = "my" if mine else f"{truncate(view.manager_name or 'manager', 30)}'s"
-        elements.append(button(f"{'Change' if part.manager_grade is not None else 'Add'} {whose} grade",
-                               ReviewAction.GRADE, str(part.id)))
-    if part.can_carry:
-        elements.append(button(f"Carry into {view.next_quarter}", ReviewAction.CARRY, str(part.id)))
-    return actions(*elements, block_id=f"review.actions.{part.id}") if elements else None
-
-
-def agenda_message(view: QuarterReviewView) -> list[Block]:
-    """The agenda as the first reply in the review 1-on-1's thread, with the grade and carry-over buttons."""
-    blocks: list[Block] = [section(
-        f":mag: *Quarter review {view.quarter}* · {user(view.owner_id)} with {user(view.manager_id or '')}"
-        f"\nThe agenda of this 1-on-1: each objective with its grades, {escape(view.owner_name)}'s own words, "
-        "obstacles and how long they lasted, the check-in trend, kudos and feedback.")]
-    budget = MAX_MESSAGE_BLOCKS - 3
-    for part in view.objectives:
-        chunk = [divider(), *agenda_part(view, part)]
-        extra = _part_buttons(view, part)
-        if extra:
-            chunk.append(extra)
-        if len(blocks) + len(chunk) > budget:
-            blocks.append(context("…the rest is in the full review."))
-            break
-        blocks += chunk
-    blocks.append(actions(button("Open the full review", ReviewAction.AGENDA, str(view.id)),
-                          block_id="review.agenda.open"))
-    return blocks
-
-
-def agenda_text(view: QuarterReviewView) -> str:
-    """The agenda's notification text."""
-    return f"Quarter review {view.quarter}: {view.owner_name}'s agenda"
-
-
 def agenda_modal(view: QuarterReviewView, viewer: str) -> Block:
     """The full review agenda in a modal (for the report and their reviewing manager)."""
     final: list[Block] = [agenda_blocks(view)[0]]
     for part in view.objectives:
         final += [divider(), *agenda_part(view, part)]
-        extra = _part_buttons(view, part, mine=viewer == view.manager_id)
+        extra = part_buttons(view, part, mine=viewer == view.manager_id)
         if extra and viewer != view.manager_id:  # the report carries over; grading is the manager's
             extra["elements"] = [e for e in extra["elements"] if e["action_id"] == ReviewAction.CARRY]
         if extra and extra["elements"]:
@@ -319,7 +208,8 @@ def grade_modal(form: GradeForm) -> Block:
     part = form.part
     return modal("Your grade", [
         section(f"*{escape(truncate(part.title, 200))}*\n{escape(form.owner_name)}'s grade: "
-                f"*{grade_text(part.grade)}* {_outcome(part.outcome)} · key results: {round(part.progress * 100)}%"),
+                f"*{grade_text(part.grade)}* {outcome_text(part.outcome)} · "
+                f"key results: {round(part.progress * 100)}%"),
         input_block("Your grade (0.0–1.0)", ReviewBlock.MANAGER_GRADE,
                     text_input("value", initial=grade_text(part.manager_grade) if part.manager_grade is not None
                                else None, max_length=10, placeholder="e.g. 0.7")),

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from bot.cli import dumps, friendly
+from bot.commands.common import dumps, friendly
 from bot.settings import load_settings
 
 KINDS = ("kudos", "feedback", "one-on-ones", "okrs", "tasks", "reviews")

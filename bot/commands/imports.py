@@ -11,7 +11,7 @@ import click
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.cli import friendly
+from bot.commands.common import friendly
 from bot.settings import load_settings
 
 MAX_PROBLEMS_SHOWN = 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import friendly
+from bot.commands.common import friendly
 from bot.settings import load_settings
 
 

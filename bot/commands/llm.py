@@ -7,7 +7,7 @@ import time
 
 import click
 
-from bot.cli import friendly
+from bot.commands.common import friendly
 from bot.settings import load_settings
 
 CHECK_PROMPT = [

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from bot.cli import friendly
+from bot.commands.common import friendly
 from bot.settings import load_settings
 
 
@@ -84,7 +84,7 @@ def register(cli: click.Group) -> None:
                 return
             click.echo(f"Delivering {report.total} DMs (at most {settings.send_rate:g} per second)…")
             runtime.sender().drain(timeout)
-            from bot.slack_port import due_counts
+            from bot.outbox_rows import due_counts
 
             counts = due_counts(runtime.sessions, runtime.services.ctx.clock())
             click.echo(f"outbox: {counts['sent']} sent, {counts['due'] + counts['later']} waiting, "

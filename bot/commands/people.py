@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bot.cli import dumps, friendly
+from bot.commands.common import dumps, friendly
 from bot.commands.exports import os_user
 from bot.settings import load_settings
 

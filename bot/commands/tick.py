@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import friendly
+from bot.commands.common import friendly
 from bot.commands.nudge import parse_at, shifted_clock
 from bot.settings import load_settings
 

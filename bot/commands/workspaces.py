@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from bot.cli import friendly
+from bot.commands.common import friendly
 from bot.settings import load_settings
 
 

@@ -1,4 +1,4 @@
-"""Small readings of Slack payloads and replies shared by the feature listeners (no rules, no SQL)."""
+"""Replies shared by the feature listeners: open (or push) a modal, tell one person privately (no rules, no SQL)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.handlers.reading import in_modal, trigger_of
+
 
 def open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
     """Open a modal, or push it when the click came from inside a modal."""
-    if (body.get("view") or {}).get("type") == "modal":
-        client.views_push(trigger_id=body["trigger_id"], view=view)
+    if in_modal(body):
+        client.views_push(trigger_id=trigger_of(body), view=view)
     else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        client.views_open(trigger_id=trigger_of(body), view=view)
 
 
 def tell_privately(client: WebClient, *, user: str, text: str, channel: str | None = None,

@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.handlers.reading import team_of, text_of
+from bot.handlers.reading import object_of, team_of, text_of
 from bot.services import Services
 
 IGNORED_SUBTYPES = {"bot_message", "channel_join", "channel_leave", "channel_topic", "channel_purpose",
@@ -21,12 +21,12 @@ def handle_message(ack: Ack, body: dict[str, Any], event: dict[str, Any], servic
     ack()
     team_id = team_of(body)
     channel = text_of(event, "channel")
-    subtype = event.get("subtype")
-    if subtype in IGNORED_SUBTYPES or event.get("bot_id"):
+    subtype = text_of(event, "subtype")
+    if subtype in IGNORED_SUBTYPES or text_of(event, "bot_id"):
         return
     if subtype == "message_changed":
-        message = event.get("message") if isinstance(event.get("message"), dict) else {}
-        if message.get("bot_id") or not message.get("user"):
+        message = object_of(event, "message")
+        if text_of(message, "bot_id") or not text_of(message, "user"):
             return
         for capture in (services.one_on_ones, services.okrs):
             capture.record_edit(team_id=team_id, channel=channel, ts=text_of(message, "ts"),
@@ -38,7 +38,7 @@ def handle_message(ack: Ack, body: dict[str, Any], event: dict[str, Any], servic
         return
     thread_ts = text_of(event, "thread_ts")
     user = text_of(event, "user")
-    if not thread_ts or thread_ts == event.get("ts") or not user:
+    if not thread_ts or thread_ts == text_of(event, "ts") or not user:
         return
     for capture in (services.one_on_ones, services.okrs):
         capture.record_reply(team_id=team_id, channel=channel, thread_ts=thread_ts, ts=text_of(event, "ts"),
@@ -58,8 +58,8 @@ def handle_reaction_removed(ack: Ack, body: dict[str, Any], event: dict[str, Any
 
 
 def _reaction(body: dict[str, Any], event: dict[str, Any], services: Services, *, added: bool) -> None:
-    item = event.get("item") if isinstance(event.get("item"), dict) else {}
-    if item.get("type") != "message":
+    item = object_of(event, "item")
+    if text_of(item, "type") != "message":
         return
     fields = {"team_id": team_of(body), "user_id": text_of(event, "user"),
               "item_user": text_of(event, "item_user") or None, "channel": text_of(item, "channel"),

@@ -13,10 +13,19 @@ from slack_sdk import WebClient
 
 from bot.blocks import feedback as blocks
 from bot.handlers.common import open_modal
-from bot.handlers.reading import input_value, optional_id_in, team_of, text_of, user_of
+from bot.handlers.reading import (
+    input_value,
+    optional_id_in,
+    team_of,
+    text_of,
+    trigger_of,
+    user_of,
+    value_of,
+    view_of,
+)
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
-from bot.views.feedback import FeedbackForm, FeedbackUsage
+from bot.views.feedback import CALLBACK, BlockId, FeedbackAction, FeedbackForm, FeedbackUsage
 
 Body = dict[str, Any]
 
@@ -24,10 +33,10 @@ Body = dict[str, Any]
 def _form_values(view: Body) -> dict[str, Any]:
     """The Give feedback form's inputs as plain values (None for what the form did not show or was left empty)."""
     return {
-        "receiver_id": input_value(view, blocks.BlockId.RECEIVER, blocks.FeedbackAction.RECEIVER),
-        "about": input_value(view, blocks.BlockId.ABOUT, blocks.FeedbackAction.ABOUT),
-        "text": input_value(view, blocks.BlockId.TEXT, blocks.FeedbackAction.TEXT) or "",
-        "visibility": input_value(view, blocks.BlockId.VISIBILITY, blocks.FeedbackAction.VISIBILITY),
+        "receiver_id": input_value(view, BlockId.RECEIVER, FeedbackAction.RECEIVER),
+        "about": input_value(view, BlockId.ABOUT, FeedbackAction.ABOUT),
+        "text": input_value(view, BlockId.TEXT, FeedbackAction.TEXT) or "",
+        "visibility": input_value(view, BlockId.VISIBILITY, FeedbackAction.VISIBILITY),
     }
 
 
@@ -38,7 +47,7 @@ def handle_feedback_command(ack: Ack, command: Body, respond: Respond, client: W
     outcome = services.feedback.command(team_id=team_of(command), user_id=user_of(command),
                                         text=text_of(command, "text"))
     if isinstance(outcome, FeedbackForm):
-        client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(outcome))
+        client.views_open(trigger_id=trigger_of(command), view=blocks.give_modal(outcome))
     elif isinstance(outcome, FeedbackUsage):
         respond(text=blocks.usage_text(outcome), blocks=blocks.usage(outcome), response_type="ephemeral")
     else:
@@ -50,7 +59,7 @@ def handle_give_feedback_open(ack: Ack, body: Body, action: Body, client: WebCli
     ack()
     try:
         view = blocks.give_modal(services.feedback.form(team_id=team_of(body), giver_id=user_of(body),
-                                                        request_id=optional_id_in(action.get("value"))))
+                                                        request_id=optional_id_in(value_of(action))))
     except UserFacingError as error:
         view = blocks.notice(error.message)
     open_modal(client, body, view)
@@ -61,8 +70,8 @@ def handle_receiver_chosen(ack: Ack, body: Body, action: Body, client: WebClient
     ack()
     form = services.feedback.form_for_choice(team_id=team_of(body), giver_id=user_of(body),
                                              receiver_id=text_of(action, "selected_user") or None)
-    view = body.get("view") or {}
-    client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=blocks.give_modal(form))
+    view = view_of(body)
+    client.views_update(view_id=text_of(view, "id"), hash=text_of(view, "hash"), view=blocks.give_modal(form))
 
 
 def handle_give_feedback_submitted(ack: Ack, body: Body, view: Body, services: Services) -> None:
@@ -77,5 +86,5 @@ def register(app: App) -> None:
     """Bind the feedback listeners."""
     app.command("/feedback")(handle_feedback_command)
     app.action(SharedAction.GIVE_FEEDBACK)(handle_give_feedback_open)
-    app.action(blocks.FeedbackAction.RECEIVER)(handle_receiver_chosen)
-    app.view(blocks.CALLBACK)(handle_give_feedback_submitted)
+    app.action(FeedbackAction.RECEIVER)(handle_receiver_chosen)
+    app.view(CALLBACK)(handle_give_feedback_submitted)

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.blocks.home import home_view
-from bot.handlers.reading import in_home, team_of, text_of, user_of
+from bot.handlers.reading import in_home, object_of, team_of, text_of, user_of, view_of
 from bot.ids import SharedAction
 from bot.services import Services
 from bot.services.people.welcome import welcome_once
@@ -17,7 +17,7 @@ from bot.views.home import HomeAction, HomeState, HomeView
 
 def state_of(body: dict[str, Any]) -> HomeState:
     """The Home state kept in the published view's private_metadata (default when there is none)."""
-    return HomeState.decode(text_of(body["view"], "private_metadata") if in_home(body) else None)
+    return HomeState.decode(text_of(view_of(body), "private_metadata") if in_home(body) else None)
 
 
 def publish(client: WebClient, view: HomeView) -> None:
@@ -36,11 +36,12 @@ def handle_app_home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any]
     """app_home_opened: the one-time welcome DM; on the Home tab, publish a fresh Home (toggle and pages kept)."""
     ack()
     if text_of(event, "user"):
-        welcome_once(services.ctx, team_of(body), event["user"])  # the first time only
+        welcome_once(services.ctx, team_of(body), text_of(event, "user"))  # the first time only
     if text_of(event, "tab") != "home" or not text_of(event, "user"):
         return
-    view = event.get("view") if isinstance(event.get("view"), dict) else {}
-    publish_home(client, services, team_of(body), event["user"], HomeState.decode(text_of(view, "private_metadata")))
+    view = object_of(event, "view")
+    publish_home(client, services, team_of(body), text_of(event, "user"),
+                 HomeState.decode(text_of(view, "private_metadata")))
 
 
 def handle_home_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,

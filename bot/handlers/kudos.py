@@ -15,19 +15,19 @@ from slack_sdk import WebClient
 
 from bot.blocks import kudos as blocks
 from bot.handlers.common import open_modal
-from bot.handlers.reading import channel_of, input_value, team_of, text_of, user_of
+from bot.handlers.reading import channel_of, input_value, message_of, team_of, text_of, trigger_of, user_of
 from bot.ids import SharedAction
 from bot.services import Services, UserFacingError
-from bot.views.kudos import KudosForm, KudosUsage, Leaderboard
+from bot.views.kudos import CALLBACK, SHORTCUT, BlockId, KudosAction, KudosForm, KudosUsage, Leaderboard
 
 Body = dict[str, Any]
 
 
 def _form_values(view: Body) -> dict[str, Any]:
     """The Give kudos form's inputs as plain values."""
-    return {"receivers": input_value(view, blocks.BlockId.RECEIVERS, blocks.KudosAction.RECEIVERS) or [],
-            "message": input_value(view, blocks.BlockId.MESSAGE, blocks.KudosAction.MESSAGE) or "",
-            "objective_id": input_value(view, blocks.BlockId.OBJECTIVE, blocks.KudosAction.OBJECTIVE)}
+    return {"receivers": input_value(view, BlockId.RECEIVERS, KudosAction.RECEIVERS) or [],
+            "message": input_value(view, BlockId.MESSAGE, KudosAction.MESSAGE) or "",
+            "objective_id": input_value(view, BlockId.OBJECTIVE, KudosAction.OBJECTIVE)}
 
 
 def handle_kudos_command(ack: Ack, command: Body, respond: Respond, client: WebClient, services: Services) -> None:
@@ -37,7 +37,7 @@ def handle_kudos_command(ack: Ack, command: Body, respond: Respond, client: WebC
                                      channel_id=text_of(command, "channel_id"), text=text_of(command, "text"),
                                      trigger_id=text_of(command, "trigger_id"))
     if isinstance(outcome, KudosForm):
-        client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(outcome))
+        client.views_open(trigger_id=trigger_of(command), view=blocks.give_modal(outcome))
     elif isinstance(outcome, Leaderboard):
         respond(text=f"Kudos leaderboard · {outcome.label}", blocks=blocks.leaderboard(outcome),
                 response_type="ephemeral")
@@ -62,14 +62,14 @@ def handle_give_kudos_open(ack: Ack, body: Body, action: Body, client: WebClient
 def handle_give_kudos_shortcut(ack: Ack, body: Body, client: WebClient, services: Services) -> None:
     """The Give kudos message shortcut: the form, pre-filled with the message's author and a link to it."""
     ack()
-    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    message = message_of(body)
     try:
         view = blocks.give_modal(services.kudos.form_for_message(
             team_id=team_of(body), giver_id=user_of(body), channel_id=channel_of(body),
             message_ts=text_of(message, "ts") or text_of(body, "message_ts"), author=text_of(message, "user") or None))
     except UserFacingError as error:
         view = blocks.notice(error.message)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=trigger_of(body), view=view)
 
 
 def handle_give_kudos_submitted(ack: Ack, body: Body, view: Body, services: Services) -> None:
@@ -86,5 +86,5 @@ def register(app: App) -> None:
     """Bind the kudos listeners."""
     app.command("/kudos")(handle_kudos_command)
     app.action(SharedAction.GIVE_KUDOS)(handle_give_kudos_open)
-    app.shortcut(blocks.SHORTCUT)(handle_give_kudos_shortcut)
-    app.view(blocks.CALLBACK)(handle_give_kudos_submitted)
+    app.shortcut(SHORTCUT)(handle_give_kudos_shortcut)
+    app.view(CALLBACK)(handle_give_kudos_submitted)

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.listener.builtins import TokenRevocationListeners
 
+from bot.handlers.reading import flag_of, object_of, team_of
 from bot.services import Services
 
 
@@ -19,7 +20,7 @@ def register(app: App) -> None:
         """app_uninstalled: delete the team's installation and tokens, fail its pending deliveries (its data
         stays until `okrbot workspaces purge`)."""
         ack()
-        services.workspaces.uninstalled(team_id=body.get("team_id", ""))
+        services.workspaces.uninstalled(team_id=team_of(body))
         if bolt is not None:
             bolt.handle_app_uninstalled_events(context)
 
@@ -27,8 +28,8 @@ def register(app: App) -> None:
                               services: Services) -> None:
         """tokens_revoked: a revoked bot token ends the install (its rows and tokens go, as on uninstall)."""
         ack()
-        if (event.get("tokens") or {}).get("bot"):
-            services.workspaces.uninstalled(team_id=body.get("team_id", ""))
+        if flag_of(object_of(event, "tokens"), "bot"):
+            services.workspaces.uninstalled(team_id=team_of(body))
             if bolt is not None:  # the installation rows hold the bot token too: delete them, not only slack_bots
                 bolt.handle_app_uninstalled_events(context)
         elif bolt is not None:

@@ -18,20 +18,23 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import llm as blocks
-from bot.blocks.llm import LlmAction, LlmView
 from bot.blocks.okrs import checkin_form
 from bot.handlers.reading import (
     form_values,
     id_in,
     id_in_metadata,
+    in_modal,
+    list_of,
     metadata_of,
     optional_id_in,
     team_of,
     text_of,
+    trigger_of,
     user_of,
 )
 from bot.services import Services, UserFacingError
 from bot.services.llm.service import BUSY, LlmFailed
+from bot.views.llm import LlmAction, LlmView
 
 log = logging.getLogger("okrbot.llm")
 
@@ -39,10 +42,10 @@ log = logging.getLogger("okrbot.llm")
 def _open_thinking(client: WebClient, body: dict[str, Any], title: str, timeout: float) -> tuple[str, str] | None:
     """Open the thinking modal (pushed when the click came from a modal); its (view id, hash)."""
     view = blocks.thinking_modal(title, timeout)
-    if (body.get("view") or {}).get("type") == "modal":
-        answer = client.views_push(trigger_id=body["trigger_id"], view=view)
+    if in_modal(body):
+        answer = client.views_push(trigger_id=trigger_of(body), view=view)
     else:
-        answer = client.views_open(trigger_id=body["trigger_id"], view=view)
+        answer = client.views_open(trigger_id=trigger_of(body), view=view)
     opened = answer.get("view") or {}
     return (opened["id"], opened.get("hash", "")) if opened.get("id") else None
 
@@ -98,7 +101,7 @@ def handle_steps_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any],
     team_id, actor = team_of(body), user_of(body)
     metadata, values = metadata_of(view), form_values(view)
     kr_id = id_in_metadata(view, "kr")
-    steps = [step for step in metadata.get("steps") or [] if isinstance(step, str)]
+    steps = [step for step in list_of(metadata, "steps") if isinstance(step, str)]
     index = str(values.get("llm.step") or "")
     if not index.isdigit() or int(index) >= len(steps):
         raise UserFacingError("Pick one of the steps first.", field="llm.step")
@@ -152,7 +155,7 @@ def handle_what_was_sent(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     ack()
     exchange = services.llm.exchange(team_id=team_of(body), actor=user_of(body),
                                      exchange_id=id_in(text_of(action, "value")))
-    client.views_push(trigger_id=body["trigger_id"], view=blocks.sent_modal(exchange))
+    client.views_push(trigger_id=trigger_of(body), view=blocks.sent_modal(exchange))
 
 
 def handle_info_closed(ack: Ack) -> None:

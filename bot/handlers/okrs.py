@@ -9,42 +9,52 @@ from slack_sdk import WebClient
 
 from bot.blocks import okrs as blocks
 from bot.blocks import saved
-from bot.blocks.okrs import OkrAction, OkrView
 from bot.handlers.common import open_modal
 from bot.handlers.home import publish_home
-from bot.handlers.reading import form_values, id_in_metadata, optional_id_in, team_of, text_of, user_of
+from bot.handlers.reading import (
+    form_values,
+    id_in_metadata,
+    optional_id_in,
+    team_of,
+    text_of,
+    trigger_of,
+    user_of,
+    value_of,
+)
 from bot.ids import SharedAction
 from bot.services import Services
-from bot.services.core.parsing import first_word, rest_after_first_word
+from bot.services.okrs.commands import parse_okr_command
+from bot.views.okrs import OkrAction, OkrView
 
 
 def handle_okr_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
                        services: Services) -> None:
     """/okr [list|new|checkin|away until YYYY-MM-DD|away off|help]."""
     ack()
-    team_id, user_id, text = team_of(command), user_of(command), text_of(command, "text")
-    sub = first_word(text)
-    if sub in ("", "list", "ls"):
+    team_id, user_id = team_of(command), user_of(command)
+    parsed = parse_okr_command(text_of(command, "text"))
+    if parsed.kind == "list":
         listing = services.okrs.list_mine(team_id=team_id, user_id=user_id)
         respond(text=f"Your OKRs for {listing.quarter}", blocks=blocks.okr_list(listing), response_type="ephemeral")
-    elif sub in ("new", "create", "add"):
+    elif parsed.kind == "new":
         form = services.okrs.new_objective_form(team_id=team_id, user_id=user_id)
-        client.views_open(trigger_id=command["trigger_id"], view=blocks.new_objective_modal(form))
-    elif sub in ("checkin", "check-in", "ci"):
+        client.views_open(trigger_id=trigger_of(command), view=blocks.new_objective_modal(form))
+    elif parsed.kind == "checkin":
         choice = services.okrs.checkin_choice(team_id=team_id, user_id=user_id, objective_id=None)
-        client.views_open(trigger_id=command["trigger_id"],
+        client.views_open(trigger_id=trigger_of(command),
                           view=blocks.checkin_modal(choice, suggest=services.llm.enabled))
-    elif sub == "away":
-        away = services.okrs.away(team_id=team_id, user_id=user_id, text=rest_after_first_word(text))
+    elif parsed.kind == "away":
+        away = services.okrs.away(team_id=team_id, user_id=user_id, text=parsed.rest)
         respond(text=blocks.away_text(away), response_type="ephemeral")
-    elif sub == "review":  # the quarter review (issue 17): bot/handlers/review.py
+    elif parsed.kind == "review":  # the quarter review (issue 17): bot/handlers/review.py
         from bot.handlers.review import review_command
 
-        review_command(command, respond, client, services, rest_after_first_word(text))
-    elif sub in ("help", "?"):
+        review_command(command, respond, client, services, parsed.rest)
+    elif parsed.kind == "help":
         respond(text=blocks.usage(), response_type="ephemeral")
     else:
-        respond(text=f"I don't know `/okr {blocks.escape(sub[:30])}`. Here is what I can do:\n" + blocks.usage(),
+        unknown = blocks.escape(parsed.word[:30])
+        respond(text=f"I don't know `/okr {unknown}`. Here is what I can do:\n" + blocks.usage(),
                 response_type="ephemeral")
 
 
@@ -53,7 +63,7 @@ def handle_checkin_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], 
     """Check in (value: objective id, or "" for all of the caller's objectives): open the check-in modal."""
     ack()
     choice = services.okrs.checkin_choice(team_id=team_of(body), user_id=user_of(body),
-                                          objective_id=optional_id_in(action.get("value")))
+                                          objective_id=optional_id_in(value_of(action)))
     open_modal(client, body, blocks.checkin_modal(choice, suggest=services.llm.enabled))
 
 

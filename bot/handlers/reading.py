@@ -65,9 +65,45 @@ def value_of(action: Body) -> str:
     return _str(action.get("value"))
 
 
+def object_of(data: Body, key: str) -> Body:
+    """A nested object of a payload or event ({} when absent or not an object)."""
+    return _dict(_dict(data).get(key))
+
+
+def list_of(data: Body, key: str) -> list[Any]:
+    """A list of a payload or event ([] when absent or not a list), e.g. a message's blocks."""
+    value = _dict(data).get(key)
+    return value if isinstance(value, list) else []
+
+
+def flag_of(data: Body, key: str) -> bool:
+    """Whether a payload or event field is set (`deleted: true`, a non-empty `tokens.bot`)."""
+    return bool(_dict(data).get(key))
+
+
+def trigger_of(body: Body) -> str:
+    """The trigger_id of a command, click or shortcut (what opening a modal needs)."""
+    return _str(body.get("trigger_id"))
+
+
+def view_of(body: Body) -> Body:
+    """The view an interaction came from: the Home tab or a modal ({} for a message)."""
+    return object_of(body, "view")
+
+
+def message_of(body: Body) -> Body:
+    """The message an interaction or shortcut came from ({} for the Home tab and modals)."""
+    return object_of(body, "message")
+
+
 def in_home(body: Body) -> bool:
     """Whether the interaction came from the App Home."""
-    return _dict(body.get("view")).get("type") == "home"
+    return view_of(body).get("type") == "home"
+
+
+def in_modal(body: Body) -> bool:
+    """Whether the interaction came from inside a modal (a new modal is then pushed on top of it)."""
+    return view_of(body).get("type") == "modal"
 
 
 def metadata_of(view: Body) -> Body:

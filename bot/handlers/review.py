@@ -14,7 +14,18 @@ from slack_sdk import WebClient
 from bot.blocks import review as blocks
 from bot.handlers.common import open_modal
 from bot.handlers.home import publish_home
-from bot.handlers.reading import form_values, id_in, id_in_metadata, metadata_of, team_of, text_of, user_of, value_of
+from bot.handlers.reading import (
+    form_values,
+    id_in,
+    id_in_metadata,
+    in_modal,
+    metadata_of,
+    team_of,
+    text_of,
+    user_of,
+    value_of,
+    view_of,
+)
 from bot.services import Services, UserFacingError
 from bot.services.core.parsing import first_word, rest_after_first_word
 from bot.views.review import ReviewAction, ReviewView
@@ -24,15 +35,11 @@ Body = dict[str, Any]
 
 def _modal_id(body: Body) -> str:
     """The id of the modal the click came from ('' when it came from a message or the Home tab)."""
-    view = body.get("view")
-    if isinstance(view, dict) and view.get("type") == "modal" and isinstance(view.get("id"), str):
-        return view["id"][:64]
-    return ""
+    return text_of(view_of(body), "id")[:64] if in_modal(body) else ""
 
 
 def _root(view: Body) -> str:
-    root = metadata_of(view).get("root")
-    return root[:64] if isinstance(root, str) else ""
+    return text_of(metadata_of(view), "root")[:64]
 
 
 def review_command(command: Body, respond: Respond, client: WebClient, services: Services, text: str) -> None:

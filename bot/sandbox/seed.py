@@ -21,23 +21,14 @@ from bot.sandbox.seed_review import seed_finished_quarter
 from bot.sandbox.slack.fake import FakeSlack
 from bot.services.core.ports import SlackUser
 from bot.services.nudges.cadence import Cadence
-from bot.services.nudges.scan import PairOutcome, PlannedDM
+from bot.services.nudges.scan_report import PairOutcome, PlannedDM
 from bot.services.nudges.service import NudgeService
 from bot.services.okrs.queries import load_objectives, objective_rows
 from bot.services.okrs.status import quarter_bounds, quarter_of
-from storage.models import (
-    CheckIn,
-    Feedback,
-    KeyResult,
-    Kudos,
-    Note,
-    Objective,
-    OneOnOne,
-    Person,
-    TalkingPoint,
-    Task,
-    Workspace,
-)
+from storage.models import CheckIn, KeyResult, Objective, Person, Workspace
+from storage.models_feedback import Feedback
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import Note, OneOnOne, TalkingPoint, Task
 
 log = logging.getLogger("okrbot.sandbox")
 

@@ -1,4 +1,4 @@
-"""Feedback view-models: what the feedback service returns and the feedback block builders render.
+"""Feedback as block builders see it: the view-models the feedback service returns, the form's ids and limits.
 
 A `FeedbackView` carries a text only because the person it was built for may read it: every read goes
 through `storage.privacy.feedback_visible_to`.
@@ -8,10 +8,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
+CALLBACK = "feedback.give"  # the Give feedback form's callback_id
 PRIVATE = "private"
 WITH_MANAGER = "private+manager"
 VISIBILITIES = (PRIVATE, WITH_MANAGER)
+MAX_ASKED = 10  # people one /feedback request may ask
+
+
+class BlockId(StrEnum):
+    """Input blocks of the Give feedback form (field errors name them)."""
+
+    RECEIVER = "feedback_receiver"
+    ABOUT = "feedback_about"
+    TEXT = "feedback_text"
+    VISIBILITY = "feedback_visibility"
+
+
+class FeedbackAction(StrEnum):
+    """Elements of the Give feedback form."""
+
+    RECEIVER = "feedback.receiver"  # dispatches: choosing a person refreshes what the feedback may be about
+    ABOUT = "feedback.about"
+    TEXT = "feedback.text"
+    VISIBILITY = "feedback.visibility"
 
 
 @dataclass(frozen=True)

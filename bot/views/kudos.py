@@ -1,9 +1,33 @@
-"""Kudos view-models: what the kudos service returns and the kudos block builders render."""
+"""Kudos as block builders see it: the view-models the kudos service returns, the form's ids and limits.
+
+Pure: no SQLAlchemy, no Slack SDK.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+
+CALLBACK = "kudos.give"  # the Give kudos form's callback_id
+SHORTCUT = "give_kudos"  # the message shortcut's callback_id (manifest.yml)
+MAX_RECEIVERS = 20  # people thanked by one kudos
+
+
+class BlockId(StrEnum):
+    """Input blocks of the Give kudos form (field errors name them)."""
+
+    RECEIVERS = "kudos_receivers"
+    MESSAGE = "kudos_message"
+    OBJECTIVE = "kudos_objective"
+
+
+class KudosAction(StrEnum):
+    """Elements of the Give kudos form."""
+
+    RECEIVERS = "kudos.receivers"
+    MESSAGE = "kudos.message"
+    OBJECTIVE = "kudos.objective"
 
 
 @dataclass(frozen=True)

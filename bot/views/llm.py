@@ -1,11 +1,34 @@
-"""What the LLM service hands to the block builders (frozen): suggestions, drafts, notices, "What was sent"."""
+"""What the LLM service hands to the block builders (frozen): suggestions, drafts, notices, "What was sent";
+the ids of the language-model buttons and modals, and the limits of what a model may write into them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 NEVER = "private notes, feedback, kudos, other 1-on-1s, and anything you could not read yourself"
+MAX_ITEM = 300  # characters of one step, action item or point a model writes
+MAX_SUMMARY = 300  # the 1-on-1 summary is one line (bot.blocks.one_on_ones_module.MAX_SUMMARY)
+MAX_ITEMS_TEXT = 2500  # the drafted action items, one per line, in the summary modal
+MAX_ACTION_ITEMS = 10  # action items saved from one drafted summary
+
+
+class LlmAction(StrEnum):
+    """Buttons of the language-model features (handled in bot.handlers.llm)."""
+
+    SUGGEST = "llm.suggest"  # value: key result id
+    WHAT_WAS_SENT = "llm.sent"  # value: exchange id
+    DRAFT_SUMMARY = "llm.summary.draft"  # value: 1-on-1 id
+    DRAFT_PREPARE = "llm.prepare.draft"  # value: ""
+
+
+class LlmView(StrEnum):
+    """Callback ids of the language-model modals."""
+
+    STEPS = "llm.steps"  # pick a step: into the check-in, or a 1-on-1 task
+    SUMMARY = "llm.summary"  # edit and save the drafted summary and action items
+    INFO = "llm.info"  # nothing to submit (thinking, failure, a draft to read, what was sent)
 
 
 @dataclass(frozen=True)

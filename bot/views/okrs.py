@@ -1,16 +1,45 @@
 """What the OKR and Home services hand to block builders: frozen view-models (loaded by
-bot.services.okrs.queries) and the limits of an objective's fields."""
+bot.services.okrs.queries), the ids of the OKR buttons, modals and fields, and the limits of those fields."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 MAX_KEY_RESULTS = 5
 MAX_TITLE = 500
 MAX_UNIT = 32
 MAX_TAG = 64
+MAX_CHECKIN_NOTE = 1000  # obstacles and next steps of one key result at a check-in
+MAX_NUMBER = 1e15  # far beyond any key result; keeps progress arithmetic finite
+MAX_AWAY_DAYS = 366  # `/okr away until …` at most this far ahead
+AUTO_STATUS = "auto"  # the check-in's "Automatic (from progress)" status
+
+
+class OkrAction(StrEnum):
+    """Buttons private to OKRs (the Check in button is `SharedAction.CHECK_IN`)."""
+
+    NEW_OPEN = "okr.new.open"
+
+
+class OkrView(StrEnum):
+    """Callback ids of OKR modals."""
+
+    NEW = "okr.new"
+    CHECKIN = "okr.checkin"
+    CHECKIN_PICK = "okr.checkin.pick"
+
+
+def new_field(name: str, position: int | None = None) -> str:
+    """Block id of a field of the new-objective modal: `okr.new.title`, `okr.new.kr2.target`…"""
+    return f"okr.new.{name}" if position is None else f"okr.new.kr{position}.{name}"
+
+
+def checkin_field(key_result_id: int, name: str) -> str:
+    """Block id of a field of the check-in modal: `okr.ci.12.value`, `okr.ci.12.status`…"""
+    return f"okr.ci.{key_result_id}.{name}"
 
 
 @dataclass(frozen=True)

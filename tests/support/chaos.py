@@ -28,7 +28,8 @@ from sqlalchemy import func, select
 from bot.sandbox.slack.payloads import Built, event_callback, reaction_event
 from bot.sandbox.slack.sender import SlackSender
 from storage.db import make_engine, make_sessions
-from storage.models import InboxEvent, Kudos, OutboundMessage
+from storage.models_delivery import InboxEvent, OutboundMessage
+from storage.models_kudos import Kudos
 from tests.support.stack import SECRET_KEY
 
 OKRBOT = [sys.executable, "-c", "from bot.cli import main; main()"]

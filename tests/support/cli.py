@@ -9,7 +9,6 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from bot.cli import cli
-from bot.commands import register_all
 from tests.support.stack import BOT_TOKEN, SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,5 +27,4 @@ def cli_variables(runtime: Any, slack: Any = None, **extra: str) -> dict[str, st
 
 def invoke(variables: dict[str, str], *args: str) -> Result:
     """Run `okrbot args…` in-process with these environment variables."""
-    register_all(cli)
     return CliRunner().invoke(cli, list(args), env=variables, catch_exceptions=False)

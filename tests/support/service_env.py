@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox.slack.fake import FakeSlack
 from bot.settings import Settings
-from storage.models import OutboundMessage
+from storage.models_delivery import OutboundMessage
 from tests.support.clock import MovableClock
 from tests.support.stack import BOT_TOKEN, REPORTS_OF_MARIA, SECRET_KEY, TEAM, OnRuntime, populate
 

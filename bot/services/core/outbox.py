@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from storage.db import insert_ignore
-from storage.models import OutboundMessage
+from storage.models_delivery import OutboundMessage
 
 Hook = Callable[[Session, OutboundMessage, dict[str, Any], str], None]
 _HOOKS: dict[str, Hook] = {}

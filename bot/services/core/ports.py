@@ -20,7 +20,7 @@ class SlackUser:
 
 
 class Directory(Protocol):
-    """Looks people and messages up in Slack (implemented by bot.slack_port.SlackDirectory)."""
+    """Looks people and messages up in Slack (implemented by bot.slack_directory.SlackDirectory)."""
 
     def user(self, team_id: str, user_id: str) -> SlackUser | None:
         """The user, or None when Slack does not know them."""

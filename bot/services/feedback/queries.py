@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.blocks.feedback import BlockId
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.core.parsing import parse_id
@@ -16,11 +15,14 @@ from bot.services.people.service import valid_tz
 from bot.views.feedback import (
     WITH_MANAGER,
     AboutChoice,
+    BlockId,
     FeedbackHomeView,
     FeedbackRequestView,
     FeedbackView,
 )
-from storage.models import Feedback, FeedbackRequest, Objective, OneOnOne, Person
+from storage.models import Objective, Person
+from storage.models_feedback import Feedback, FeedbackRequest
+from storage.models_one_on_ones import OneOnOne
 from storage.privacy import feedback_visible_to
 
 MAX_ONE_ON_ONES = 5

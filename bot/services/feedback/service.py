@@ -10,24 +10,27 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from bot.blocks import feedback as feedback_blocks
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import UserFacingError
 from bot.services.core.parsing import first_word, parse_command_text, parse_id, rest_after_first_word
+from bot.services.feedback.export import export_rows
 from bot.services.feedback.queries import FeedbackQueries, request_view
 from bot.services.kudos.parsing import MAX_TEXT, too_long
 from bot.services.okrs.status import quarter_of
 from bot.services.people.service import valid_tz
 from bot.views.feedback import (
+    MAX_ASKED,
     VISIBILITIES,
     WITH_MANAGER,
+    BlockId,
     FeedbackForm,
     FeedbackGiven,
     FeedbackHomeView,
@@ -37,18 +40,18 @@ from bot.views.feedback import (
     FeedbackView,
 )
 from bot.views.privacy import ReadItem
-from storage.models import Feedback, FeedbackRequest, Objective, Person
+from storage.models import Objective, Person
+from storage.models_feedback import Feedback, FeedbackRequest
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 REMIND_AFTER = timedelta(days=7)
 WORK_HOURS = (9, 18)  # reminders arrive on a weekday, between 9:00 and 18:00 in the giver's timezone
-MAX_ASKED = 10
-RECEIVER = feedback_blocks.BlockId.RECEIVER
-ABOUT = feedback_blocks.BlockId.ABOUT
-TEXT = feedback_blocks.BlockId.TEXT
-VISIBILITY = feedback_blocks.BlockId.VISIBILITY
+RECEIVER = BlockId.RECEIVER
+ABOUT = BlockId.ABOUT
+TEXT = BlockId.TEXT
+VISIBILITY = BlockId.VISIBILITY
 
 
 class FeedbackService:
@@ -231,26 +234,8 @@ class FeedbackService:
                operator: str = "") -> list[dict[str, Any]]:
         """Every feedback (all workspaces) since `since`; texts only with `include_private_text`, and then each
         text read goes in its recipient's reading log under the `operator`'s name."""
-        giver, receiver = aliased(Person), aliased(Person)
-        stmt = (select(Feedback, Objective.title, giver.name, receiver.name)
-                .outerjoin(Objective, Objective.id == Feedback.objective_id)
-                .outerjoin(giver, (giver.team_id == Feedback.team_id) & (giver.user_id == Feedback.giver_id))
-                .outerjoin(receiver, (receiver.team_id == Feedback.team_id)
-                           & (receiver.user_id == Feedback.receiver_id))
-                .order_by(Feedback.created_at, Feedback.id))
-        if since is not None:
-            stmt = stmt.where(Feedback.created_at >= datetime.combine(since, time(0), tzinfo=UTC))
-        rows = []
         with self._ctx.sessions() as session:
-            for item, title, giver_name, receiver_name in session.execute(stmt).all():
-                row = {"team_id": item.team_id, "id": item.id, "created_at": item.created_at,
-                       "giver_id": item.giver_id, "giver_name": giver_name or "", "receiver_id": item.receiver_id,
-                       "receiver_name": receiver_name or "", "visibility": item.visibility,
-                       "objective_id": item.objective_id, "objective": title or "",
-                       "one_on_one_id": item.one_on_one_id, "request_id": item.request_id}
-                if include_private_text:
-                    row["text"] = item.text
-                rows.append(row)
+            rows = export_rows(session, since, include_private_text)
         if include_private_text:
             for team_id in sorted({row["team_id"] for row in rows}):
                 self._services.privacy.record_reads(

@@ -39,7 +39,10 @@ from bot.views.home import (
     first_shown,
 )
 from bot.views.okrs import aware
-from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person
+from storage.models import CheckIn, KeyResult, Objective, Person
+from storage.models_feedback import FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import OneOnOne
 
 MAX_DEPTH = 30  # reporting trees are never this deep; it also stops a cycle that slipped into the data
 ONE_ON_ONE_DUE = timedelta(days=30)

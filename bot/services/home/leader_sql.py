@@ -59,7 +59,10 @@ from bot.views.home import (
     StaleFeedback,
     first_shown,
 )
-from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person, ReportingLine
+from storage.models import CheckIn, KeyResult, Objective, Person, ReportingLine
+from storage.models_feedback import FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import OneOnOne
 
 NO_TEXT = literal_column("''")  # written out, so the partial index ix_check_ins_obstacle applies
 

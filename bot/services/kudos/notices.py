@@ -18,7 +18,8 @@ from bot.services.core.context import ServiceContext
 from bot.services.core.outbox import outbox_hook
 from bot.services.kudos.queries import KudosQueries
 from storage.db import insert_ignore
-from storage.models import Kudos, KudosPost, OutboundMessage
+from storage.models_delivery import OutboundMessage
+from storage.models_kudos import Kudos, KudosPost
 
 
 class KudosNotices:

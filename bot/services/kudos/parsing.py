@@ -9,9 +9,12 @@ mentions and tags, with later mentions kept (as `<@U123>`) and other escapes tur
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.services.core.errors import UserFacingError
 from bot.services.core.parsing import MAX_TEXT, TAG, USER_MENTION, first_word, rest_after_first_word
+from bot.views.kudos import MAX_RECEIVERS, BlockId
 
 PERIODS = ("month", "quarter")
 SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
@@ -79,4 +82,21 @@ def too_long(message: str) -> bool:
     return len(message) > MAX_TEXT
 
 
-__all__ = ["MAX_TEXT", "PERIODS", "KudosCommand", "kudos_message", "parse_kudos_command", "too_long"]
+def check_kudos(giver_id: str, receivers: Sequence[str], message: str, permalink: str | None) -> None:
+    """The rules a kudos keeps however it is given (command, form, shortcut); field errors name the form's inputs."""
+    if not receivers:
+        raise UserFacingError("Choose at least one person to thank.", field=BlockId.RECEIVERS)
+    if len(receivers) > MAX_RECEIVERS:
+        raise UserFacingError(f"You can thank up to {MAX_RECEIVERS} people at once.", field=BlockId.RECEIVERS)
+    if giver_id in receivers:
+        raise UserFacingError("Kudos are for others: you can't give kudos to yourself.", field=BlockId.RECEIVERS)
+    if too_long(message):
+        raise UserFacingError(f"That message is {len(message):,} characters; kudos messages are limited to "
+                              f"{MAX_TEXT:,}. Nothing was sent.", field=BlockId.MESSAGE)
+    if not message and not permalink:
+        raise UserFacingError("Say what the kudos are for, e.g. `/kudos @ravi for shipping the onboarding "
+                              "revamp`.", field=BlockId.MESSAGE)
+
+
+__all__ = ["MAX_TEXT", "PERIODS", "KudosCommand", "check_kudos", "kudos_message", "parse_kudos_command",
+           "too_long"]

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.blocks import kudos as kudos_blocks
@@ -26,11 +26,12 @@ from bot.services.core.context import ServiceContext
 from bot.services.core.errors import UserFacingError
 from bot.services.core.parsing import parse_id
 from bot.services.kudos.notices import KudosNotices
-from bot.services.kudos.parsing import MAX_TEXT, parse_kudos_command, too_long
-from bot.services.kudos.queries import KudosQueries, month_label, period_bounds
+from bot.services.kudos.parsing import check_kudos, parse_kudos_command
+from bot.services.kudos.queries import KudosQueries, lock_person, matches, month_label, period_bounds
 from bot.services.okrs.status import quarter_of
 from bot.services.people.service import PersonView
 from bot.views.kudos import (
+    BlockId,
     KudosForm,
     KudosHomeView,
     KudosLimit,
@@ -40,15 +41,15 @@ from bot.views.kudos import (
     Leaderboard,
 )
 from storage.db import insert_ignore
-from storage.models import Kudos, Objective, Person
+from storage.models import Objective
+from storage.models_kudos import Kudos
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-MAX_RECEIVERS = 20
-RECEIVERS = kudos_blocks.BlockId.RECEIVERS
-MESSAGE = kudos_blocks.BlockId.MESSAGE
-OBJECTIVE = kudos_blocks.BlockId.OBJECTIVE
+RECEIVERS = BlockId.RECEIVERS
+MESSAGE = BlockId.MESSAGE
+OBJECTIVE = BlockId.OBJECTIVE
 
 
 class KudosService:
@@ -137,7 +138,7 @@ class KudosService:
         if not added:
             return self._take_back(natural)
         with self._ctx.sessions() as session:
-            if session.scalar(select(Kudos.id).where(*_matches(natural))) is not None:
+            if session.scalar(select(Kudos.id).where(*matches(natural))) is not None:
                 return True  # the same reaction again: already counted
         giver = self._services.people.ensure(team_id, user_id)
         receiver = self._services.people.ensure(team_id, item_user)
@@ -148,7 +149,7 @@ class KudosService:
         day = now.astimezone(giver.zone).date()
         limit = self._ctx.settings.kudos_daily_limit
         with self._ctx.sessions.begin() as session:
-            _lock_person(session, team_id, user_id)
+            lock_person(session, team_id, user_id)
             used = self._queries.used_on(session, team_id, user_id, day)
             if used >= limit:
                 if limit:
@@ -162,14 +163,14 @@ class KudosService:
                                                       "permalink": permalink, "giver_local_day": day,
                                                       "created_at": now})
             if inserted:
-                kudos = session.scalars(select(Kudos).where(*_matches(natural))).one()
+                kudos = session.scalars(select(Kudos).where(*matches(natural))).one()
                 self._notices.receiver_dm(session, kudos)
                 self._notices.refresh_post(session, team_id, channel, ts, create=True)
         return True
 
     def _take_back(self, natural: dict[str, Any]) -> bool:
         with self._ctx.sessions.begin() as session:
-            deleted = session.execute(delete(Kudos).where(*_matches(natural))).rowcount or 0
+            deleted = session.execute(delete(Kudos).where(*matches(natural))).rowcount or 0
             if deleted:
                 self._notices.taken_back_dm(session, natural)
                 self._notices.refresh_post(session, natural["team_id"], natural["channel_id"], natural["message_ts"],
@@ -209,18 +210,7 @@ class KudosService:
               objective_id: int | None, source: str, channel_id: str, message_ts: str,
               permalink: str | None) -> KudosSent:
         message_ts = message_ts[:64]
-        if not receivers:
-            raise UserFacingError("Choose at least one person to thank.", field=RECEIVERS)
-        if len(receivers) > MAX_RECEIVERS:
-            raise UserFacingError(f"You can thank up to {MAX_RECEIVERS} people at once.", field=RECEIVERS)
-        if giver_id in receivers:
-            raise UserFacingError("Kudos are for others: you can't give kudos to yourself.", field=RECEIVERS)
-        if too_long(message):
-            raise UserFacingError(f"That message is {len(message):,} characters; kudos messages are limited to "
-                                  f"{MAX_TEXT:,}. Nothing was sent.", field=MESSAGE)
-        if not message and not permalink:
-            raise UserFacingError("Say what the kudos are for, e.g. `/kudos @ravi for shipping the onboarding "
-                                  "revamp`.", field=MESSAGE)
+        check_kudos(giver_id, receivers, message, permalink)
         giver = self._services.people.ensure(team_id, giver_id)
         if giver is None:
             raise UserFacingError("I couldn't look you up in Slack just now; please try again in a minute.")
@@ -231,12 +221,12 @@ class KudosService:
         day = now.astimezone(giver.zone).date()
         limit = self._ctx.settings.kudos_daily_limit
         with self._ctx.sessions.begin() as session:
-            _lock_person(session, team_id, giver_id)
+            lock_person(session, team_id, giver_id)
             objective = self._objective(session, team_id, giver, receivers, tags, objective_id, day)
             prefix = {"team_id": team_id, "giver_id": giver_id, "channel_id": channel_id, "message_ts": message_ts,
                       "reaction": ""}
             done = set(session.scalars(select(Kudos.receiver_id).where(
-                *_matches(prefix), Kudos.receiver_id.in_(receivers))))
+                *matches(prefix), Kudos.receiver_id.in_(receivers))))
             new = [r for r in receivers if r not in done]
             used = self._queries.used_on(session, team_id, giver_id, day)
             if new and used + len(new) > limit:
@@ -246,7 +236,7 @@ class KudosService:
                 insert_ignore(session, Kudos, [{**prefix, "receiver_id": r, "message": message, "source": source,
                                                 "permalink": permalink, "objective_id": objective.id if objective
                                                 else None, "giver_local_day": day, "created_at": now} for r in new])
-                for kudos in session.scalars(select(Kudos).where(*_matches(prefix), Kudos.receiver_id.in_(new))
+                for kudos in session.scalars(select(Kudos).where(*matches(prefix), Kudos.receiver_id.in_(new))
                                              .order_by(Kudos.id)):
                     self._notices.receiver_dm(session, kudos)
                 self._notices.refresh_post(session, team_id, channel_id, message_ts, create=True)
@@ -285,16 +275,6 @@ class KudosService:
         if person is None:
             person = self._services.people.ensure(team_id, user_id)
         return person.zone if person else ZoneInfo(self._ctx.settings.default_timezone)
-
-
-def _matches(values: dict[str, Any]) -> list[Any]:
-    return [getattr(Kudos, name) == value for name, value in values.items()]
-
-
-def _lock_person(session: Session, team_id: str, user_id: str) -> None:
-    """Serialize one giver's kudos: a no-op write that locks their row (PostgreSQL) or the database (SQLite)."""
-    session.execute(update(Person).where(Person.team_id == team_id, Person.user_id == user_id)
-                    .values(user_id=Person.user_id).execution_options(synchronize_session=False))
 
 
 def _next_midnight(day: date, zone: ZoneInfo) -> datetime:

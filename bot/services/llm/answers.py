@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.services.llm.client import MESSAGES, LlmError
-
-MAX_ITEM = 300  # characters of one step, action item or point
-MAX_SUMMARY = 300  # the 1-on-1 summary is one line (bot.blocks.one_on_ones_module.MAX_SUMMARY)
+from bot.views.llm import MAX_ITEM, MAX_SUMMARY
 
 
 @dataclass(frozen=True)

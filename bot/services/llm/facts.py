@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.okrs.status import effective_status, progress, quarter_of
-from storage.models import CheckIn, ConversationMessage, KeyResult, Note, Objective, OkrComment, OneOnOne, Person, Task
+from storage.models import CheckIn, KeyResult, Objective, OkrComment, Person
+from storage.models_one_on_ones import ConversationMessage, Note, OneOnOne, Task
 from storage.privacy import shared_notes
 
 CHECK_INS = 3

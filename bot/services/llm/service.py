@@ -24,8 +24,10 @@ from bot.services.llm.answers import parse_answer
 from bot.services.llm.client import LlmClient, LlmError, host_of
 from bot.services.llm.facts import key_result_facts, meeting_facts, prepare_facts
 from bot.services.llm.prompts import Facts, Prompt, build_prompt
-from bot.views.llm import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
-from storage.models import LlmExchange, OneOnOne, Person, Task
+from bot.views.llm import MAX_ACTION_ITEMS, ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
+from storage.models import Person
+from storage.models_llm import LlmExchange
+from storage.models_one_on_ones import OneOnOne, Task
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -38,7 +40,6 @@ MODEL_WORKERS = 4  # model calls running at once in one process
 MAX_WAITING = 32  # calls running or queued before "busy, try again"
 BUSY = "The language model is busy with other requests. Nothing was changed; try again in a minute."
 OPEN_STATES = ("accepted", "requested", "rescheduled")
-MAX_ACTION_ITEMS = 10
 MAX_TASK = 500  # bot.blocks.one_on_ones_module.MAX_TASK
 DESTINATIONS = ("checkin", "task")
 WHAT_IT_GETS = {

@@ -11,18 +11,30 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.services.nudges.cadence import Cadence
-from bot.services.nudges.scan import Someone
 from storage.models import Person, Workspace
 
 PAGE_MANAGERS = 500
 Override = dict[str, Any] | None  # new tz/name/away_until of a refreshed person, or None: no longer nudged
+
+
+@dataclass(frozen=True)
+class Someone:
+    """A person as the scan needs them."""
+
+    team_id: str
+    user_id: str
+    name: str
+    tz: str | None
+    manager_id: str | None
+    away_until: date | None
 
 
 def gone_teams(session: Session) -> set[str]:

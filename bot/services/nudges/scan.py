@@ -21,145 +21,25 @@ scan does not grow with the number of pairs.
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.nudges import Message, manager_messages, report_message
 from bot.services.core.outbox import Outbox
-from bot.services.nudges.agenda import (
-    AgendaReader,
-    AgendaRequest,
-    LinkFor,
-    ManagerDigest,
-    ReportDigest,
-    SkippedReport,
-)
+from bot.services.nudges.agenda import AgendaReader, AgendaRequest, LinkFor
 from bot.services.nudges.cadence import Cadence, Window, parse_period
-from storage.models import Nudge, Workspace
+from bot.services.nudges.people import Someone
+from bot.services.nudges.rows import NudgeRow, Pair, claim, day_of, decide_pair, insert_returning
+from bot.services.nudges.scan_report import PairOutcome, PlannedDM, ScanReport
+from bot.views.nudges import ManagerDigest, ReportDigest, SkippedReport
+from storage.models_nudges import Nudge
 
 log = logging.getLogger("okrbot.nudges")
 CHUNK_PAIRS = 1000
-KEEP = 1000  # DMs and pair outcomes a (not dry) ScanReport keeps; beyond, only counted
-
-
-@dataclass(frozen=True)
-class Someone:
-    """A person as the scan needs them."""
-
-    team_id: str
-    user_id: str
-    name: str
-    tz: str | None
-    manager_id: str | None
-    away_until: date | None
-
-
-@dataclass(frozen=True)
-class PlannedDM:
-    """A DM the scan wrote (or, in a dry run, would write)."""
-
-    team_id: str
-    channel: str
-    key: str
-    kind: str  # agendas | agenda | prepare | reminder
-    text: str
-    blocks: int
-    about: tuple[str, ...]  # the report(s) it is about
-
-
-@dataclass(frozen=True)
-class PairOutcome:
-    """A pair skipped or missed this scan, for logs and the dry run."""
-
-    team_id: str
-    manager_id: str
-    report_id: str
-    period: str
-    outcome: str  # done | away | manager_away | missed (manager) | missed (report) | missed
-    detail: str = ""
-
-
-@dataclass
-class ScanReport:
-    """What one scan did (or would do, in a dry run): counts of everything, and the DMs and pairs themselves
-    (every one in a dry run; the first KEEP otherwise, so a scan of 100,000 pairs does not hold them all)."""
-
-    at: datetime
-    dry_run: bool = False
-    messages: list[PlannedDM] = field(default_factory=list)
-    outcomes: list[PairOutcome] = field(default_factory=list)
-    decided: int = 0
-    kinds: Counter[str] = field(default_factory=Counter)  # DMs per kind
-    outcome_counts: Counter[str] = field(default_factory=Counter)  # pairs not nudged, per outcome
-
-    @property
-    def total(self) -> int:
-        """DMs queued (or that would be)."""
-        return sum(self.kinds.values())
-
-    def add(self, message: PlannedDM) -> None:
-        """Count a DM (and keep it while under the limit)."""
-        self.kinds[message.kind] += 1
-        if self.dry_run or len(self.messages) < KEEP:
-            self.messages.append(message)
-
-    def add_outcome(self, outcome: PairOutcome) -> None:
-        """Count a pair skipped or missed (and keep it while under the limit)."""
-        self.outcome_counts[outcome.outcome] += 1
-        if self.dry_run or len(self.outcomes) < KEEP:
-            self.outcomes.append(outcome)
-
-    def __str__(self) -> str:
-        sent = f"{self.total} DMs (" + ", ".join(f"{k}: {n}" for k, n in sorted(self.kinds.items())) + ")" \
-            if self.total else "no DM"
-        rest = ", ".join(f"{k}: {n}" for k, n in sorted(self.outcome_counts.items()))
-        return (f"{'would send' if self.dry_run else 'queued'} {sent}; {self.decided} pairs decided"
-                + (f"; pairs not nudged: {rest}" if rest else ""))
-
-
-@dataclass
-class _Row:
-    id: int
-    status: str
-    reason: str
-    content: dict[str, Any] | None
-    manager_dm: str
-    report_dm: str
-
-
-@dataclass(frozen=True)
-class _Pair:
-    manager: Someone
-    report: Someone
-    m_window: Window
-    r_window: Window
-    m_state: str
-    r_state: str
-
-
-def insert_returning(session: Session, model: Any, rows: list[dict[str, Any]], *columns: Any) -> list[tuple]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING `columns`, paged by the driver: the rows that were new."""
-    if not rows:
-        return []
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return [tuple(r) for r in session.execute(insert(model).on_conflict_do_nothing().returning(*columns), rows)]
-
-
-def claim(session: Session, ids: list[int], column: Any, values: dict[str, Any], *, dry_run: bool) -> set[int]:
-    """Move rows whose `column` is still 'pending' to `values`; the ids this transaction won."""
-    if not ids:
-        return set()
-    if dry_run:
-        return set(ids)
-    stmt = (update(Nudge).where(Nudge.id.in_(ids), column == "pending").values(**values).returning(Nudge.id)
-            .execution_options(synchronize_session=False))
-    return set(session.scalars(stmt))
 
 
 class Scan:
@@ -197,7 +77,7 @@ class Scan:
             managers: set[tuple[str, str]] | None = None) -> ScanReport:
         """Decide, claim and write every pair of `people` that needs it now (only the pairs of `managers`: a page
         of bot.services.nudges.people; the scan is called once per page and its report adds up)."""
-        work: dict[tuple[str, str], list[_Pair]] = defaultdict(list)
+        work: dict[tuple[str, str], list[Pair]] = defaultdict(list)
         for report in people.values():
             manager = people.get((report.team_id, report.manager_id)) if report.manager_id else None
             if manager is None or manager.user_id == report.user_id:
@@ -209,7 +89,7 @@ class Scan:
                 r_window, r_state = self.window(report.tz, period)
                 if "due" in (m_state, r_state) or self._worth_checking(report.team_id, m_window, r_window,
                                                                        nudging_since):
-                    work[(report.team_id, period)].append(_Pair(manager, report, m_window, r_window, m_state,
+                    work[(report.team_id, period)].append(Pair(manager, report, m_window, r_window, m_state,
                                                                 r_state))
         for (team_id, period), pairs in sorted(work.items()):
             self._team_period(team_id, period, pairs)
@@ -227,11 +107,11 @@ class Scan:
         return self._check_missed_after is None or ended > self._check_missed_after
 
     # ---- one team and period -------------------------------------------------------------------------
-    def _team_period(self, team_id: str, period: str, pairs: list[_Pair]) -> None:
-        by_manager: dict[str, list[_Pair]] = defaultdict(list)
+    def _team_period(self, team_id: str, period: str, pairs: list[Pair]) -> None:
+        by_manager: dict[str, list[Pair]] = defaultdict(list)
         for pair in sorted(pairs, key=lambda p: (p.manager.user_id, p.report.user_id)):
             by_manager[pair.manager.user_id].append(pair)
-        chunk: list[_Pair] = []
+        chunk: list[Pair] = []
         for manager_pairs in by_manager.values():
             if chunk and len(chunk) + len(manager_pairs) > CHUNK_PAIRS:
                 self._existing_then_chunk(team_id, period, chunk)
@@ -240,10 +120,10 @@ class Scan:
         if chunk:
             self._existing_then_chunk(team_id, period, chunk)
 
-    def _existing_then_chunk(self, team_id: str, period: str, pairs: list[_Pair]) -> None:
+    def _existing_then_chunk(self, team_id: str, period: str, pairs: list[Pair]) -> None:
         """Rows already decided for these pairs (read per chunk, never the whole period), then the chunk's work."""
         with self._sessions() as session:
-            existing = {(m, r): _Row(i, s, reason, content, mdm, rdm) for i, m, r, s, reason, content, mdm, rdm in
+            existing = {(m, r): NudgeRow(i, s, reason, content, mdm, rdm) for i, m, r, s, reason, content, mdm, rdm in
                         session.execute(select(Nudge.id, Nudge.manager_id, Nudge.report_id, Nudge.status,
                                                Nudge.reason, Nudge.content, Nudge.manager_dm, Nudge.report_dm)
                                         .where(Nudge.team_id == team_id, Nudge.period == period,
@@ -253,13 +133,13 @@ class Scan:
             self._chunk(team_id, period, todo, existing)
 
     @staticmethod
-    def _needs_work(pair: _Pair, row: _Row | None) -> bool:
+    def _needs_work(pair: Pair, row: NudgeRow | None) -> bool:
         if row is None:
             return True
         return (row.manager_dm == "pending" and pair.m_state != "before") or \
             (row.report_dm == "pending" and pair.r_state != "before")
 
-    def _chunk(self, team_id: str, period: str, pairs: list[_Pair], existing: dict[tuple[str, str], _Row]) -> None:
+    def _chunk(self, team_id: str, period: str, pairs: list[Pair], existing: dict[tuple[str, str], NudgeRow]) -> None:
         with self._sessions.begin() as session:
             reader = AgendaReader(session, self._now, self._link_for)
             last_done = reader.last_done(team_id, [(p.manager.user_id, p.report.user_id) for p in pairs])
@@ -271,25 +151,9 @@ class Scan:
                     detail = (row.content or {}).get("done_on") or (row.content or {}).get("away_until") or ""
                     self.report.add_outcome(PairOutcome(team_id, *key, period, row.reason, detail))
 
-    def _decision(self, pair: _Pair, last_done: datetime | None) -> dict[str, Any]:
-        """The pair's outcome for the period: sent, or skipped (and why), or missed when nobody is due."""
-        manager, report = pair.manager, pair.report
-        if pair.m_state != "due" and pair.r_state != "due":
-            return {"status": "missed", "reason": "missed", "manager_dm": "missed", "report_dm": "missed"}
-        if manager.away_until and manager.away_until >= pair.m_window.day:
-            return {"status": "skipped", "reason": "manager_away", "manager_dm": "none", "report_dm": "none",
-                    "content": {"away_until": manager.away_until.isoformat()}}
-        if last_done and last_done >= min(pair.m_window.month_start, pair.r_window.month_start):
-            return {"status": "skipped", "reason": "done", "manager_dm": "pending", "report_dm": "none",
-                    "content": {"done_on": last_done.date().isoformat()}}
-        if report.away_until and report.away_until >= pair.r_window.day:
-            return {"status": "skipped", "reason": "away", "manager_dm": "pending", "report_dm": "none",
-                    "content": {"away_until": report.away_until.isoformat()}}
-        return {"status": "sent", "reason": "", "manager_dm": "pending", "report_dm": "pending", "content": None}
-
-    def _decide(self, session: Session, team_id: str, period: str, pairs: list[_Pair],
-                existing: dict[tuple[str, str], _Row],
-                last_done: dict[tuple[str, str], datetime]) -> tuple[dict[tuple[str, str], _Row], list]:
+    def _decide(self, session: Session, team_id: str, period: str, pairs: list[Pair],
+                existing: dict[tuple[str, str], NudgeRow],
+                last_done: dict[tuple[str, str], datetime]) -> tuple[dict[tuple[str, str], NudgeRow], list]:
         """Every pair's row: existing ones, and new ones with this scan's decision (the keys it decided)."""
         rows = {}
         new: list[dict[str, Any]] = []
@@ -298,11 +162,11 @@ class Scan:
             if key in existing:
                 rows[key] = existing[key]
                 continue
-            decision = self._decision(pair, last_done.get(key))
+            decision = decide_pair(pair, last_done.get(key))
             new.append({"team_id": team_id, "manager_id": key[0], "report_id": key[1], "period": period,
                         "created_at": self._now, "snoozed_until": None, "content": None, **decision})
         if self._dry_run:  # nothing is stored: number the would-be rows -1, -2, … so claims can tell them apart
-            rows.update({(v["manager_id"], v["report_id"]): _Row(-n, v["status"], v["reason"], v["content"],
+            rows.update({(v["manager_id"], v["report_id"]): NudgeRow(-n, v["status"], v["reason"], v["content"],
                                                                  v["manager_dm"], v["report_dm"])
                          for n, v in enumerate(new, 1)})
             self.report.decided += len(new)
@@ -312,7 +176,7 @@ class Scan:
         values = {(v["manager_id"], v["report_id"]): v for v in new}
         for row_id, m, r in inserted:
             v = values[(m, r)]
-            rows[(m, r)] = _Row(row_id, v["status"], v["reason"], v["content"], v["manager_dm"], v["report_dm"])
+            rows[(m, r)] = NudgeRow(row_id, v["status"], v["reason"], v["content"], v["manager_dm"], v["report_dm"])
         lost = [k for k in values if k not in rows]
         if lost:  # another scanner decided these first: use what it stored
             stmt = select(Nudge.id, Nudge.manager_id, Nudge.report_id, Nudge.status, Nudge.reason, Nudge.content,
@@ -321,12 +185,12 @@ class Scan:
                 Nudge.manager_id.in_({m for m, _ in lost}), Nudge.report_id.in_({r for _, r in lost}))
             for i, m, r, s, reason, content, mdm, rdm in session.execute(stmt):
                 if (m, r) in values:
-                    rows[(m, r)] = _Row(i, s, reason, content, mdm, rdm)
+                    rows[(m, r)] = NudgeRow(i, s, reason, content, mdm, rdm)
         return rows, [(m, r) for _, m, r in inserted]
 
     # ---- claims and DMs --------------------------------------------------------------------------------
-    def _write(self, session: Session, reader: AgendaReader, team_id: str, period: str, pairs: list[_Pair],
-               rows: dict[tuple[str, str], _Row], last_done: dict[tuple[str, str], datetime]) -> None:
+    def _write(self, session: Session, reader: AgendaReader, team_id: str, period: str, pairs: list[Pair],
+               rows: dict[tuple[str, str], NudgeRow], last_done: dict[tuple[str, str], datetime]) -> None:
         now = self._now
         want_m, want_r, miss_m, miss_r = [], [], [], []
         for pair in pairs:
@@ -357,7 +221,7 @@ class Scan:
                     self.report.add_outcome(PairOutcome(team_id, *key, period, who))
         agendas = reader.agendas(team_id, list(requests.values()), last_done)
         messages: list[tuple[PlannedDM, Message]] = []
-        by_manager: dict[str, list[tuple[_Pair, _Row]]] = defaultdict(list)
+        by_manager: dict[str, list[tuple[Pair, NudgeRow]]] = defaultdict(list)
         for pair in pairs:
             key = (pair.manager.user_id, pair.report.user_id)
             row = rows.get(key)
@@ -374,12 +238,13 @@ class Scan:
             messages += self._manager_dms(team_id, period, manager_id, items, agendas)
         self._queue(session, team_id, messages)
 
-    def _manager_dms(self, team_id: str, period: str, manager_id: str, items: list[tuple[_Pair, _Row]],
+    def _manager_dms(self, team_id: str, period: str, manager_id: str, items: list[tuple[Pair, NudgeRow]],
                      agendas: dict) -> list[tuple[PlannedDM, Message]]:
         manager = items[0][0].manager
         ready = tuple(agendas[(manager_id, p.report.user_id)] for p, row in items if row.status == "sent")
         skipped = tuple(SkippedReport(p.report.user_id, p.report.name, row.reason,
-                                      _day((row.content or {}).get("done_on") or (row.content or {}).get("away_until")))
+                                      day_of((row.content or {}).get("done_on")
+                                             or (row.content or {}).get("away_until")))
                         for p, row in items if row.status == "skipped")
         digest = ManagerDigest(team_id, manager_id, manager.name, period, ready, skipped)
         out = []
@@ -408,20 +273,3 @@ class Scan:
             self._outbox.add_many(session, [
                 {"team_id": team_id, "key": p.key.replace(":summary", f":{p.about[0]}:late"), "channel": p.channel,
                  "text": m.text, "blocks": m.blocks} for p, m in late])
-
-
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def nudging_since(session: Session) -> dict[str, datetime]:
-    """team → since when okrbot has been nudging there: its install, or else its first nudge.
-
-    A window that ended before then was not missed: okrbot was not there yet (a new install is quiet).
-    """
-    started = dict(session.execute(select(Nudge.team_id, func.min(Nudge.created_at)).group_by(Nudge.team_id)).all())
-    for team_id, installed_at in session.execute(select(Workspace.team_id, Workspace.installed_at)):
-        if installed_at is not None:
-            started[team_id] = min(installed_at, started.get(team_id, installed_at))
-    return started
-

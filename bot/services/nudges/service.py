@@ -17,12 +17,16 @@ from bot.blocks.nudges import manager_messages
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.core.parsing import parse_id
-from bot.services.nudges.agenda import Agenda, AgendaReader, AgendaRequest, ManagerDigest
+from bot.services.nudges.agenda import AgendaReader, AgendaRequest
 from bot.services.nudges.cadence import Cadence
 from bot.services.nudges.people import Override, gone_teams, pages, people_by_key, refresh, stale_soonest
-from bot.services.nudges.scan import PairOutcome, PlannedDM, Scan, ScanReport, nudging_since
+from bot.services.nudges.rows import nudging_since
+from bot.services.nudges.scan import Scan
+from bot.services.nudges.scan_report import PairOutcome, PlannedDM, ScanReport
 from bot.services.people.service import STALE_AFTER
-from storage.models import Nudge, Person
+from bot.views.nudges import Agenda, ManagerDigest
+from storage.models import Person
+from storage.models_nudges import Nudge
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -10,15 +10,21 @@ from datetime import date
 from typing import Any
 
 from bot.blocks.kit import escape
-from bot.blocks.okrs import AUTO_STATUS, checkin_field, new_field
 from bot.services.core.errors import UserFacingError
 from bot.services.okrs.status import STATUSES
-from bot.views.okrs import MAX_KEY_RESULTS, MAX_TITLE, MAX_UNIT
+from bot.views.okrs import (
+    AUTO_STATUS,
+    MAX_CHECKIN_NOTE,
+    MAX_KEY_RESULTS,
+    MAX_NUMBER,
+    MAX_TITLE,
+    MAX_UNIT,
+    checkin_field,
+    new_field,
+)
 from storage.models import KeyResult, Objective
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-MAX_NOTE = 1000
-MAX_NUMBER = 1e15  # far beyond any key result; keeps progress arithmetic finite
 
 
 def parse_number(raw: Any) -> float | None:
@@ -117,8 +123,9 @@ def plan_checkin(objective: Objective, values: dict[str, Any]) -> list[Planned]:
         obstacles = str(values.get(checkin_field(kr.id, "obstacles")) or "").strip()
         next_steps = str(values.get(checkin_field(kr.id, "next_steps")) or "").strip()
         for name, text in (("obstacles", obstacles), ("next_steps", next_steps)):
-            if len(text) > MAX_NOTE:
-                raise UserFacingError(f"Keep it under {MAX_NOTE} characters.", field=checkin_field(kr.id, name))
+            if len(text) > MAX_CHECKIN_NOTE:
+                raise UserFacingError(f"Keep it under {MAX_CHECKIN_NOTE} characters.",
+                                      field=checkin_field(kr.id, name))
         if value != kr.current_value or status != kr.status or obstacles or next_steps:
             planned.append(Planned(kr, value, status, obstacles, next_steps))
     if not planned:

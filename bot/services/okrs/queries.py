@@ -1,10 +1,10 @@
 """Loading OKR view-models in a fixed number of queries whatever the number of objectives (one join for
-objectives and key results, one aggregate for the last check-ins)."""
+objectives and key results, one aggregate for the last check-ins), and the key results export."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.okrs.status import effective_status, progress
 from bot.views.okrs import KeyResultView, ObjectiveView, as_utc
-from storage.models import CheckIn, KeyResult, Objective
+from storage.models import CheckIn, KeyResult, Objective, Person
 
 
 def key_result_view(kr: KeyResult | Any, quarter: str, now: datetime) -> KeyResultView:
@@ -68,3 +68,23 @@ def last_checkins(session: Session, team_id: str, objective_ids: list[int]) -> d
         # SQLite hands aggregates back as text or naive datetimes; normalise to aware UTC.
         found[objective_id] = as_utc(when)
     return found
+
+
+def export_rows(session: Session, since: date | None, now: datetime) -> list[dict[str, Any]]:
+    """One row per key result (every workspace), with its effective status; `since` filters on last change."""
+    stmt = (select(Objective, KeyResult, Person.name).join(KeyResult, KeyResult.objective_id == Objective.id)
+            .outerjoin(Person, (Person.team_id == Objective.team_id) & (Person.user_id == Objective.owner_id))
+            .order_by(Objective.team_id, Objective.quarter, Objective.owner_id, Objective.id, KeyResult.position))
+    if since is not None:
+        stmt = stmt.where(KeyResult.updated_at >= datetime(since.year, since.month, since.day, tzinfo=UTC))
+    rows: list[dict[str, Any]] = []
+    for objective, kr, owner_name in session.execute(stmt):
+        view = key_result_view(kr, objective.quarter, now)
+        rows.append({
+            "team_id": objective.team_id, "owner_id": objective.owner_id, "owner_name": owner_name or "",
+            "quarter": objective.quarter, "objective": objective.title, "tag": objective.tag or "",
+            "key_result": kr.title, "start": kr.start_value, "target": kr.target_value,
+            "current": kr.current_value, "unit": kr.unit, "progress": round(view.progress, 4),
+            "status": view.status, "status_set_by": "person" if kr.status else "derived",
+            "updated_at": kr.updated_at})
+    return rows

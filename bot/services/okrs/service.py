@@ -18,15 +18,15 @@ from sqlalchemy.orm import Session
 from bot.blocks import okrs as okr_blocks
 from bot.blocks.kit import user
 from bot.blocks.limits import MAX_MESSAGE_TEXT
-from bot.blocks.okrs import new_field
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.core.outbox import outbox_hook
 from bot.services.okrs.input import new_key_results, normalise_tag, parse_away, plan_checkin
-from bot.services.okrs.queries import key_result_view, load_objectives, objective_rows
+from bot.services.okrs.queries import export_rows, load_objectives, objective_rows
 from bot.services.okrs.status import next_quarter, quarter_of
 from bot.services.okrs.threads import OkrConversation
 from bot.views.okrs import (
+    MAX_AWAY_DAYS,
     MAX_TITLE,
     AwayView,
     CheckinChoiceView,
@@ -35,14 +35,14 @@ from bot.views.okrs import (
     NewObjectiveForm,
     ObjectiveView,
     OkrListView,
+    new_field,
 )
 from storage.db import insert_ignore
-from storage.models import CheckIn, KeyResult, Objective, OutboundMessage, Person
+from storage.models import CheckIn, KeyResult, Objective, Person
+from storage.models_delivery import OutboundMessage
 
 if TYPE_CHECKING:
     from bot.services import Services
-
-MAX_AWAY_DAYS = 366
 
 
 def message_key(objective_id: int) -> str:
@@ -267,24 +267,8 @@ class OkrService:
     # --- export --------------------------------------------------------------------------------------
     def export(self, *, since: date | None = None) -> list[dict[str, Any]]:
         """One row per key result (every workspace), with its effective status; `since` filters on last change."""
-        now = self._ctx.clock()
-        stmt = (select(Objective, KeyResult, Person.name).join(KeyResult, KeyResult.objective_id == Objective.id)
-                .outerjoin(Person, (Person.team_id == Objective.team_id) & (Person.user_id == Objective.owner_id))
-                .order_by(Objective.team_id, Objective.quarter, Objective.owner_id, Objective.id, KeyResult.position))
-        if since is not None:
-            stmt = stmt.where(KeyResult.updated_at >= datetime(since.year, since.month, since.day, tzinfo=UTC))
-        rows: list[dict[str, Any]] = []
         with self._ctx.sessions() as session:
-            for objective, kr, owner_name in session.execute(stmt):
-                view = key_result_view(kr, objective.quarter, now)
-                rows.append({
-                    "team_id": objective.team_id, "owner_id": objective.owner_id, "owner_name": owner_name or "",
-                    "quarter": objective.quarter, "objective": objective.title, "tag": objective.tag or "",
-                    "key_result": kr.title, "start": kr.start_value, "target": kr.target_value,
-                    "current": kr.current_value, "unit": kr.unit, "progress": round(view.progress, 4),
-                    "status": view.status, "status_set_by": "person" if kr.status else "derived",
-                    "updated_at": kr.updated_at})
-        return rows
+            return export_rows(session, since, self._ctx.clock())
 
     # --- conversation capture, called by bot.handlers.events for every thread message (issue 4) ---
     def record_reply(self, *, team_id: str, channel: str, thread_ts: str, ts: str, user_id: str, text: str) -> bool:

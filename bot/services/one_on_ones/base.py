@@ -17,7 +17,9 @@ from bot.services.core.outbox import outbox_hook
 from bot.services.one_on_ones.queries import one_on_one_view, pair_filter
 from bot.services.people.service import valid_tz
 from bot.views.one_on_ones import OneOnOneView
-from storage.models import Note, OneOnOne, OutboundMessage, Person, TalkingPoint, Task
+from storage.models import Person
+from storage.models_delivery import OutboundMessage
+from storage.models_one_on_ones import Note, OneOnOne, TalkingPoint, Task
 from storage.privacy import shared_notes
 
 if TYPE_CHECKING:

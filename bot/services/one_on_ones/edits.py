@@ -10,7 +10,7 @@ from bot.services.core.errors import UserFacingError
 from bot.services.one_on_ones.base import LIVE_FOR_NOTES, OneOnOneBase
 from bot.services.one_on_ones.queries import note_view, task_view
 from bot.views.one_on_ones import NoteView, TaskView
-from storage.models import Note, Task
+from storage.models_one_on_ones import Note, Task
 
 
 class OneOnOneEdits(OneOnOneBase):

@@ -9,7 +9,8 @@ from sqlalchemy import or_, select
 from bot.services.one_on_ones.base import OneOnOneBase
 from bot.services.one_on_ones.queries import local_today, one_on_one_view, task_view
 from bot.views.one_on_ones import HomeView, OneOnOneView
-from storage.models import Note, OneOnOne, Person, Task
+from storage.models import Person
+from storage.models_one_on_ones import Note, OneOnOne, Task
 from storage.privacy import notes_visible_to
 
 RECENT_DONE = 3

@@ -13,7 +13,8 @@ from bot.blocks.one_on_ones import reminder_message, request_text
 from bot.services.one_on_ones.base import OneOnOneBase, reminder_key
 from bot.services.one_on_ones.time import reminder_due
 from bot.services.people.service import valid_tz
-from storage.models import ConversationMessage, Note, Objective, OneOnOne, Person, Task, objective_links
+from storage.models import Objective, Person
+from storage.models_one_on_ones import ConversationMessage, Note, OneOnOne, Task, objective_links
 from storage.privacy import shared_notes
 
 

@@ -20,7 +20,7 @@ from bot.services.one_on_ones.base import OneOnOneBase, pair_key
 from bot.services.one_on_ones.queries import pair_filter, talking_point_view
 from bot.services.one_on_ones.time import FREQUENCIES, next_in_series, picked_time
 from bot.views.one_on_ones import OneOnOneView, Outcome, TalkingPointView
-from storage.models import OneOnOne, OneOnOneSeries, TalkingPoint
+from storage.models_one_on_ones import OneOnOne, OneOnOneSeries, TalkingPoint
 
 OPEN_FOR_POINTS = ("requested", "rescheduled", "accepted")
 

@@ -14,7 +14,7 @@ from bot.services.one_on_ones.queries import note_view, task_view
 from bot.services.one_on_ones.time import picked_day
 from bot.views.one_on_ones import NoteView, OneOnOneView, Outcome, TaskView
 from storage.db import insert_ignore
-from storage.models import ConversationMessage, Note, OneOnOne, Task
+from storage.models_one_on_ones import ConversationMessage, Note, OneOnOne, Task
 from storage.privacy import notes_visible_to
 
 

@@ -17,17 +17,8 @@ from bot.views.one_on_ones import (
     TalkingPointView,
     TaskView,
 )
-from storage.models import (
-    ConversationMessage,
-    KeyResult,
-    Note,
-    Objective,
-    OneOnOne,
-    OneOnOneSeries,
-    Person,
-    TalkingPoint,
-    Task,
-)
+from storage.models import KeyResult, Objective, Person
+from storage.models_one_on_ones import ConversationMessage, Note, OneOnOne, OneOnOneSeries, TalkingPoint, Task
 
 STATUS_ORDER = {"off_track": 0, "on_track": 1, "ahead": 2}
 

@@ -15,7 +15,7 @@ from bot.blocks.one_on_ones_meetings import followup_message, followup_text, mee
 from bot.services.one_on_ones.base import OneOnOneBase
 from bot.services.one_on_ones.time import into_working_hours
 from bot.services.people.service import valid_tz
-from storage.models import OneOnOne
+from storage.models_one_on_ones import OneOnOne
 
 MAX_SHIFT = timedelta(days=4)  # how much earlier working hours can move a reminder (a long weekend)
 

@@ -35,7 +35,8 @@ from bot.services.one_on_ones.queries import pair_filter
 from bot.services.one_on_ones.reminders import OneOnOneReminders
 from bot.services.one_on_ones.time import picked_time
 from bot.views.one_on_ones import CommandOutcome, ObjectiveOption, OneOnOneView, Outcome, RequestForm, ScheduleForm
-from storage.models import Objective, OneOnOne, Person
+from storage.models import Objective, Person
+from storage.models_one_on_ones import OneOnOne
 
 MAX_TOPIC = 2000
 MAX_NOTE = 2000

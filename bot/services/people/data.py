@@ -20,26 +20,14 @@ from bot.services.privacy.service import PrivacyService
 from bot.services.review.privacy import export_reviews, forget_reviews
 from bot.views.privacy import ReadItem
 from storage import reporting
-from storage.models import (
-    CheckIn,
-    ConversationMessage,
-    Feedback,
-    FeedbackRequest,
-    KeyResult,
-    Kudos,
-    LlmExchange,
-    Note,
-    Nudge,
-    Objective,
-    OkrComment,
-    OneOnOne,
-    OneOnOneSeries,
-    OutboundMessage,
-    Person,
-    ReadingLogEntry,
-    TalkingPoint,
-    Task,
-)
+from storage.models import CheckIn, KeyResult, Objective, OkrComment, Person
+from storage.models_delivery import OutboundMessage
+from storage.models_feedback import Feedback, FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_llm import LlmExchange
+from storage.models_nudges import Nudge
+from storage.models_one_on_ones import ConversationMessage, Note, OneOnOne, OneOnOneSeries, TalkingPoint, Task
+from storage.models_privacy import ReadingLogEntry
 
 # (model, column) naming a person in rows other people depend on: anonymised on erasure, never deleted.
 ANONYMISED = (

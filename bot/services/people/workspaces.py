@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import UserFacingError
 from storage.db import Base
-from storage.models import OutboundMessage, Workspace
+from storage.models import Workspace
+from storage.models_delivery import OutboundMessage
 
 # slack_sdk's OAuth tables (revision prod_oauth): tokens and install history, keyed by team_id too.
 SLACK_TEAM_TABLES = ("slack_installations", "slack_bots")

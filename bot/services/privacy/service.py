@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from bot.services.core.context import ServiceContext
 from bot.views.privacy import PrivacyHomeView, ReadingEntryView, ReadItem
 from storage.db import insert_ignore
-from storage.models import Note, Person, ReadingLogEntry
+from storage.models import Person
+from storage.models_one_on_ones import Note
+from storage.models_privacy import ReadingLogEntry
 
 log = logging.getLogger("okrbot.privacy")
 HOME_ENTRIES = 5

@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session, aliased
 from bot.services.okrs.status import next_quarter, progress, quarter_bounds
 from bot.services.review.grading import prefill_grade, suggested_outcome
 from bot.views.review import KeyResultLine, ObjectiveReviewView, ObstacleView, QuarterReviewView
-from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person
+from storage.models import CheckIn, KeyResult, Objective, Person
+from storage.models_feedback import FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import OneOnOne
 from storage.models_review import ObjectiveReview, QuarterReview
 
 KUDOS_LINES = 3

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from bot.services.core.errors import UserFacingError
 from bot.services.okrs.status import progress
+from bot.views.review import OUTCOME_LABEL
 
 MET_FROM = 0.7
 PARTLY_FROM = 0.4
@@ -55,3 +56,8 @@ def format_grade(value: float | None) -> str:
     if value is None:
         return "–"
     return f"{value:.2f}".rstrip("0").rstrip(".") if round(value, 1) != value else f"{value:.1f}"
+
+
+def describe_outcome(outcome: str | None, grade: float | None) -> str:
+    """"0.6, partly met" for a topic line."""
+    return f"{format_grade(grade)}, {OUTCOME_LABEL.get(outcome or '', 'not graded').lower()}"

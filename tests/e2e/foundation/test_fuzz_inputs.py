@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.blocks import feedback as feedback_blocks
-from bot.blocks import kudos as kudos_blocks
-from bot.blocks.okrs import OkrView
 from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal
 from bot.ids import SharedAction
 from bot.sandbox.slack.shapes import new_trigger_id
+from bot.views import feedback as feedback_views
+from bot.views import kudos as kudos_views
+from bot.views.okrs import OkrView
 from tests.e2e.foundation.test_hostile import button
 from tests.e2e.one_on_ones.flow import request_and_accept
 from tests.support.hostile import FORM_TYPE, interaction_body, post, signed_headers
@@ -106,9 +106,9 @@ def test_command_modals_answer_nasty_inputs_clearly(stack: Stack) -> None:
     """New objective, Give kudos, Give feedback and Request a 1-on-1 forms, every text input nasty."""
     stack.set_manager("URAVI", "UMARIA")
     fuzz_modal(stack, "URAVI", open_by_command(stack, "URAVI", "/okr", "new", OkrView.NEW))
-    fuzz_modal(stack, "URAVI", open_by_command(stack, "URAVI", "/kudos", "", kudos_blocks.CALLBACK))
+    fuzz_modal(stack, "URAVI", open_by_command(stack, "URAVI", "/kudos", "", kudos_views.CALLBACK))
     fuzz_modal(stack, "UMARIA", open_by_command(stack, "UMARIA", "/feedback", "give <@URAVI|ravi>",
-                                                feedback_blocks.CALLBACK))
+                                                feedback_views.CALLBACK))
     fuzz_modal(stack, "URAVI", open_by_command(stack, "URAVI", "/request-1on1", "", OneOnOneModal.REQUEST))
 
 

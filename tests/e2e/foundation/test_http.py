@@ -9,7 +9,7 @@ import urllib.request
 from sqlalchemy import func, select
 
 from bot.sandbox.slack.payloads import app_home_opened_event, event_callback, slash_command
-from storage.models import InboxEvent, OutboundMessage
+from storage.models_delivery import InboxEvent, OutboundMessage
 from tests.support.stack import TEAM, Stack
 
 

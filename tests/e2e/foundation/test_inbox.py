@@ -16,7 +16,8 @@ from sqlalchemy import select
 from bot.app import replay_event
 from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.payloads import event_callback, message_event, reaction_event
-from storage.models import InboxEvent, Kudos
+from storage.models_delivery import InboxEvent
+from storage.models_kudos import Kudos
 from tests.support.chaos import Storm, dm_posts, free_port, kudos_reactions, serve, wait_drained, wait_healthy
 from tests.support.cli import cli_variables, invoke
 from tests.support.stack import BOT_TOKEN, SIGNING_SECRET, TEAM, Stack, populate, start_stack

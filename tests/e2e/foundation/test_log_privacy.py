@@ -18,12 +18,12 @@ import pytest
 from slack_sdk import WebClient
 
 from bot import log_safety
-from bot.blocks import feedback as feedback_blocks
 from bot.blocks.one_on_ones_parts import OneOnOneAction
 from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.payloads import FORM, JSON, app_home_opened_event, event_callback, message_event, slash_command
 from bot.sandbox.slack.sender import sign
 from bot.sandbox.slack.shapes import new_trigger_id
+from bot.views import feedback as feedback_views
 from tests.e2e.foundation.test_socket_mode import OKRBOT, environment
 from tests.support.hostile import Trap, interaction_body, post, signed_headers
 from tests.support.stack import TEAM, populate
@@ -88,12 +88,12 @@ def exercise(url: str, slack: FakeSlack, trap: Trap) -> None:
         headers.update(options.pop("headers", {}))
         return post(url, body, headers, **options).status
 
-    feedback_view = {"id": "VFEED1", "hash": "1.x", "type": "modal", "callback_id": feedback_blocks.CALLBACK,
+    feedback_view = {"id": "VFEED1", "hash": "1.x", "type": "modal", "callback_id": feedback_views.CALLBACK,
                      "team_id": TEAM, "private_metadata": json.dumps({"req": None, "to": None}), "blocks": [],
                      "state": {"values": {
-                         feedback_blocks.BlockId.RECEIVER: {feedback_blocks.FeedbackAction.RECEIVER: {
+                         feedback_views.BlockId.RECEIVER: {feedback_views.FeedbackAction.RECEIVER: {
                              "type": "users_select", "selected_user": "URAVI"}},
-                         feedback_blocks.BlockId.TEXT: {feedback_blocks.FeedbackAction.TEXT: {
+                         feedback_views.BlockId.TEXT: {feedback_views.FeedbackAction.TEXT: {
                              "type": "plain_text_input", "value": PRIVATE}}}}}
     submission = interaction_body({"type": "view_submission", "team": {"id": TEAM}, "api_app_id": "A0OKRBOT01",
                                    "user": {"id": "UPAT", "team_id": TEAM}, "trigger_id": new_trigger_id("UPAT"),

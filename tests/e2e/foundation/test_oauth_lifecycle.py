@@ -19,7 +19,8 @@ from bot.sandbox.slack.payloads import app_home_opened_event
 from bot.sandbox.slack.sender import SlackSender
 from bot.settings import Settings
 from bot.web import LocalServer, create_wsgi_app
-from storage.models import OutboundMessage, Workspace
+from storage.models import Workspace
+from storage.models_delivery import OutboundMessage
 from tests.support.cli import invoke
 from tests.support.reading import listeners_done
 from tests.support.stack import SIGNING_SECRET, populate

@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.okrs import new_field
 from bot.sandbox.slack.payloads import app_home_opened_event
 from bot.views.home import HomeAction, HomeState
-from storage.models import FeedbackRequest, Kudos, OneOnOne, Person
+from bot.views.okrs import new_field
+from storage.models import Person
+from storage.models_feedback import FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import OneOnOne
 from tests.support.reading import eventually, listeners_done, rows, text_of
 from tests.support.stack import TEAM, Stack
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.sandbox.slack.payloads import reaction_event
-from storage.models import Kudos
+from storage.models_kudos import Kudos
 from tests.support.reading import rows
 from tests.support.stack import Stack
 

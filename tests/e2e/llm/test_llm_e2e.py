@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.llm import LlmAction, LlmView
-from bot.blocks.okrs import OkrView, checkin_field
 from bot.sandbox.fake_llm import LABEL, FakeLlm
-from storage.models import CheckIn, KeyResult, OneOnOne, Task
+from bot.views.llm import LlmAction, LlmView
+from bot.views.okrs import OkrView, checkin_field
+from storage.models import CheckIn, KeyResult
+from storage.models_one_on_ones import OneOnOne, Task
 from tests.e2e.home.test_home_e2e import open_home
 from tests.e2e.okrs.flow import create, okr
 from tests.support.reading import eventually, listeners_done, modal, rows, submit, text_of

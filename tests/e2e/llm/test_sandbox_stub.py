@@ -6,9 +6,9 @@ import signal
 from pathlib import Path
 
 from bot.blocks.home import home_view
-from bot.blocks.llm import LlmAction
 from bot.sandbox import seed
 from bot.sandbox.fake_llm import LABEL, stub_settings
+from bot.views.llm import LlmAction
 from tests.e2e.sandbox.test_cli import clean_env, free_port, launch, process, wait_for_page  # noqa: F401
 from tests.support.stack import running_sandbox
 

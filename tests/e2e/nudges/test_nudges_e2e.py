@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from bot.ids import SharedAction
 from bot.scheduler import build_scheduler
-from storage.models import CheckIn, KeyResult, Nudge, Objective, OutboundMessage, Person
+from storage.models import CheckIn, KeyResult, Objective, Person
+from storage.models_delivery import OutboundMessage
+from storage.models_nudges import Nudge
 from tests.support.reading import dms
 from tests.support.stack import REPORTS_OF_MARIA, Stack, start_stack
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.okrs import checkin_field, new_field
 from bot.ids import SharedAction
 from bot.sandbox.slack.payloads import message_event, reaction_event
 from bot.sandbox.slack.sender import Response
+from bot.views.okrs import checkin_field, new_field
 from storage.models import CheckIn, KeyResult, Objective, OkrComment
 from tests.support.reading import eventually, rows, text_of
 from tests.support.stack import TEAM, Stack

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.blocks.okrs import OkrView, checkin_field, new_field
 from bot.ids import SharedAction
 from bot.sandbox.slack.payloads import message_event
+from bot.views.okrs import OkrView, checkin_field, new_field
 from storage.models import Person
 from tests.e2e.okrs.flow import (
     check_ins,

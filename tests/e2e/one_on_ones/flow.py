@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
 from bot.sandbox.slack.sender import Response
-from storage.models import OneOnOne
+from storage.models_one_on_ones import OneOnOne
 from tests.support.reading import click, dm, eventually, messages_with, submit, text_of
 from tests.support.stack import TEAM, Stack
 

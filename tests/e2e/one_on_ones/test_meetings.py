@@ -14,7 +14,7 @@ import icalendar
 from sqlalchemy import select
 
 from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
-from storage.models import OneOnOne, TalkingPoint
+from storage.models_one_on_ones import OneOnOne, TalkingPoint
 from tests.e2e.one_on_ones.flow import accept_at, command, ephemeral_texts, one_on_ones, request_dm
 from tests.support.cli import cli_variables, invoke
 from tests.support.reading import action_ids, click, dm, eventually, modal, submit, text_of

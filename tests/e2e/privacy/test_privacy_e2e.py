@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage.models import Feedback, ReadingLogEntry
+from storage.models_feedback import Feedback
+from storage.models_privacy import ReadingLogEntry
 from tests.e2e.home.test_home_e2e import open_home
 from tests.support.cli import cli_variables, invoke
 from tests.support.reading import eventually, rows, text_of

@@ -16,10 +16,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.blocks.okrs import checkin_field
 from bot.services.one_on_ones.base import pair_key
+from bot.views.okrs import checkin_field
 from bot.views.review import ReviewAction, ReviewView
-from storage.models import Objective, OneOnOne, OutboundMessage
+from storage.models import Objective
+from storage.models_delivery import OutboundMessage
+from storage.models_one_on_ones import OneOnOne
 from tests.e2e.okrs.flow import create, okr
 from tests.e2e.one_on_ones.flow import accept_at, request_dm
 from tests.support.cli import cli_variables, invoke

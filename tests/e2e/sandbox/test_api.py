@@ -9,12 +9,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.blocks.okrs import OkrAction, new_field
 from bot.sandbox import seed
 from bot.sandbox.server import Sandbox
 from bot.sandbox.slack.payloads import slash_command
 from bot.sandbox.slack.sender import SlackSender
-from storage.models import Kudos, KudosPost, Objective, OkrComment
+from bot.views.okrs import OkrAction, new_field
+from storage.models import Objective, OkrComment
+from storage.models_kudos import Kudos, KudosPost
 from tests.e2e.sandbox.client import PageClient, texts
 
 RAVIS_LAUNCH = "Onboarding v2 is live"

@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.commands import register_all
 from bot.sandbox import seed
 from bot.sandbox.server import load_slack_state, slack_state_path, start
 
@@ -74,7 +73,6 @@ def wait_for_page(port: int, proc: subprocess.Popen[str], timeout: float = 60.0)
 
 def test_sandbox_help_names_its_options() -> None:
     """`okrbot sandbox --help` documents --reset, --port and --db."""
-    register_all(cli)
     result = CliRunner().invoke(cli, ["sandbox", "--help"])
     assert result.exit_code == 0
     assert "--reset" in result.output and "--port" in result.output and "--db" in result.output

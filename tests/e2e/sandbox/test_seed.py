@@ -8,19 +8,11 @@ from sqlalchemy import func, select
 
 from bot.sandbox import seed
 from bot.sandbox.server import Sandbox, start
-from storage.models import (
-    CheckIn,
-    Feedback,
-    KeyResult,
-    Kudos,
-    Note,
-    Objective,
-    OneOnOne,
-    OneOnOneSeries,
-    OutboundMessage,
-    TalkingPoint,
-    Task,
-)
+from storage.models import CheckIn, KeyResult, Objective
+from storage.models_delivery import OutboundMessage
+from storage.models_feedback import Feedback
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import Note, OneOnOne, OneOnOneSeries, TalkingPoint, Task
 from tests.e2e.sandbox.client import PageClient, texts
 
 TEAM = seed.TEAM_ID
@@ -197,6 +189,6 @@ def test_second_jump_says_nothing_new_was_sent(sandbox: Sandbox) -> None:
 
 def test_nudge_sentence_says_why_a_pair_was_left_out() -> None:
     """A pair skipped because their 1-on-1 already happened is named in plain words."""
-    from bot.services.nudges.scan import PairOutcome
+    from bot.services.nudges.scan_report import PairOutcome
     said = seed.nudge_sentence([], [PairOutcome(TEAM, "UMARIA", "ULENA", "2026-11", "done")])
     assert "Maria and Lena already had their 1-on-1 this month" in said

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.models import Feedback, FeedbackRequest, Kudos, Objective, OneOnOne
+from storage.models import Objective
+from storage.models_feedback import Feedback, FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import OneOnOne
 from tests.support.service_env import ServiceEnv
 from tests.support.service_env import running_env as shared_running_env
 

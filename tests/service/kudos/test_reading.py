@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from storage.models import Kudos
+from storage.models_kudos import Kudos
 from tests.service.kudos.support import Env
 
 

@@ -15,20 +15,10 @@ from typing import Any
 import pytest
 
 from bot.sandbox.fake_llm import FakeLlm
-from storage.models import (
-    CheckIn,
-    ConversationMessage,
-    Feedback,
-    FeedbackRequest,
-    KeyResult,
-    Kudos,
-    Note,
-    Objective,
-    OkrComment,
-    OneOnOne,
-    Person,
-    Task,
-)
+from storage.models import CheckIn, KeyResult, Objective, OkrComment, Person
+from storage.models_feedback import Feedback, FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import ConversationMessage, Note, OneOnOne, Task
 from tests.support.service_env import ServiceEnv, start_env
 
 MID_NOVEMBER = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from bot.sandbox.fake_llm import LABEL
 from bot.services.core.errors import UserFacingError
 from bot.services.llm.service import LlmFailed
-from storage.models import CheckIn, KeyResult, LlmExchange, Note, OneOnOne, Task
+from storage.models import CheckIn, KeyResult
+from storage.models_llm import LlmExchange
+from storage.models_one_on_ones import Note, OneOnOne, Task
 from tests.service.llm.conftest import Env
 
 

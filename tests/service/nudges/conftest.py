@@ -17,19 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from storage.models import (
-    CheckIn,
-    FeedbackRequest,
-    KeyResult,
-    Kudos,
-    Nudge,
-    Objective,
-    OkrComment,
-    OneOnOne,
-    Person,
-    Task,
-    Workspace,
-)
+from storage.models import CheckIn, KeyResult, Objective, OkrComment, Person, Workspace
+from storage.models_feedback import FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_nudges import Nudge
+from storage.models_one_on_ones import OneOnOne, Task
 from tests.support.service_env import ServiceEnv, start_env
 from tests.support.stack import TEAM
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import update
 
-from storage.models import OutboundMessage
+from storage.models_delivery import OutboundMessage
 from tests.service.nudges.conftest import Env, utc
 
 TUESDAY_10_BERLIN = utc(2026, 12, 15, 9)

@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from bot.services.nudges import people as nudge_people
 from bot.services.nudges import scan as nudge_scan
+from bot.services.nudges import scan_report as nudge_scan_report
 from tests.service.nudges.conftest import Env
 from tests.service.nudges.test_exactly_once import TUESDAY_10_BERLIN, add_team, agendas_per_manager
 
@@ -66,7 +67,7 @@ def test_a_scan_that_dies_midway_resumes_without_a_doubled_or_lost_dm(env: Env,
 def test_a_big_scan_counts_every_dm_and_keeps_only_the_first(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     """With room for 10 DMs in the report, a scan of 63 pairs lists 10 and counts all it queued; a dry run lists
     everything."""
-    monkeypatch.setattr(nudge_scan, "KEEP", 10)
+    monkeypatch.setattr(nudge_scan_report, "KEEP", 10)
     add_team(env, managers=12)
     dry = env.scan(TUESDAY_10_BERLIN, dry_run=True)
     report = env.scan()

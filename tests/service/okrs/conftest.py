@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.okrs import checkin_field, new_field
 from bot.services.imports.service import ImportService
+from bot.views.okrs import checkin_field, new_field
 from storage.models import CheckIn, KeyResult, Objective
 from tests.support.service_env import ServiceEnv, running_env
 

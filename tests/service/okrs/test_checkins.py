@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete
 
-from bot.blocks.okrs import checkin_field
 from bot.services.core.errors import NotFound, UserFacingError
-from storage.models import OutboundMessage
+from bot.views.okrs import checkin_field
+from storage.models_delivery import OutboundMessage
 from tests.service.okrs.conftest import Env
 
 TWO_KRS = (("Weekly active teams", 0, 40), ("NPS", 10, 50))

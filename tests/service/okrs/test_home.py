@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from bot.views.home import HomeState
-from storage.models import FeedbackRequest, Kudos, OneOnOne, Person
+from storage.models import Person
+from storage.models_feedback import FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import OneOnOne
 from tests.service.okrs.conftest import Env
 from tests.support.db import statements
 

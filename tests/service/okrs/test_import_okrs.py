@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.services.imports.service import ImportFailed
-from storage.models import Objective, OutboundMessage, Person
+from storage.models import Objective, Person
+from storage.models_delivery import OutboundMessage
 from tests.service.okrs.conftest import Env
 
 HEADER = "owner,quarter,objective,key_result,start,target,current,unit,status\n"

@@ -18,7 +18,10 @@ from bot.services.home.leader import cut, fingerprint, leader_view
 from bot.services.home.leader_sql import leader_page
 from bot.services.okrs.status import effective_status
 from bot.views.home import HomeState, Page
-from storage.models import CheckIn, FeedbackRequest, KeyResult, Kudos, Objective, OneOnOne, Person
+from storage.models import CheckIn, KeyResult, Objective, Person
+from storage.models_feedback import FeedbackRequest
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import OneOnOne
 from tests.service.okrs.conftest import MID_NOVEMBER, Env
 from tests.support.db import statements
 

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.blocks.okrs import new_field
 from bot.services.core.errors import UserFacingError
+from bot.views.okrs import new_field
 from tests.service.okrs.conftest import Env
 
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.services.core.errors import UserFacingError
-from storage.models import Note, OneOnOne, OutboundMessage, TalkingPoint
+from storage.models_delivery import OutboundMessage
+from storage.models_one_on_ones import Note, OneOnOne, TalkingPoint
 from tests.service.one_on_ones.conftest import Env
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.services.core.errors import UserFacingError
-from storage.models import ConversationMessage, OneOnOne
+from storage.models_one_on_ones import ConversationMessage, OneOnOne
 from tests.service.one_on_ones.conftest import Env
 
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.services.core.errors import UserFacingError
-from storage.models import OneOnOne, Person
+from storage.models import Person
+from storage.models_one_on_ones import OneOnOne
 from tests.service.one_on_ones.conftest import Env
 
 

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from bot.clock import utcnow
 from bot.sandbox.slack.fake import FakeSlack
 from bot.services.core.outbox import Outbox, outbox_hook
-from bot.slack_port import OutboxSender, make_client
+from bot.slack_directory import make_client
+from bot.slack_port import OutboxSender
 from storage.db import make_engine, make_sessions
-from storage.models import OutboundMessage
+from storage.models_delivery import OutboundMessage
 
 TEAM = "T0001"
 
@@ -228,7 +229,7 @@ def test_the_rate_bucket_survives_a_clock_that_jumps_back() -> None:
     """A monotonic clock that jumps backwards (a frozen test clock released) never stalls the sender."""
     import time as real_time
 
-    from bot.slack_port import TokenBucket
+    from bot.slack_calls import TokenBucket
 
     bucket = TokenBucket(rate=100)
     bucket._last = real_time.monotonic() + 1.8e9  # as if made under a frozen clock far in the future

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from storage.crypto import CryptoError, Keyring, attach, new_key
 from storage.db import make_engine, make_sessions
-from storage.models import Feedback, Note, OneOnOne
+from storage.models_feedback import Feedback
+from storage.models_one_on_ones import Note, OneOnOne
 from storage.privacy import feedback_visible_to, notes_visible_to
 from tests.service.kudos.support import Env
 from tests.service.privacy.support import (

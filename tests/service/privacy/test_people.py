@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from bot.cli import cli
 from storage.db import Base
-from storage.models import Kudos, Note, ReadingLogEntry
+from storage.models_kudos import Kudos
+from storage.models_one_on_ones import Note
+from storage.models_privacy import ReadingLogEntry
 from tests.service.kudos.support import Env
 from tests.service.privacy.support import (
     FEEDBACK,

@@ -10,7 +10,8 @@ from sqlalchemy import select, text
 
 from storage.crypto import Keyring, attach, new_key
 from storage.db import make_engine, make_sessions
-from storage.models import Feedback, Note, OneOnOne
+from storage.models_feedback import Feedback
+from storage.models_one_on_ones import Note, OneOnOne
 from storage.rotation import count_stale, rotate
 from tests.service.kudos.support import Env, running_env
 from tests.service.privacy.support import raw_dump

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.okrs import checkin_field, new_field
+from bot.views.okrs import checkin_field, new_field
 from bot.views.review import ReviewBlock
 from tests.support.service_env import ServiceEnv, running_env
 

@@ -13,7 +13,9 @@ from bot.services import NotFound, UserFacingError
 from bot.services.one_on_ones.base import pair_key
 from bot.services.review import agenda_key
 from bot.views.review import ReviewBlock
-from storage.models import KeyResult, Objective, OneOnOne, OutboundMessage, TalkingPoint
+from storage.models import KeyResult, Objective
+from storage.models_delivery import OutboundMessage
+from storage.models_one_on_ones import OneOnOne, TalkingPoint
 from storage.models_review import ObjectiveReview, QuarterReview
 from tests.service.review.conftest import Env
 from tests.support.db import statements

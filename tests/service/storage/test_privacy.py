@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from storage.crypto import Keyring, attach
 from storage.db import make_engine, make_sessions
-from storage.models import Feedback, Note, OneOnOne, Person
+from storage.models import Person
+from storage.models_feedback import Feedback
+from storage.models_one_on_ones import Note, OneOnOne
 from storage.privacy import feedback_visible_to, notes_visible_to, shared_notes
 from tests.support.stack import SECRET_KEY
 

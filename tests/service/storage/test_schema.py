@@ -11,7 +11,10 @@ from sqlalchemy import select
 
 from storage.db import Base, insert_ignore, make_engine, make_sessions, table_names
 from storage.migrate import SchemaOutdated, current_revision, ensure_current, head_revision, upgrade
-from storage.models import InboxEvent, Kudos, Nudge, OutboundMessage, Workspace
+from storage.models import Workspace
+from storage.models_delivery import InboxEvent, OutboundMessage
+from storage.models_kudos import Kudos
+from storage.models_nudges import Nudge
 
 
 def test_migrations_build_every_table(db_url: str) -> None:

@@ -14,7 +14,7 @@ from bot.blocks.agenda import agenda_blocks, agenda_modal
 from bot.blocks.limits import MAX_SECTION_TEXT
 from bot.blocks.nudges import manager_messages, report_message, snoozed
 from bot.sandbox.slack.blockkit import block_errors, view_errors
-from bot.services.nudges.agenda import (
+from bot.views.nudges import (
     Agenda,
     CommentLine,
     FeedbackAsk,

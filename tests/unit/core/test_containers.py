@@ -11,7 +11,6 @@ from pathlib import Path
 import yaml
 
 from bot.cli import cli
-from bot.commands import register_all
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -19,7 +18,6 @@ PYTHON_VARIABLES = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
 
 
 def commands() -> set[str]:
-    register_all(cli)
     return set(cli.commands)
 
 

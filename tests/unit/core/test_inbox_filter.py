@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot.inbox import ReactionFilter, event_key, stored_form
+from bot.inbox_filter import ReactionFilter, event_key, stored_form
 from bot.sandbox.slack.payloads import event_callback, message_event, reaction_event
 
 TEAM = "T0001"

@@ -12,7 +12,7 @@ import yaml
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 
-from bot.cli import render_manifest
+from bot.commands.manifest import render_manifest
 from bot.handlers import register_all
 
 ROOT = Path(__file__).resolve().parents[3]

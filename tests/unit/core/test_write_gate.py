@@ -1,4 +1,4 @@
-"""The SQLite write gate around the inbox insert (bot/app.py `sqlite_write_gate`)."""
+"""The SQLite write gate around the inbox insert (storage/sqlite_gate.py `sqlite_write_gate`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.app import sqlite_write_gate
 from storage.db import make_engine
+from storage.sqlite_gate import sqlite_write_gate
 
 
 def _hold_gate(path: str, held: Any, release: Any, log: Any) -> None:

@@ -12,16 +12,14 @@ from typing import Any
 import pytest
 
 from bot.blocks.limits import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
+from bot.blocks.okr_lines import amount, number, where_of
 from bot.blocks.okrs import (
-    amount,
     checkin_form,
     checkin_modal,
     checkin_summary,
     new_objective_modal,
-    number,
     objective_message,
     okr_list,
-    where_of,
 )
 from bot.sandbox.slack.blockkit import block_errors, view_errors
 from bot.views.okrs import (

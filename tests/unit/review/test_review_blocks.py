@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.blocks import review as blocks
+from bot.blocks import review_agenda
 from bot.sandbox.slack.blockkit import block_errors, view_errors
 from bot.views.review import (
     GradeForm,
@@ -49,9 +50,9 @@ REVIEW = QuarterReviewView(
 
 
 def test_the_review_agenda_golden() -> None:
-    check_golden(GOLDEN, "agenda_message", blocks.agenda_message(REVIEW))
+    check_golden(GOLDEN, "agenda_message", review_agenda.agenda_message(REVIEW))
     check_golden(GOLDEN, "agenda_modal_manager", blocks.agenda_modal(REVIEW, "UMARIA"))
-    assert block_errors(blocks.agenda_message(REVIEW)) == []
+    assert block_errors(review_agenda.agenda_message(REVIEW)) == []
 
 
 def test_every_builder_is_within_slacks_limits() -> None:
@@ -65,7 +66,7 @@ def test_every_builder_is_within_slacks_limits() -> None:
     for view in views:
         assert view_errors(view, kind="modal") == [], view
     many = replace(REVIEW, objectives=tuple(replace(ACTIVATION, id=i, title=f"Objective {i}") for i in range(40)))
-    assert len(blocks.agenda_message(many)) <= 50 and block_errors(blocks.agenda_message(many)) == []
+    assert len(review_agenda.agenda_message(many)) <= 50 and block_errors(review_agenda.agenda_message(many)) == []
     assert view_errors(blocks.agenda_modal(many, "UMARIA"), kind="modal") == []
     prompt = PromptView("2026-Q4", tuple(f"Objective {i}" for i in range(12)), "Thu 7 Jan")
     assert block_errors(blocks.prompt_message(prompt)) == []
@@ -77,7 +78,7 @@ def test_every_builder_is_within_slacks_limits() -> None:
 
 
 def test_peoples_words_are_escaped_and_the_report_cannot_grade() -> None:
-    text = str(blocks.agenda_message(REVIEW))
+    text = str(review_agenda.agenda_message(REVIEW))
     assert "&lt;funnel&gt; &amp;" in text and "<funnel>" not in text
     report_view = blocks.agenda_modal(REVIEW, "URAVI")
     action_ids = [e["action_id"] for b in report_view["blocks"] if b["type"] == "actions" for e in b["elements"]]

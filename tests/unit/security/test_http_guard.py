@@ -9,7 +9,9 @@ import time
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.http_guard import MAX_BODY, Refused, check_shape, parse_verified, read_body, verify_signature
+from bot.http_body import MAX_BODY, Refused, read_body
+from bot.http_guard import verify_signature
+from bot.payload_shape import check_shape, parse_verified
 from bot.sandbox.slack.sender import sign
 
 SECRET = "unit-signing-secret"
