@@ -14,8 +14,6 @@ from slack_sdk import WebClient
 
 from bot.blocks import saved
 from bot.blocks.one_on_ones import (
-    OneOnOneAction,
-    OneOnOneModal,
     decline_modal,
     note_modal,
     request_modal,
@@ -43,6 +41,7 @@ from bot.handlers.reading import (
 )
 from bot.ids import SharedAction
 from bot.services import Services
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 
 Body = dict[str, Any]
 

@@ -23,11 +23,11 @@ from bot.blocks.one_on_ones_meetings import (
     point_modal,
     series_modal,
 )
-from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal
 from bot.handlers.common import tell_privately
 from bot.handlers.one_on_ones import _refresh_home
 from bot.handlers.reading import form_values, id_in, in_home, metadata_of, team_of, user_of
 from bot.services import Services, UserFacingError
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 
 Body = dict[str, Any]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.blocks.llm import LlmAction, LlmView
-from bot.blocks.one_on_ones import OneOnOneAction
 from bot.sandbox.fake_llm import CANNED, FakeLlm
+from bot.views.one_on_ones import OneOnOneAction
 from storage.models import CheckIn, KeyResult, Objective, OneOnOne, Task
 from tests.e2e.one_on_ones.flow import request_and_accept
 from tests.support.reading import action_ids, click, dm, dms, eventually, messages_with, modal, rows, submit, text_of

@@ -13,7 +13,7 @@ from typing import Any
 import icalendar
 from sqlalchemy import select
 
-from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 from storage.models import OneOnOne, TalkingPoint
 from tests.e2e.one_on_ones.flow import accept_at, command, ephemeral_texts, one_on_ones, request_dm
 from tests.support.cli import cli_variables, invoke
