@@ -49,7 +49,9 @@ from storage.models import KeyResult, Objective, OneOnOne, OutboundMessage, Pers
 from storage.models_review import ObjectiveReview, QuarterReview
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.okrs.service import OkrService
+    from bot.services.one_on_ones.requests import Requests
+    from bot.services.people.service import PeopleService
 
 log = logging.getLogger("okrbot.review")
 NOT_YOURS = "That review does not exist, or it is not yours to open."
@@ -71,16 +73,18 @@ def _text(values: dict[str, Any], block: str, limit: int) -> str:
 class ReviewService:
     """The quarter review (issue 17)."""
 
-    def __init__(self, ctx: ServiceContext, services: Services) -> None:
+    def __init__(self, ctx: ServiceContext, *, people: PeopleService, okrs: OkrService, one_on_ones: Requests) -> None:
         self._ctx = ctx
-        self._services = services
+        self._people = people
+        self._okrs = okrs
+        self._one_on_ones = one_on_ones
 
     # ---- helpers -----------------------------------------------------------------------------------
     def _now(self) -> datetime:
         return self._ctx.clock()
 
     def _person(self, team_id: str, user_id: str) -> PersonView | None:
-        return self._services.people.ensure(team_id, user_id)
+        return self._people.ensure(team_id, user_id)
 
     def _zone(self, person: PersonView | None) -> Any:
         from bot.services.nudges.cadence import Cadence
@@ -266,7 +270,7 @@ class ReviewService:
             with self._ctx.sessions() as session:
                 return self._load(session, self._review(session, team_id, review_id))
         try:
-            request = self._services.one_on_ones.request(
+            request = self._one_on_ones.request(
                 team_id=team_id, requester=user_id, manager_id=manager, topic=review_blocks.review_topic(view),
                 objective_ids=[o.objective_id for o in view.objectives], field=None)
         except BaseException:
@@ -348,7 +352,7 @@ class ReviewService:
                 session.flush()
                 views = load_objectives(session, objective_rows(team_id).where(Objective.id == new_id), now)
                 if views:
-                    self._services.okrs.post_message(session, views[0])
+                    self._okrs.post_message(session, views[0])
             part.carried_to_id = new_id
             part.updated_at = now
             self._changed(session, review)
@@ -360,7 +364,7 @@ class ReviewService:
         if review is None:
             return
         view = self._load(session, review)
-        from bot.services.one_on_ones.base import pair_key
+        from bot.services.one_on_ones.rows import pair_key
 
         self._ctx.outbox.add(session, team_id=review.team_id, key=agenda_key(review.id), channel=one_on_one.manager_id,
                              text=review_blocks.agenda_text(view), blocks=review_blocks.agenda_message(view),
