@@ -17,7 +17,7 @@ from typing import Any
 from bot.services.llm.client import MESSAGES, LlmError
 
 MAX_ITEM = 300  # characters of one step, action item or point
-MAX_SUMMARY = 300  # the 1-on-1 summary is one line (bot.blocks.one_on_ones_module.MAX_SUMMARY)
+MAX_SUMMARY = 300  # the 1-on-1 summary is one line (bot.views.one_on_ones.MAX_SUMMARY)
 
 
 @dataclass(frozen=True)

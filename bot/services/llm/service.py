@@ -25,6 +25,7 @@ from bot.services.llm.client import LlmClient, LlmError, host_of
 from bot.services.llm.facts import key_result_facts, meeting_facts, prepare_facts
 from bot.services.llm.prompts import Facts, Prompt, build_prompt
 from bot.views.llm import ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
+from bot.views.one_on_ones import MAX_TASK
 from storage.models import LlmExchange, OneOnOne, Person, Task
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ MAX_WAITING = 32  # calls running or queued before "busy, try again"
 BUSY = "The language model is busy with other requests. Nothing was changed; try again in a minute."
 OPEN_STATES = ("accepted", "requested", "rescheduled")
 MAX_ACTION_ITEMS = 10
-MAX_TASK = 500  # bot.blocks.one_on_ones_module.MAX_TASK
 DESTINATIONS = ("checkin", "task")
 WHAT_IT_GETS = {
     "next_steps": "the key result, its objective, progress, status, latest obstacle and its age, its last three "
