@@ -163,8 +163,7 @@ def handle_schedule_submission(ack: Ack, body: Body, view: Body, services: Servi
     """The scheduled time: an accepted 1-on-1, the report is told."""
     values = form_values(view)
     services.one_on_ones.scheduling.schedule(
-        team_id=team_of(body), manager=user_of(body),
-        report=text_of(metadata_of(view), "report"),
+        team_id=team_of(body), manager=user_of(body), report=text_of(metadata_of(view), "report"),
         day=values.get("date"), clock=values.get("time"), topic=values.get("topic") or "",
         objective_ids=values.get("objectives") or [])
     ack()
@@ -175,8 +174,7 @@ def handle_note_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Add note: a modal (private by default)."""
     ack()
     one_on_one = services.one_on_ones.module.participant_view(
-        team_id=team_of(body),
-        one_on_one_id=id_in(action.get("value")), actor=user_of(body))
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, user_of(body), home=in_home(body)))
 
 
@@ -195,8 +193,7 @@ def handle_task_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Add task: a modal with text, assignee and due date."""
     ack()
     one_on_one = services.one_on_ones.module.participant_view(
-        team_id=team_of(body),
-        one_on_one_id=id_in(action.get("value")), actor=user_of(body))
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=task_modal(one_on_one))
 
 
@@ -231,8 +228,7 @@ def handle_summary_open(ack: Ack, body: Body, action: Body, client: WebClient, s
     """Write a summary: a one-line modal."""
     ack()
     one_on_one = services.one_on_ones.module.summary_form(
-        team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-        actor=user_of(body))
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=summary_modal(one_on_one, user_of(body)))
 
 

@@ -67,8 +67,7 @@ def handle_move_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Set a time / Reschedule on the pair's card or the Home: a date and time in the clicker's timezone."""
     ack()
     one_on_one = services.one_on_ones.meetings.move_form(
-        team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-        actor=user_of(body))
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=move_modal(one_on_one, user_of(body), home=in_home(body)))
 
 
@@ -101,8 +100,7 @@ def handle_point_submission(ack: Ack, body: Body, view: Body, client: WebClient,
     values, meta, actor = form_values(view), metadata_of(view), user_of(body)
     if meta.get("point"):
         services.one_on_ones.points.edit_talking_point(
-            team_id=team_of(body), point_id=id_in(meta.get("point")), actor=actor,
-            text=values.get("point") or "")
+            team_id=team_of(body), point_id=id_in(meta.get("point")), actor=actor, text=values.get("point") or "")
         said = ":pencil2: Talking point updated."
     else:
         services.one_on_ones.points.add_talking_point(team_id=team_of(body), one_on_one_id=id_in(meta.get("id")),
@@ -138,8 +136,7 @@ def handle_request_confirm(ack: Ack, body: Body, action: Body, respond: Any, ser
     """The requester confirms a request to someone who is not their manager on record: it is sent now."""
     ack()
     view = services.one_on_ones.requests.confirm_request(
-        team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-        actor=user_of(body))
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     respond(text="1-on-1 request sent", blocks=request_sent(view), response_type="ephemeral", replace_original=True)
 
 
@@ -147,8 +144,7 @@ def handle_repeat_open(ack: Ack, body: Body, action: Body, client: WebClient, se
     """Repeat (the card, the Home): how often the 1-on-1 should recur."""
     ack()
     one_on_one = services.one_on_ones.meetings.move_form(
-        team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-        actor=user_of(body))
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=series_modal(one_on_one, home=in_home(body)))
 
 
