@@ -16,7 +16,7 @@ from bot.clock import Clock, utcnow
 from bot.inbox import Inbox
 from bot.inbox_filter import ReactionFilter
 from bot.inbox_worker import InboxWorker
-from bot.services import ServiceContext, Services
+from bot.services import ServiceContext, Services, outbox_hooks
 from bot.services.core.outbox import Outbox
 from bot.services.okrs.status import set_status_grace
 from bot.settings import ConfigError, Settings
@@ -110,7 +110,8 @@ class Runtime:
             options = {k: v for k, v in self.sender_options.items() if k != "token_verification"}
             options.setdefault("rate", self.settings.send_rate)
             options.setdefault("lease", self.settings.outbox_lease)
-            self._sender = OutboxSender(self.sessions, self.client_for, clock=self.services.ctx.clock, **options)
+            self._sender = OutboxSender(self.sessions, self.client_for, clock=self.services.ctx.clock,
+                                        hooks=self.services.ctx.outbox.hooks, **options)
             self.services.ctx.outbox.set_waker(self._sender.wake)
         return self._sender
 
@@ -141,7 +142,7 @@ def build_runtime(settings: Settings, *, clock: Clock = utcnow, migrate: str = "
         ensure_current(engine, auto_migrate=auto, url=settings.database_url)
     sessions = make_sessions(engine)
     client_for = _client_factory(settings, engine)
-    outbox = Outbox(clock)
+    outbox = Outbox(clock, hooks=outbox_hooks())  # an unknown on_sent name fails where it is written
     ctx = ServiceContext(sessions=sessions, settings=settings, clock=clock,
                          directory=SlackDirectory(client_for), outbox=outbox)
     services = Services(ctx)

@@ -38,11 +38,12 @@ def counted_nudges(report: Any) -> Any:
 
 JOBS: list[Job] = [
     Job("prune-inbox", 60, prune_inbox),
-    Job("one-on-one-request-reminders", 60, lambda runtime: runtime.services.one_on_ones.send_reminders()),
+    Job("one-on-one-request-reminders", 60, lambda runtime: runtime.services.one_on_ones.reminders.send_reminders()),
     Job("feedback-request-reminders", 30, lambda runtime: runtime.services.feedback.send_reminders()),
     Job("nudge-scan", 5, lambda runtime: counted_nudges(runtime.services.nudges.scan())),
-    Job("one-on-one-meeting-reminders", 10, lambda runtime: runtime.services.one_on_ones.send_meeting_reminders()),
-    Job("one-on-one-follow-ups", 10, lambda runtime: runtime.services.one_on_ones.send_followups()),
+    Job("one-on-one-meeting-reminders", 10,
+        lambda runtime: runtime.services.one_on_ones.reminders.send_meeting_reminders()),
+    Job("one-on-one-follow-ups", 10, lambda runtime: runtime.services.one_on_ones.reminders.send_followups()),
     Job("review-prompts", 5, lambda runtime: runtime.services.review.scan()),  # the quarter review (issue 17)
     Job("private-note-retention", 24 * 60, lambda runtime: runtime.services.privacy.purge_old_private_notes()),
     Job("purge-llm-exchanges", 60, lambda runtime: runtime.services.llm.purge_exchanges()),

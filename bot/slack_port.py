@@ -33,7 +33,7 @@ from bot.calendar_delivery import INVITE_METHOD, deliver_invite
 from bot.clock import Clock, utcnow
 from bot.outbox_rows import DELIVERED_PAYLOAD, FINISH, resolve
 from bot.polling import PollLoop
-from bot.services.core.outbox import run_hook
+from bot.services.core.outbox import Hooks, run_hook
 from bot.slack_calls import METADATA_EVENT, UNREACHABLE, Deferred, Permanent, Retry, SlackCalls, TokenBucket, post_bytes
 from bot.slack_directory import ClientFor
 from storage.models_delivery import OutboundMessage, RateHold
@@ -72,8 +72,10 @@ class OutboxSender:
     def __init__(self, sessions: sessionmaker[Session], client_for: ClientFor, *, clock: Clock = utcnow,
                  rate: float = 20.0, per_channel_interval: float = 1.0, max_attempts: int = 6,
                  backoff: float = 1.0, max_backoff: float = 300.0, batch: int = 50, workers: int = 4,
-                 lease: float = 120.0, idle_poll: float = 0.5, max_idle_poll: float | None = None) -> None:
+                 lease: float = 120.0, idle_poll: float = 0.5, max_idle_poll: float | None = None,
+                 hooks: Hooks | None = None) -> None:
         self._sessions = sessions
+        self._hooks = hooks or {}  # on_sent name -> hook (bot.services.outbox_hooks)
         self._clock = clock
         self._bucket = TokenBucket(rate)
         self._per_channel = per_channel_interval
@@ -287,7 +289,7 @@ class OutboxSender:
                         # does (change, then queue). The other order deadlocks with a service transaction
                         # that holds the domain row and re-queues this key (seen on PostgreSQL).
                         set_committed_value(stored, "result", result)  # readable by the hook, not yet written
-                        run_hook(session, stored, answer)
+                        run_hook(self._hooks, session, stored, answer)
                         session.flush()
                         stored.status, stored.sent_at, stored.last_error, stored.attempts = "sent", now, None, attempts
                         stored.locked_until, stored.payload, stored.result = None, DELIVERED_PAYLOAD, dict(result)

@@ -33,8 +33,6 @@ from bot.blocks.one_on_ones_module import (
 )
 from bot.blocks.one_on_ones_parts import (
     URGENCY_LABEL,
-    OneOnOneAction,
-    OneOnOneModal,
     checkboxes,
     datepicker,
     metadata,
@@ -46,6 +44,7 @@ from bot.blocks.one_on_ones_parts import (
     users_select,
     when_text,
 )
+from bot.views.one_on_ones import MAX_ANSWER_NOTE, MAX_TOPIC, OneOnOneAction, OneOnOneModal
 
 if TYPE_CHECKING:
     from bot.views.one_on_ones import OneOnOneView, RequestForm, ScheduleForm
@@ -56,7 +55,6 @@ __all__ = [
     "schedule_modal", "scheduled_message", "summary_modal", "summary_request", "task_modal", "usage",
 ]
 
-MAX_TOPIC = 2000
 USAGE = (
     "*Ask your manager for a 1-on-1 about your OKRs*\n"
     "• `/request-1on1` opens a form: manager, OKRs to discuss, topic, a proposed time, urgency.\n"
@@ -246,7 +244,7 @@ def reschedule_modal(view: OneOnOneView, *, home: bool = False) -> Block:
                 f"{': ' + escape(truncate(view.topic, 300)) if view.topic else ''}."),
         input_block("Date", "date", datepicker("date")),
         input_block("Time", "time", timepicker("time"), hint=f"In your timezone ({view.manager_tz})."),
-        input_block("Note", "note", text_input("note", multiline=True, max_length=MAX_TOPIC,
+        input_block("Note", "note", text_input("note", multiline=True, max_length=MAX_ANSWER_NOTE,
                                                placeholder="e.g. I'm travelling that week"), optional=True),
     ]
     return modal("Propose another time", blocks, callback_id=OneOnOneModal.RESCHEDULE, submit="Propose",
@@ -257,7 +255,7 @@ def decline_modal(view: OneOnOneView, *, home: bool = False) -> Block:
     """The manager declines, with an optional reason the requester reads."""
     blocks = [
         section(f"Decline {user(view.requester_id)}'s 1-on-1 request? They will get a DM."),
-        input_block("Reason", "reason", text_input("reason", multiline=True, max_length=MAX_TOPIC),
+        input_block("Reason", "reason", text_input("reason", multiline=True, max_length=MAX_ANSWER_NOTE),
                     optional=True),
     ]
     return modal("Decline 1-on-1", blocks, callback_id=OneOnOneModal.DECLINE, submit="Decline",

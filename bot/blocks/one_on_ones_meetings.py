@@ -21,8 +21,6 @@ from bot.blocks.kit import (
     user,
 )
 from bot.blocks.one_on_ones_parts import (
-    OneOnOneAction,
-    OneOnOneModal,
     datepicker,
     metadata,
     objective_blocks,
@@ -32,12 +30,12 @@ from bot.blocks.one_on_ones_parts import (
     when_text,
 )
 from bot.calendar import google_link, outlook_link
+from bot.views.one_on_ones import MAX_MEETING_NOTE, MAX_MOVE_NOTE, MAX_POINT, MAX_TASK, OneOnOneAction, OneOnOneModal
 
 if TYPE_CHECKING:
     from bot.calendar import Meeting
     from bot.views.one_on_ones import NoteView, OneOnOneView, TalkingPointView, TaskView
 
-MAX_POINT = 500
 MAX_POINTS_SHOWN = 10
 FREQUENCY_LABEL = {"weekly": "Weekly", "biweekly": "Every two weeks", "monthly": "Monthly"}
 
@@ -79,7 +77,8 @@ def move_modal(view: OneOnOneView, viewer: str, *, home: bool = False) -> Block:
         input_block("Date", "date", datepicker("date", initial=initial_day)),
         input_block("Time", "time", timepicker("time", initial=initial_clock),
                     hint=f"In your timezone ({view.tz_of(viewer)})."),
-        input_block("Note", "note", text_input("note", max_length=500, placeholder="e.g. Clash with the board meeting"),
+        input_block("Note", "note", text_input("note", max_length=MAX_MOVE_NOTE,
+                                                      placeholder="e.g. Clash with the board meeting"),
                     optional=True),
     ]
     title = "Reschedule 1-on-1" if view.when else "Set a time"
@@ -261,7 +260,7 @@ def mine_modal(one_on_one_id: int, notes: tuple[NoteView, ...], tasks: tuple[Tas
 
 def mine_edit_modal(kind: str, item_id: int, text: str) -> Block:
     """Edit one of your notes or tasks."""
-    limit = 3000 if kind == "note" else 500
+    limit = MAX_MEETING_NOTE if kind == "note" else MAX_TASK
     blocks = [input_block("Note" if kind == "note" else "Task", kind, text_input(
         kind, multiline=kind == "note", initial=text, max_length=limit))]
     return modal(f"Edit {kind}", blocks, callback_id=OneOnOneModal.MINE_EDIT, submit="Save",

@@ -29,8 +29,6 @@ from bot.blocks.limits import (
 from bot.blocks.one_on_ones_meetings import FREQUENCY_LABEL, meeting_actions, talking_point_blocks
 from bot.blocks.one_on_ones_parts import (
     URGENCY_LABEL,
-    OneOnOneAction,
-    OneOnOneModal,
     datepicker,
     metadata,
     objective_blocks,
@@ -40,15 +38,13 @@ from bot.blocks.one_on_ones_parts import (
     when_text,
 )
 from bot.ids import SharedAction
+from bot.views.one_on_ones import MAX_MEETING_NOTE, MAX_SUMMARY, MAX_TASK, OneOnOneAction, OneOnOneModal
 
 if TYPE_CHECKING:
     from bot.views.one_on_ones import HomeView, NoteView, OneOnOneView
 
 MAX_TASKS = 20
 MAX_NOTES_TEXT = 2900
-MAX_NOTE = 3000
-MAX_TASK = 500
-MAX_SUMMARY = 300
 HOME_ITEMS = 5
 HOME_NOTES = 3
 HOME_TASKS = 10
@@ -132,7 +128,7 @@ def note_modal(view: OneOnOneView, viewer: str, *, home: bool = False) -> Block:
     other = view.other(viewer)
     blocks = [
         section(f"A note on your 1-on-1 with {user(other)}."),
-        input_block("Note", "note", text_input("note", multiline=True, max_length=MAX_NOTE)),
+        input_block("Note", "note", text_input("note", multiline=True, max_length=MAX_MEETING_NOTE)),
         input_block("Who can read it", "visibility", radio_buttons("visibility", [
             option("Only me (private)", "private"),
             option("Both of us (shared)", "shared"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks.kit import (
@@ -20,6 +19,7 @@ from bot.blocks.kit import (
     truncate,
     user,
 )
+from bot.views.one_on_ones import OneOnOneAction
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -29,49 +29,6 @@ if TYPE_CHECKING:
 MAX_OBJECTIVES = 5
 MAX_KRS = 4
 URGENCY_LABEL = {"this_week": "This week", "this_month": "This month"}
-
-
-class OneOnOneAction(StrEnum):
-    """Buttons and checkboxes of 1-on-1 messages and the Home tab (value: the 1-on-1 id)."""
-
-    ACCEPT = "1on1.accept"
-    RESCHEDULE = "1on1.reschedule.open"
-    DECLINE = "1on1.decline.open"
-    ACCEPT_NEW_TIME = "1on1.newtime.accept"
-    REFUSE_NEW_TIME = "1on1.newtime.refuse"
-    ADD_NOTE = "1on1.note.open"
-    ADD_TASK = "1on1.task.open"
-    MARK_DONE = "1on1.done"
-    TOGGLE_TASK = "1on1.task.toggle"  # checkboxes; block_id "1on1.task.{task id}"
-    WRITE_SUMMARY = "1on1.summary.open"
-    MOVE = "1on1.move.open"  # either participant sets or changes the time of an accepted 1-on-1
-    ADD_POINT = "1on1.point.open"
-    POINT_MENU = "1on1.point.menu"  # overflow; option values "discussed:{id}", "open:{id}", "edit:{id}", "remove:{id}"
-    CANCEL_MEETING = "1on1.meeting.cancel"  # either participant, after a confirmation
-    EDIT_MINE = "1on1.mine.open"  # a modal listing the clicker's own notes and tasks of the 1-on-1
-    MINE_MENU = "1on1.mine.menu"  # overflow; values "edit:note:{id}", "delete:task:{id}", ...
-    REPEAT = "1on1.series.open"  # make it a recurring series (weekly / every two weeks / monthly)
-    CONFIRM_REQUEST = "1on1.request.confirm"
-    CALENDAR_GOOGLE = "1on1.calendar.google"  # link buttons: Slack still sends the click, acked and ignored
-    CALENDAR_OUTLOOK = "1on1.calendar.outlook"  # the requester confirms a request to someone not their manager
-
-
-class OneOnOneModal(StrEnum):
-    """callback_id of the 1-on-1 modals."""
-
-    REQUEST = "1on1.request.submit"
-    RESCHEDULE = "1on1.reschedule.submit"
-    DECLINE = "1on1.decline.submit"
-    NOTE = "1on1.note.submit"
-    TASK = "1on1.task.submit"
-    SUMMARY = "1on1.summary.submit"
-    SCHEDULE = "1on1.schedule.submit"
-    ACCEPT = "1on1.accept.submit"
-    MOVE = "1on1.move.submit"
-    POINT = "1on1.point.submit"
-    SERIES = "1on1.series.submit"
-    MINE = "1on1.mine.submit"
-    MINE_EDIT = "1on1.mine.edit.submit"
 
 
 TASK_BLOCK_PREFIX = "1on1.task."

@@ -34,9 +34,9 @@ def rows_for(services: Any, kind: str, since: date | None, include_private_text:
     if kind == "feedback":
         return services.feedback.export(since=since, include_private_text=include_private_text, operator=operator)
     if kind == "one-on-ones":
-        return services.one_on_ones.export(since=since)
+        return services.one_on_ones.exports.export(since=since)
     if kind == "tasks":
-        return services.one_on_ones.export_tasks(since=since)
+        return services.one_on_ones.exports.export_tasks(since=since)
     if kind == "reviews":  # the quarter review (issue 17): grades and outcomes, never the words
         return services.review.export(quarter=quarter or "")
     return services.okrs.export(since=since)

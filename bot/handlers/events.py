@@ -28,19 +28,19 @@ def handle_message(ack: Ack, body: dict[str, Any], event: dict[str, Any], servic
         message = object_of(event, "message")
         if text_of(message, "bot_id") or not text_of(message, "user"):
             return
-        for capture in (services.one_on_ones, services.okrs):
+        for capture in (services.one_on_ones.conversation, services.okrs):
             capture.record_edit(team_id=team_id, channel=channel, ts=text_of(message, "ts"),
                                 text=text_of(message, "text"))
         return
     if subtype == "message_deleted":
-        for capture in (services.one_on_ones, services.okrs):
+        for capture in (services.one_on_ones.conversation, services.okrs):
             capture.record_delete(team_id=team_id, channel=channel, ts=text_of(event, "deleted_ts"))
         return
     thread_ts = text_of(event, "thread_ts")
     user = text_of(event, "user")
     if not thread_ts or thread_ts == text_of(event, "ts") or not user:
         return
-    for capture in (services.one_on_ones, services.okrs):
+    for capture in (services.one_on_ones.conversation, services.okrs):
         capture.record_reply(team_id=team_id, channel=channel, thread_ts=thread_ts, ts=text_of(event, "ts"),
                              user_id=user, text=text_of(event, "text"))
 

@@ -14,8 +14,6 @@ from slack_sdk import WebClient
 
 from bot.blocks import saved
 from bot.blocks.one_on_ones import (
-    OneOnOneAction,
-    OneOnOneModal,
     decline_modal,
     note_modal,
     request_modal,
@@ -43,6 +41,7 @@ from bot.handlers.reading import (
 )
 from bot.ids import SharedAction
 from bot.services import Services
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 
 Body = dict[str, Any]
 
@@ -63,8 +62,8 @@ def _confirm(client: WebClient, meta: dict[str, Any], user_id: str, blocks: list
 def handle_request_command(ack: Ack, command: Body, respond: Respond, client: WebClient, services: Services) -> None:
     """/request-1on1 [@manager] [topic] | help: send the request, or open the form when something is missing."""
     ack()
-    outcome = services.one_on_ones.request_command(team_id=team_of(command), requester=user_of(command),
-                                                   text=text_of(command, "text"))
+    outcome = services.one_on_ones.requests.request_command(team_id=team_of(command), requester=user_of(command),
+                                                            text=text_of(command, "text"))
     if outcome.kind == "help":
         respond(text="How to use /request-1on1", blocks=usage(), response_type="ephemeral")
     elif outcome.kind == "form" and outcome.form:
@@ -79,8 +78,8 @@ def handle_request_command(ack: Ack, command: Body, respond: Respond, client: We
 def handle_request_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """SharedAction.REQUEST_ONE_ON_ONE (nudge DM, Home): the request form, pre-filled with the manager."""
     ack()
-    form = services.one_on_ones.request_form(team_id=team_of(body), requester=user_of(body),
-                                             manager_id=text_of(action, "value") or None)
+    form = services.one_on_ones.requests.request_form(team_id=team_of(body), requester=user_of(body),
+                                                      manager_id=text_of(action, "value") or None)
     client.views_open(trigger_id=body["trigger_id"], view=request_modal(
         form, response_url=body.get("response_url", ""), channel=channel_of(body),
         home=in_home(body)))
@@ -89,7 +88,7 @@ def handle_request_open(ack: Ack, body: Body, action: Body, client: WebClient, s
 def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The request form: validated by the service first (field errors), then the modal closes."""
     values, user_id = form_values(view), user_of(body)
-    request = services.one_on_ones.request(
+    request = services.one_on_ones.requests.request(
         team_id=team_of(body), requester=user_id, manager_id=values.get("manager"), topic=values.get("topic") or "",
         objective_ids=values.get("objectives") or [], day=values.get("date"), clock=values.get("time"),
         urgency=values.get("urgency") or "this_month", remember="yes" in (values.get("remember") or []))
@@ -103,17 +102,17 @@ def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClien
 def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Propose another time: a modal with date, time and a note (only for the addressed manager)."""
     ack()
-    request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-                                               actor=user_of(body))
+    request = services.one_on_ones.requests.answer_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+                                                        actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=reschedule_modal(request, home=in_home(body)))
 
 
 def handle_reschedule_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The proposed time (manager's timezone) and note."""
     values, meta = form_values(view), metadata_of(view)
-    services.one_on_ones.reschedule(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"),
-                                    actor=user_of(body), day=values.get("date"), clock=values.get("time"),
-                                    note=values.get("note") or "")
+    services.one_on_ones.requests.reschedule(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"),
+                                             actor=user_of(body), day=values.get("date"), clock=values.get("time"),
+                                             note=values.get("note") or "")
     ack()
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
@@ -121,16 +120,17 @@ def handle_reschedule_submission(ack: Ack, body: Body, view: Body, client: WebCl
 def handle_decline_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Decline: a modal with an optional reason (only for the addressed manager)."""
     ack()
-    request = services.one_on_ones.answer_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-                                               actor=user_of(body))
+    request = services.one_on_ones.requests.answer_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+                                                        actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=decline_modal(request, home=in_home(body)))
 
 
 def handle_decline_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The decline, with its optional reason."""
     meta = metadata_of(view)
-    services.one_on_ones.decline(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"), actor=user_of(body),
-                                 reason=form_values(view).get("reason") or "")
+    services.one_on_ones.requests.decline(
+        team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"), actor=user_of(body),
+        reason=form_values(view).get("reason") or "")
     ack()
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
@@ -138,34 +138,34 @@ def handle_decline_submission(ack: Ack, body: Body, view: Body, client: WebClien
 def handle_new_time_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """The requester accepts the time their manager proposed."""
     ack()
-    services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-                                         actor=user_of(body), accept=True)
+    services.one_on_ones.requests.answer_new_time(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+                                                  actor=user_of(body), accept=True)
     _refresh_home(client, services, body)
 
 
 def handle_new_time_refuse(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """The requester can't make the proposed time: the request closes."""
     ack()
-    services.one_on_ones.answer_new_time(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-                                         actor=user_of(body), accept=False)
+    services.one_on_ones.requests.answer_new_time(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+                                                  actor=user_of(body), accept=False)
     _refresh_home(client, services, body)
 
 
 def handle_schedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """SharedAction.SCHEDULE_ONE_ON_ONE (mid-month agenda): a manager picks a time with a report."""
     ack()
-    form = services.one_on_ones.schedule_form(team_id=team_of(body), manager=user_of(body),
-                                              report=text_of(action, "value"))
+    form = services.one_on_ones.scheduling.schedule_form(team_id=team_of(body), manager=user_of(body),
+                                                         report=text_of(action, "value"))
     client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(form))
 
 
 def handle_schedule_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """The scheduled time: an accepted 1-on-1, the report is told."""
     values = form_values(view)
-    services.one_on_ones.schedule(team_id=team_of(body), manager=user_of(body),
-                                  report=text_of(metadata_of(view), "report"),
-                                  day=values.get("date"), clock=values.get("time"), topic=values.get("topic") or "",
-                                  objective_ids=values.get("objectives") or [])
+    services.one_on_ones.scheduling.schedule(
+        team_id=team_of(body), manager=user_of(body), report=text_of(metadata_of(view), "report"),
+        day=values.get("date"), clock=values.get("time"), topic=values.get("topic") or "",
+        objective_ids=values.get("objectives") or [])
     ack()
 
 
@@ -173,8 +173,8 @@ def handle_schedule_submission(ack: Ack, body: Body, view: Body, services: Servi
 def handle_note_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Add note: a modal (private by default)."""
     ack()
-    one_on_one = services.one_on_ones.participant_view(team_id=team_of(body),
-                                                       one_on_one_id=id_in(action.get("value")), actor=user_of(body))
+    one_on_one = services.one_on_ones.module.participant_view(
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, user_of(body), home=in_home(body)))
 
 
@@ -182,8 +182,9 @@ def handle_note_submission(ack: Ack, body: Body, view: Body, client: WebClient, 
     """Save the note, shared or private."""
     values, meta = form_values(view), metadata_of(view)
     private = values.get("visibility") != "shared"
-    services.one_on_ones.add_note(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"), actor=user_of(body),
-                                  text=values.get("note") or "", private=private)
+    services.one_on_ones.module.add_note(
+        team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"), actor=user_of(body),
+        text=values.get("note") or "", private=private)
     ack(response_action="update", view=saved.note_saved(private))
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
@@ -191,17 +192,18 @@ def handle_note_submission(ack: Ack, body: Body, view: Body, client: WebClient, 
 def handle_task_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Add task: a modal with text, assignee and due date."""
     ack()
-    one_on_one = services.one_on_ones.participant_view(team_id=team_of(body),
-                                                       one_on_one_id=id_in(action.get("value")), actor=user_of(body))
+    one_on_one = services.one_on_ones.module.participant_view(
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=task_modal(one_on_one))
 
 
 def handle_task_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """Save the task."""
     values = form_values(view)
-    services.one_on_ones.add_task(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"),
-                                  actor=user_of(body), text=values.get("task") or "", assignee=values.get("assignee"),
-                                  due=values.get("due"))
+    services.one_on_ones.module.add_task(
+        team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"),
+        actor=user_of(body), text=values.get("task") or "", assignee=values.get("assignee"),
+        due=values.get("due"))
     ack()
 
 
@@ -210,29 +212,30 @@ def handle_task_toggle(ack: Ack, body: Body, action: Body, client: WebClient, se
     ack()
     block_id = text_of(action, "block_id")
     task_id = block_id[len(TASK_BLOCK_PREFIX):] if block_id.startswith(TASK_BLOCK_PREFIX) else ""
-    services.one_on_ones.set_task_done(team_id=team_of(body), task_id=id_in(task_id), actor=user_of(body),
-                                       done=bool(action.get("selected_options")))
+    services.one_on_ones.module.set_task_done(team_id=team_of(body), task_id=id_in(task_id), actor=user_of(body),
+                                              done=bool(action.get("selected_options")))
     _refresh_home(client, services, body)
 
 
 def handle_mark_done(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Mark done: closes the 1-on-1 and asks both for a one-line summary."""
     ack()
-    services.one_on_ones.mark_done(team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
+    services.one_on_ones.module.mark_done(
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
 
 
 def handle_summary_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Write a summary: a one-line modal."""
     ack()
-    one_on_one = services.one_on_ones.summary_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-                                                   actor=user_of(body))
+    one_on_one = services.one_on_ones.module.summary_form(
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=summary_modal(one_on_one, user_of(body)))
 
 
 def handle_summary_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
     """Save the summary."""
-    services.one_on_ones.save_summary(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"),
-                                      actor=user_of(body), text=form_values(view).get("summary") or "")
+    services.one_on_ones.module.save_summary(team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"),
+                                             actor=user_of(body), text=form_values(view).get("summary") or "")
     ack(response_action="update", view=saved.summary_saved())
 
 

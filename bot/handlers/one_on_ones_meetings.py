@@ -23,11 +23,11 @@ from bot.blocks.one_on_ones_meetings import (
     point_modal,
     series_modal,
 )
-from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal
 from bot.handlers.common import tell_privately
 from bot.handlers.one_on_ones import _refresh_home
 from bot.handlers.reading import form_values, id_in, in_home, metadata_of, team_of, user_of
 from bot.services import Services, UserFacingError
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 
 Body = dict[str, Any]
 
@@ -45,19 +45,20 @@ def handle_accept(ack: Ack, body: Body, action: Body, client: WebClient, service
     """Accept: at the proposed time at once, else a modal asks the manager for the date and time."""
     ack()
     team, actor, one_on_one_id = team_of(body), user_of(body), id_in(action.get("value"))
-    request = services.one_on_ones.needs_time(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
+    request = services.one_on_ones.requests.needs_time(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
     if request is not None:
         client.views_open(trigger_id=body["trigger_id"], view=accept_modal(request, home=in_home(body)))
         return
-    services.one_on_ones.accept(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
+    services.one_on_ones.requests.accept(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
     _refresh_home(client, services, body)
 
 
 def handle_accept_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The time the manager picked when accepting (in their timezone)."""
     values, meta = form_values(view), metadata_of(view)
-    services.one_on_ones.accept(team_id=team_of(body), one_on_one_id=id_in(meta.get("id")), actor=user_of(body),
-                                day=values.get("date"), clock=values.get("time"))
+    services.one_on_ones.requests.accept(
+        team_id=team_of(body), one_on_one_id=id_in(meta.get("id")), actor=user_of(body),
+        day=values.get("date"), clock=values.get("time"))
     ack()
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
 
@@ -65,17 +66,18 @@ def handle_accept_submission(ack: Ack, body: Body, view: Body, client: WebClient
 def handle_move_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Set a time / Reschedule on the pair's card or the Home: a date and time in the clicker's timezone."""
     ack()
-    one_on_one = services.one_on_ones.move_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-                                                actor=user_of(body))
+    one_on_one = services.one_on_ones.meetings.move_form(
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=move_modal(one_on_one, user_of(body), home=in_home(body)))
 
 
 def handle_move_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """The new time: the card updates, the other person is told once, the invite is sent again."""
     values, meta, actor = form_values(view), metadata_of(view), user_of(body)
-    outcome = services.one_on_ones.move(team_id=team_of(body), one_on_one_id=id_in(meta.get("id")), actor=actor,
-                                        day=values.get("date"), clock=values.get("time"),
-                                        note=values.get("note") or "")
+    outcome = services.one_on_ones.meetings.move(
+        team_id=team_of(body), one_on_one_id=id_in(meta.get("id")), actor=actor,
+        day=values.get("date"), clock=values.get("time"),
+        note=values.get("note") or "")
     ack()
     if outcome.view.when:
         other = outcome.view.name_of(outcome.view.other(actor))
@@ -88,7 +90,7 @@ def handle_point_open(ack: Ack, body: Body, action: Body, client: WebClient, ser
     """Add talking point (the pair's card, the Home, the agenda): a one-field modal."""
     ack()
     one_on_one_id = id_in(action.get("value"))
-    services.one_on_ones.point_target(team_id=team_of(body), one_on_one_id=one_on_one_id, actor=user_of(body))
+    services.one_on_ones.points.point_target(team_id=team_of(body), one_on_one_id=one_on_one_id, actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=point_modal(
         one_on_one_id, channel=_channel(body), home=in_home(body)))
 
@@ -97,12 +99,12 @@ def handle_point_submission(ack: Ack, body: Body, view: Body, client: WebClient,
     """Save a new or edited talking point; the author is told where they are."""
     values, meta, actor = form_values(view), metadata_of(view), user_of(body)
     if meta.get("point"):
-        services.one_on_ones.edit_talking_point(team_id=team_of(body), point_id=id_in(meta.get("point")), actor=actor,
-                                                text=values.get("point") or "")
+        services.one_on_ones.points.edit_talking_point(
+            team_id=team_of(body), point_id=id_in(meta.get("point")), actor=actor, text=values.get("point") or "")
         said = ":pencil2: Talking point updated."
     else:
-        services.one_on_ones.add_talking_point(team_id=team_of(body), one_on_one_id=id_in(meta.get("id")),
-                                               actor=actor, text=values.get("point") or "")
+        services.one_on_ones.points.add_talking_point(team_id=team_of(body), one_on_one_id=id_in(meta.get("id")),
+                                                      actor=actor, text=values.get("point") or "")
         said = ":speech_balloon: Talking point added: both of you see it on your 1-on-1's card."
     ack()
     _tell(client, actor, meta.get("channel"), said)
@@ -115,16 +117,16 @@ def handle_point_menu(ack: Ack, body: Body, action: Body, client: WebClient, ser
     verb, _, raw = str((action.get("selected_option") or {}).get("value", "")).partition(":")
     team, actor, point_id = team_of(body), user_of(body), id_in(raw)
     if verb == "edit":
-        point = services.one_on_ones.point_form(team_id=team, point_id=point_id, actor=actor)
+        point = services.one_on_ones.points.point_form(team_id=team, point_id=point_id, actor=actor)
         client.views_open(trigger_id=body["trigger_id"], view=point_modal(
             point.one_on_one_id, point=point, channel=_channel(body), home=in_home(body)))
         return
     if verb == "remove":
-        if services.one_on_ones.remove_talking_point(team_id=team, point_id=point_id, actor=actor):
+        if services.one_on_ones.points.remove_talking_point(team_id=team, point_id=point_id, actor=actor):
             _tell(client, actor, _channel(body), ":wastebasket: Talking point removed.")
     elif verb in ("discussed", "open"):
-        services.one_on_ones.set_point_discussed(team_id=team, point_id=point_id, actor=actor,
-                                                 discussed=verb == "discussed")
+        services.one_on_ones.points.set_point_discussed(team_id=team, point_id=point_id, actor=actor,
+                                                        discussed=verb == "discussed")
     else:
         raise UserFacingError("That menu is out of date; please use the latest message.")
     _refresh_home(client, services, body)
@@ -133,24 +135,24 @@ def handle_point_menu(ack: Ack, body: Body, action: Body, client: WebClient, ser
 def handle_request_confirm(ack: Ack, body: Body, action: Body, respond: Any, services: Services) -> None:
     """The requester confirms a request to someone who is not their manager on record: it is sent now."""
     ack()
-    view = services.one_on_ones.confirm_request(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-                                                actor=user_of(body))
+    view = services.one_on_ones.requests.confirm_request(
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     respond(text="1-on-1 request sent", blocks=request_sent(view), response_type="ephemeral", replace_original=True)
 
 
 def handle_repeat_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Repeat (the card, the Home): how often the 1-on-1 should recur."""
     ack()
-    one_on_one = services.one_on_ones.move_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-                                                actor=user_of(body))
+    one_on_one = services.one_on_ones.meetings.move_form(
+        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=series_modal(one_on_one, home=in_home(body)))
 
 
 def handle_repeat_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
     """Save the series; the other person is told once, the card shows it."""
     values, meta, actor = form_values(view), metadata_of(view), user_of(body)
-    services.one_on_ones.repeat(team_id=team_of(body), one_on_one_id=id_in(meta.get("id")), actor=actor,
-                                frequency=values.get("frequency") or "monthly")
+    services.one_on_ones.meetings.repeat(team_id=team_of(body), one_on_one_id=id_in(meta.get("id")), actor=actor,
+                                         frequency=values.get("frequency") or "monthly")
     ack()
     _tell(client, actor, None, ":repeat: Saved: the next 1-on-1 is scheduled when this one is marked done.")
     _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
@@ -159,8 +161,8 @@ def handle_repeat_submission(ack: Ack, body: Body, view: Body, client: WebClient
 def handle_cancel_meeting(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Cancel meeting (after Slack's confirmation): the card updates, the other is told, calendars cancel."""
     ack()
-    services.one_on_ones.cancel_meeting(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
-                                        actor=user_of(body))
+    services.one_on_ones.meetings.cancel_meeting(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+                                                 actor=user_of(body))
     _refresh_home(client, services, body)
 
 
@@ -168,7 +170,8 @@ def handle_mine_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Edit mine (the card): a modal of the clicker's own notes and tasks, each with Edit and Delete."""
     ack()
     one_on_one_id = id_in(action.get("value"))
-    notes, tasks = services.one_on_ones.mine(team_id=team_of(body), one_on_one_id=one_on_one_id, actor=user_of(body))
+    notes, tasks = services.one_on_ones.edits.mine(
+        team_id=team_of(body), one_on_one_id=one_on_one_id, actor=user_of(body))
     client.views_open(trigger_id=body["trigger_id"], view=mine_modal(one_on_one_id, notes, tasks))
 
 
@@ -182,17 +185,17 @@ def handle_mine_menu(ack: Ack, body: Body, action: Body, client: WebClient, serv
     if kind not in ("note", "task") or verb not in ("edit", "delete"):
         raise UserFacingError("That menu is out of date; please open it again.")
     if verb == "edit":
-        notes, tasks = services.one_on_ones.mine(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
+        notes, tasks = services.one_on_ones.edits.mine(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
         item = next((i for i in (notes if kind == "note" else tasks) if i.id == item_id), None)
         if item is None:
             raise UserFacingError(f"That {kind} is not yours to edit, or is gone.")
         client.views_push(trigger_id=body["trigger_id"], view=mine_edit_modal(kind, item_id, item.text))
         return
     if kind == "note":
-        services.one_on_ones.delete_note(team_id=team, note_id=item_id, actor=actor)
+        services.one_on_ones.edits.delete_note(team_id=team, note_id=item_id, actor=actor)
     else:
-        services.one_on_ones.delete_task(team_id=team, task_id=item_id, actor=actor)
-    notes, tasks = services.one_on_ones.mine(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
+        services.one_on_ones.edits.delete_task(team_id=team, task_id=item_id, actor=actor)
+    notes, tasks = services.one_on_ones.edits.mine(team_id=team, one_on_one_id=one_on_one_id, actor=actor)
     client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=mine_modal(one_on_one_id, notes, tasks))
 
 
@@ -201,9 +204,9 @@ def handle_mine_edit_submission(ack: Ack, body: Body, view: Body, client: WebCli
     meta, actor = metadata_of(view), user_of(body)
     kind, item_id, text = meta.get("kind"), id_in(meta.get("item")), form_values(view).get(meta.get("kind")) or ""
     if kind == "note":
-        services.one_on_ones.edit_note(team_id=team_of(body), note_id=item_id, actor=actor, text=text)
+        services.one_on_ones.edits.edit_note(team_id=team_of(body), note_id=item_id, actor=actor, text=text)
     else:
-        services.one_on_ones.edit_task(team_id=team_of(body), task_id=item_id, actor=actor, text=text)
+        services.one_on_ones.edits.edit_task(team_id=team_of(body), task_id=item_id, actor=actor, text=text)
     ack()
     _tell(client, actor, None, f":pencil2: Your {kind} is saved.")
 

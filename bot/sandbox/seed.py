@@ -268,14 +268,15 @@ def _next_meeting(runtime: Runtime) -> None:
     day = runtime.services.ctx.clock().astimezone(zone).date() + timedelta(days=2)
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    view = one_on_ones.schedule(team_id=TEAM_ID, manager="UMARIA", report="URAVI", day=day.isoformat(),
-                                clock="10:00", topic="Monthly OKR check-in")
-    one_on_ones.repeat(team_id=TEAM_ID, one_on_one_id=view.id, actor="UMARIA", frequency="monthly")
-    one_on_ones.add_talking_point(team_id=TEAM_ID, one_on_one_id=view.id, actor="URAVI",
-                                  text="Support rotation vs. the v2 launch: what gives?")
+    view = one_on_ones.scheduling.schedule(team_id=TEAM_ID, manager="UMARIA", report="URAVI", day=day.isoformat(),
+                                           clock="10:00", topic="Monthly OKR check-in")
+    one_on_ones.meetings.repeat(team_id=TEAM_ID, one_on_one_id=view.id, actor="UMARIA", frequency="monthly")
+    one_on_ones.points.add_talking_point(team_id=TEAM_ID, one_on_one_id=view.id, actor="URAVI",
+                                         text="Support rotation vs. the v2 launch: what gives?")
     moment, started = view.agreed_at - timedelta(hours=3), utcnow()
     ctx = replace(runtime.services.ctx, clock=lambda: moment + (utcnow() - started))
-    OneOnOneService(ctx, runtime.services).send_meeting_reminders()
+    OneOnOneService(ctx, people=runtime.services.people,
+                    review_agenda=runtime.services.review.post_agenda).reminders.send_meeting_reminders()
 
 
 # --------------------------------------------------------------------------- the clock control
@@ -317,7 +318,7 @@ def run_nudge(runtime: Runtime) -> str:
     for moment in nudge_moments(runtime):
         started = utcnow()
         ctx = replace(runtime.services.ctx, clock=lambda moment=moment, started=started: moment + (utcnow() - started))
-        report = NudgeService(ctx, runtime.services).scan()
+        report = NudgeService(ctx, people=runtime.services.people).scan()
         messages += report.messages
         for outcome in report.outcomes:
             outcomes[(outcome.manager_id, outcome.report_id)] = outcome

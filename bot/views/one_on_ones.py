@@ -1,9 +1,62 @@
-"""View-models of 1-on-1s (frozen; bot.services.one_on_ones.queries builds them, no ORM object escapes)."""
+"""View-models of 1-on-1s (frozen; bot.services.one_on_ones.queries builds them, no ORM object escapes), the ids
+of their buttons and modals, and the limits of what people type into them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+
+MAX_TOPIC = 2000  # a request's topic
+MAX_ANSWER_NOTE = 2000  # the manager's note with another time, or why they decline
+MAX_MEETING_NOTE = 3000  # a note on the 1-on-1's card (shared or private)
+MAX_MOVE_NOTE = 500  # the note with a new time of an accepted 1-on-1
+MAX_TASK = 500
+MAX_SUMMARY = 300  # one line
+MAX_POINT = 500  # a talking point
+
+
+class OneOnOneAction(StrEnum):
+    """Buttons and checkboxes of 1-on-1 messages and the Home tab (value: the 1-on-1 id)."""
+
+    ACCEPT = "1on1.accept"
+    RESCHEDULE = "1on1.reschedule.open"
+    DECLINE = "1on1.decline.open"
+    ACCEPT_NEW_TIME = "1on1.newtime.accept"
+    REFUSE_NEW_TIME = "1on1.newtime.refuse"
+    ADD_NOTE = "1on1.note.open"
+    ADD_TASK = "1on1.task.open"
+    MARK_DONE = "1on1.done"
+    TOGGLE_TASK = "1on1.task.toggle"  # checkboxes; block_id "1on1.task.{task id}"
+    WRITE_SUMMARY = "1on1.summary.open"
+    MOVE = "1on1.move.open"  # either participant sets or changes the time of an accepted 1-on-1
+    ADD_POINT = "1on1.point.open"
+    POINT_MENU = "1on1.point.menu"  # overflow; option values "discussed:{id}", "open:{id}", "edit:{id}", "remove:{id}"
+    CANCEL_MEETING = "1on1.meeting.cancel"  # either participant, after a confirmation
+    EDIT_MINE = "1on1.mine.open"  # a modal listing the clicker's own notes and tasks of the 1-on-1
+    MINE_MENU = "1on1.mine.menu"  # overflow; values "edit:note:{id}", "delete:task:{id}", ...
+    REPEAT = "1on1.series.open"  # make it a recurring series (weekly / every two weeks / monthly)
+    CONFIRM_REQUEST = "1on1.request.confirm"
+    CALENDAR_GOOGLE = "1on1.calendar.google"  # link buttons: Slack still sends the click, acked and ignored
+    CALENDAR_OUTLOOK = "1on1.calendar.outlook"  # the requester confirms a request to someone not their manager
+
+
+class OneOnOneModal(StrEnum):
+    """callback_id of the 1-on-1 modals."""
+
+    REQUEST = "1on1.request.submit"
+    RESCHEDULE = "1on1.reschedule.submit"
+    DECLINE = "1on1.decline.submit"
+    NOTE = "1on1.note.submit"
+    TASK = "1on1.task.submit"
+    SUMMARY = "1on1.summary.submit"
+    SCHEDULE = "1on1.schedule.submit"
+    ACCEPT = "1on1.accept.submit"
+    MOVE = "1on1.move.submit"
+    POINT = "1on1.point.submit"
+    SERIES = "1on1.series.submit"
+    MINE = "1on1.mine.submit"
+    MINE_EDIT = "1on1.mine.edit.submit"
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@ A row is a Slack Web API call (`chat.postMessage` by default) with a dedupe key 
 writing the same notification twice (a retried event, a double click, a second scheduler) is a no-op.
 `update_of` names another row's dedupe key: the call is a `chat.update` of the message that row posted,
 sent only after that row was delivered (with `method="chat.delete"`, it deletes that message). `on_sent`
-names a hook (registered with `@outbox_hook`) that runs in the sender's transaction with the Slack answer,
-e.g. to remember a message's ts.
+names a hook that runs in the sender's transaction with the Slack answer, e.g. to remember a message's ts;
+the hooks are one table (`bot.services.outbox_hooks`) given to the Outbox and the sender at start-up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,33 +23,45 @@ from storage.db import insert_ignore
 from storage.models_delivery import OutboundMessage
 
 Hook = Callable[[Session, OutboundMessage, dict[str, Any], str], None]
-_HOOKS: dict[str, Hook] = {}
+Hooks = Mapping[str, Hook]  # name -> fn(session, row, slack_answer, arg) for rows with on_sent="name:arg"
 
 
-def outbox_hook(name: str) -> Callable[[Hook], Hook]:
-    """Register `fn(session, row, slack_answer, arg)` to run when a row with `on_sent="name:arg"` is sent."""
+class UnknownHook(LookupError):
+    """An `on_sent` names no hook of the table: a programming error, reported where the name is written."""
 
-    def register(fn: Hook) -> Hook:
-        _HOOKS[name] = fn
-        return fn
-
-    return register
+    def __init__(self, on_sent: str, hooks: Hooks) -> None:
+        super().__init__(f"on_sent={on_sent!r} names no outbox hook; known: {', '.join(sorted(hooks)) or 'none'} "
+                         "(add it to bot.services.outbox_hooks)")
 
 
-def run_hook(session: Session, row: OutboundMessage, answer: dict[str, Any]) -> None:
-    """Run the row's `on_sent` hook, if any (unknown names are a programming error)."""
-    if not row.on_sent:
-        return
-    name, _, arg = row.on_sent.partition(":")
-    _HOOKS[name](session, row, answer, arg)
+def hook_for(hooks: Hooks, on_sent: str) -> tuple[Hook, str]:
+    """The hook `on_sent` ("name:arg") names, and its argument; UnknownHook when the table lacks it."""
+    name, _, arg = on_sent.partition(":")
+    if name not in hooks:
+        raise UnknownHook(on_sent, hooks)
+    return hooks[name], arg
+
+
+def run_hook(hooks: Hooks, session: Session, row: OutboundMessage, answer: dict[str, Any]) -> None:
+    """Run the row's `on_sent` hook from `hooks`, if it has one."""
+    if row.on_sent:
+        hook, arg = hook_for(hooks, row.on_sent)
+        hook(session, row, answer, arg)
 
 
 class Outbox:
     """Writes notifications; the sender (bot.slack_port.OutboxSender) delivers them."""
 
-    def __init__(self, clock: Clock, wake: Callable[[], None] | None = None) -> None:
+    def __init__(self, clock: Clock, wake: Callable[[], None] | None = None, *, hooks: Hooks | None = None) -> None:
+        """`hooks`: the table `on_sent` names are checked against when a row is written (None: not checked)."""
         self._clock = clock
         self._wake = wake
+        self.hooks: Hooks = hooks if hooks is not None else {}
+        self._check = hooks is not None
+
+    def _check_hook(self, on_sent: str | None) -> None:
+        if on_sent and self._check:
+            hook_for(self.hooks, on_sent)
 
     def set_waker(self, wake: Callable[[], None]) -> None:
         """Let the in-process sender know new rows exist (called after commit is fine either way)."""
@@ -76,6 +88,7 @@ class Outbox:
         `channel` is a channel id or a user id (a DM). `text` is the notification fallback Slack shows.
         `thread_of` posts into the thread of the message another row (by key) posted.
         """
+        self._check_hook(on_sent)
         payload: dict[str, Any] = {"text": text, **extra}
         if blocks is not None:
             payload["blocks"] = blocks
@@ -102,6 +115,8 @@ class Outbox:
         """
         if not messages:
             return set()
+        for message in messages:
+            self._check_hook(message.get("on_sent"))
         now = self._clock()
         rows = [{"team_id": m["team_id"], "dedupe_key": m["key"][:255], "method": "chat.postMessage",
                  "channel_key": m["channel"], "on_sent": m.get("on_sent"), "status": "pending", "attempts": 0,

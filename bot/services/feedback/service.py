@@ -44,7 +44,8 @@ from storage.models import Objective, Person
 from storage.models_feedback import Feedback, FeedbackRequest
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.people.service import PeopleService
+    from bot.services.privacy.service import PrivacyService
 
 REMIND_AFTER = timedelta(days=7)
 WORK_HOURS = (9, 18)  # reminders arrive on a weekday, between 9:00 and 18:00 in the giver's timezone
@@ -57,9 +58,10 @@ VISIBILITY = BlockId.VISIBILITY
 class FeedbackService:
     """Feedback requests and private feedback."""
 
-    def __init__(self, ctx: ServiceContext, services: Services) -> None:
+    def __init__(self, ctx: ServiceContext, *, people: PeopleService, privacy: PrivacyService) -> None:
         self._ctx = ctx
-        self._services = services
+        self._people = people
+        self._privacy = privacy
         self._queries = FeedbackQueries(ctx)
 
     # ---- /feedback -------------------------------------------------------------------------------------
@@ -91,8 +93,8 @@ class FeedbackService:
         if too_long(about):
             raise UserFacingError(f"That topic is {len(about):,} characters; keep it under {MAX_TEXT:,}.")
         for giver in parsed.users:
-            self._services.people.require_colleague(team_id, giver, actor=requester_id, what="someone to ask")
-        requester = self._services.people.ensure(team_id, requester_id)
+            self._people.require_colleague(team_id, giver, actor=requester_id, what="someone to ask")
+        requester = self._people.ensure(team_id, requester_id)
         now = self._ctx.clock()
         made, pending = [], []
         with self._ctx.sessions.begin() as session:
@@ -132,8 +134,8 @@ class FeedbackService:
                 request = request_view(row, self._queries.objective_title(session, row.objective_id))
                 receiver_id = row.requester_id
         if receiver_id:
-            self._services.people.require_colleague(team_id, receiver_id, actor=giver_id, field=RECEIVER,
-                                                    what="the person your feedback is for")
+            self._people.require_colleague(team_id, receiver_id, actor=giver_id, field=RECEIVER,
+                                           what="the person your feedback is for")
         with self._ctx.sessions() as session:
             receiver = session.get(Person, (team_id, receiver_id)) if receiver_id else None
             manager = session.get(Person, (team_id, receiver.manager_id)) if receiver and receiver.manager_id \
@@ -175,8 +177,8 @@ class FeedbackService:
         visibility = visibility or "private"
         if visibility not in VISIBILITIES:
             raise UserFacingError("Choose who may read it.", field=VISIBILITY)
-        self._services.people.require_colleague(team_id, receiver_id, actor=giver_id, field=RECEIVER,
-                                                what="the person your feedback is for")
+        self._people.require_colleague(team_id, receiver_id, actor=giver_id, field=RECEIVER,
+                                       what="the person your feedback is for")
         now = self._ctx.clock()
         with self._ctx.sessions.begin() as session:
             objective_id, one_on_one_id, label = self._queries.about(session, team_id, giver_id, receiver_id, about)
@@ -222,7 +224,7 @@ class FeedbackService:
         Feedback about the viewer's reports is someone else's text about a person: the read goes in the reading log.
         """
         view = self._queries.home(team_id, viewer_id, limit)
-        self._services.privacy.record_reads(team_id=team_id, via="home", reader_id=viewer_id, items=[
+        self._privacy.record_reads(team_id=team_id, via="home", reader_id=viewer_id, items=[
             ReadItem("feedback", f.id, f.receiver_id, f.giver_id) for f in view.about_reports])
         return view
 
@@ -238,7 +240,7 @@ class FeedbackService:
             rows = export_rows(session, since, include_private_text)
         if include_private_text:
             for team_id in sorted({row["team_id"] for row in rows}):
-                self._services.privacy.record_reads(
+                self._privacy.record_reads(
                     team_id=team_id, via="export", reader_name=operator or "an operator", items=[
                         ReadItem("feedback", r["id"], r["receiver_id"], r["giver_id"])
                         for r in rows if r["team_id"] == team_id])

@@ -21,7 +21,11 @@ from bot.services.people.service import PersonView
 from bot.views.home import HomeSection, HomeState, HomeView
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from collections.abc import Callable, Mapping
+
+    from bot.services.llm.service import LlmService
+    from bot.services.okrs.service import OkrService
+    from bot.services.people.service import PeopleService
 
 log = logging.getLogger("okrbot.home")
 SECTIONS = ("review", "one_on_ones", "kudos", "feedback", "privacy")  # other features' Home sections, in this order
@@ -30,20 +34,25 @@ SECTIONS = ("review", "one_on_ones", "kudos", "feedback", "privacy")  # other fe
 class HomeService:
     """The App Home and the leader view (issue 4)."""
 
-    def __init__(self, ctx: ServiceContext, services: Services) -> None:
+    def __init__(self, ctx: ServiceContext, *, people: PeopleService, okrs: OkrService, llm: LlmService,
+                 sections: Mapping[str, Callable[[str, str], object]]) -> None:
+        """`sections`: each feature's `for_home(team_id, user_id)` by name (shown in the order of SECTIONS)."""
         self._ctx = ctx
-        self._services = services
+        self._people = people
+        self._okrs = okrs
+        self._llm = llm
+        self._section_sources = sections
 
     def build(self, *, team_id: str, user_id: str, state: HomeState | None = None,
               notice: str | None = None) -> HomeView:
         """The Home tab of `user_id`: their OKRs, other features' sections, and the leader view if they manage."""
         state = state or HomeState()
-        viewer = self._services.people.ensure(team_id, user_id)
+        viewer = self._people.ensure(team_id, user_id)
         now = self._ctx.clock()
-        okrs = self._services.okrs
+        okrs = self._okrs
         with self._ctx.sessions() as session:
             if viewer is None:
-                viewer = self._services.people.view(session, team_id, user_id) or PersonView(
+                viewer = self._people.view(session, team_id, user_id) or PersonView(
                     team_id, user_id, user_id, self._ctx.settings.default_timezone, None, True, False, False, None)
             quarter = okrs.current_quarter(team_id, user_id, session)
             objectives = tuple(okrs.objectives_of(session, team_id, user_id, quarter, now))
@@ -51,12 +60,12 @@ class HomeService:
             threads = thread_lines(session, team_id, [o.id for o in objectives])
         return HomeView(viewer=viewer, quarter=quarter, now=now, objectives=objectives, leader=leader,
                         sections=self._sections(team_id, user_id), state=state, notice=notice, threads=threads,
-                        llm=self._services.llm.notice())
+                        llm=self._llm.notice())
 
     def _sections(self, team_id: str, user_id: str) -> tuple[HomeSection, ...]:
         sections = []
         for name in SECTIONS:
-            for_home = getattr(getattr(self._services, name), "for_home", None)
+            for_home = self._section_sources.get(name)
             if for_home is not None:
                 sections.append(HomeSection(name, for_home(team_id, user_id)))
         return tuple(sections)
@@ -65,7 +74,7 @@ class HomeService:
                     state: HomeState | None = None) -> HomeView:
         """"My manager" from the Home tab; a refusal (self, bot, cycle…) is shown at the top of the tab."""
         try:
-            self._services.people.set_manager(team_id, user_id, manager_id or None)
+            self._people.set_manager(team_id, user_id, manager_id or None)
         except UserFacingError as error:
             return self.build(team_id=team_id, user_id=user_id, state=state, notice=error.message)
         return self.build(team_id=team_id, user_id=user_id, state=state)
@@ -75,7 +84,7 @@ class HomeService:
         """The away date from the Home tab (`YYYY-MM-DD`, or None when back); refusals shown on the tab."""
         try:
             day = date.fromisoformat(until) if until else None
-            self._services.okrs.set_away(team_id=team_id, user_id=user_id, until=day)
+            self._okrs.set_away(team_id=team_id, user_id=user_id, until=day)
         except ValueError:
             return self.build(team_id=team_id, user_id=user_id, state=state, notice="Pick a date.")
         except UserFacingError as error:

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import kudos as kudos_blocks
 from bot.services.core.context import ServiceContext
-from bot.services.core.outbox import outbox_hook
 from bot.services.kudos.queries import KudosQueries
 from storage.db import insert_ignore
 from storage.models_delivery import OutboundMessage
@@ -102,7 +101,6 @@ def _dm_key(giver: str, receiver: str, channel: str, ts: str, reaction: str) -> 
     return f"kudos-dm:{giver}:{receiver}:{channel}:{ts}:{reaction}"
 
 
-@outbox_hook("kudos.post")
 def remember_post(session: Session, row: OutboundMessage, answer: dict[str, Any], arg: str) -> None:
     """Keep the ts of a kudos channel post (the outbox row keeps it too; this is for links and tools)."""
     post = session.get(KudosPost, int(arg))

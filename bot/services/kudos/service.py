@@ -45,7 +45,7 @@ from storage.models import Objective
 from storage.models_kudos import Kudos
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.people.service import PeopleService
 
 RECEIVERS = BlockId.RECEIVERS
 MESSAGE = BlockId.MESSAGE
@@ -55,9 +55,9 @@ OBJECTIVE = BlockId.OBJECTIVE
 class KudosService:
     """Giving and taking back kudos, the public kudos posts, leaderboards, the Home section, exports."""
 
-    def __init__(self, ctx: ServiceContext, services: Services) -> None:
+    def __init__(self, ctx: ServiceContext, *, people: PeopleService) -> None:
         self._ctx = ctx
-        self._services = services
+        self._people = people
         self._queries = KudosQueries(ctx)
         self._notices = KudosNotices(ctx, self._queries)
 
@@ -140,8 +140,8 @@ class KudosService:
         with self._ctx.sessions() as session:
             if session.scalar(select(Kudos.id).where(*matches(natural))) is not None:
                 return True  # the same reaction again: already counted
-        giver = self._services.people.ensure(team_id, user_id)
-        receiver = self._services.people.ensure(team_id, item_user)
+        giver = self._people.ensure(team_id, user_id)
+        receiver = self._people.ensure(team_id, item_user)
         if giver is None or receiver is None or giver.is_bot or receiver.is_bot or not receiver.is_active:
             return False
         permalink = self._ctx.directory.permalink(team_id, channel, ts)
@@ -211,12 +211,12 @@ class KudosService:
               permalink: str | None) -> KudosSent:
         message_ts = message_ts[:64]
         check_kudos(giver_id, receivers, message, permalink)
-        giver = self._services.people.ensure(team_id, giver_id)
+        giver = self._people.ensure(team_id, giver_id)
         if giver is None:
             raise UserFacingError("I couldn't look you up in Slack just now; please try again in a minute.")
         for receiver in receivers:
-            self._services.people.require_colleague(team_id, receiver, actor=giver_id, field=RECEIVERS,
-                                                    what="someone to thank")
+            self._people.require_colleague(team_id, receiver, actor=giver_id, field=RECEIVERS,
+                                           what="someone to thank")
         now = self._ctx.clock()
         day = now.astimezone(giver.zone).date()
         limit = self._ctx.settings.kudos_daily_limit
@@ -250,7 +250,7 @@ class KudosService:
             return (), ()
         if receiver == giver_id:
             return (), ("That's your own message: choose whom to thank.",)
-        person = self._services.people.ensure(team_id, receiver)
+        person = self._people.ensure(team_id, receiver)
         if person is None or person.is_bot or not person.is_active:
             return (), ("That message wasn't written by an active colleague: choose whom to thank.",)
         return (receiver,), ()
@@ -271,9 +271,9 @@ class KudosService:
 
     def _zone_of(self, team_id: str, user_id: str) -> ZoneInfo:
         with self._ctx.sessions() as session:
-            person = self._services.people.view(session, team_id, user_id)
+            person = self._people.view(session, team_id, user_id)
         if person is None:
-            person = self._services.people.ensure(team_id, user_id)
+            person = self._people.ensure(team_id, user_id)
         return person.zone if person else ZoneInfo(self._ctx.settings.default_timezone)
 
 

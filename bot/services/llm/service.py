@@ -25,13 +25,16 @@ from bot.services.llm.client import LlmClient, LlmError, host_of
 from bot.services.llm.facts import key_result_facts, meeting_facts, prepare_facts
 from bot.services.llm.prompts import Facts, Prompt, build_prompt
 from bot.views.llm import MAX_ACTION_ITEMS, ExchangeView, LlmNotice, PrepareDraft, Suggestions, SummaryDraft
+from bot.views.one_on_ones import MAX_TASK
 from storage.models import Person
 from storage.models_llm import LlmExchange
 from storage.models_one_on_ones import OneOnOne, Task
 
 if TYPE_CHECKING:
-    from bot.services import Services
     from bot.services.core.context import ServiceContext
+    from bot.services.okrs.service import OkrService
+    from bot.services.one_on_ones.module import Module
+    from bot.services.people.service import PeopleService
 
 log = logging.getLogger("okrbot.llm")
 
@@ -40,7 +43,6 @@ MODEL_WORKERS = 4  # model calls running at once in one process
 MAX_WAITING = 32  # calls running or queued before "busy, try again"
 BUSY = "The language model is busy with other requests. Nothing was changed; try again in a minute."
 OPEN_STATES = ("accepted", "requested", "rescheduled")
-MAX_TASK = 500  # bot.blocks.one_on_ones_module.MAX_TASK
 DESTINATIONS = ("checkin", "task")
 WHAT_IT_GETS = {
     "next_steps": "the key result, its objective, progress, status, latest obstacle and its age, its last three "
@@ -62,9 +64,11 @@ class LlmFailed(UserFacingError):
 class LlmService:
     """Optional language-model features; every method refuses politely when no model is configured."""
 
-    def __init__(self, ctx: ServiceContext, services: Services) -> None:
+    def __init__(self, ctx: ServiceContext, *, people: PeopleService, okrs: OkrService, one_on_ones: Module) -> None:
         self._ctx = ctx
-        self._services = services
+        self._people = people
+        self._okrs = okrs
+        self._one_on_ones = one_on_ones
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._waiting = 0
@@ -181,7 +185,7 @@ class LlmService:
     def draft_prepare(self, *, team_id: str, actor: str) -> PrepareDraft:
         """A short draft of what the actor could raise in their next 1-on-1, from their own OKR status."""
         self._require()
-        person = self._services.people.ensure(team_id, actor)
+        person = self._people.ensure(team_id, actor)
         now = self._ctx.clock()
         today = now.astimezone(person.zone).date() if person and person.zone else now.date()
         with self._ctx.sessions() as session:
@@ -205,14 +209,14 @@ class LlmService:
             facts = key_result_facts(session, team_id, actor, key_result_id, self._ctx.clock())
             open_id = self._open_one_on_one(session, team_id, actor, facts.owner_id)
         if destination == "checkin":
-            return self._services.okrs.checkin_choice(team_id=team_id, user_id=actor, objective_id=facts.objective_id)
+            return self._okrs.checkin_choice(team_id=team_id, user_id=actor, objective_id=facts.objective_id)
         if destination != "task":
             raise UserFacingError("Choose where the step goes.", field="destination")
         if open_id is None or (one_on_one_id is not None and open_id != one_on_one_id):
             raise UserFacingError("There is no open 1-on-1 between you two any more: request one first.",
                                   field="destination")
-        return self._services.one_on_ones.add_task(team_id=team_id, one_on_one_id=open_id, actor=actor, text=step,
-                                                   assignee=facts.owner_id)
+        return self._one_on_ones.add_task(team_id=team_id, one_on_one_id=open_id, actor=actor, text=step,
+                                          assignee=facts.owner_id)
 
     def save_summary(self, *, team_id: str, actor: str, one_on_one_id: int, summary: str,
                      action_items: list[str], assignee: str | None) -> int:
@@ -225,16 +229,16 @@ class LlmService:
             raise UserFacingError(f"At most {MAX_ACTION_ITEMS} action items, please.", field="action_items")
         if any(len(i) > MAX_TASK for i in items):
             raise UserFacingError(f"Please keep each action item under {MAX_TASK} characters.", field="action_items")
-        self._services.one_on_ones.save_summary(team_id=team_id, one_on_one_id=one_on_one_id, actor=actor,
-                                                text=summary)
+        self._one_on_ones.save_summary(team_id=team_id, one_on_one_id=one_on_one_id, actor=actor,
+                                       text=summary)
         with self._ctx.sessions() as session:  # a second Save (or one after a crash) adds no task twice
             have = set(session.scalars(select(Task.text).where(Task.team_id == team_id,
                                                                Task.one_on_one_id == one_on_one_id,
                                                                Task.author_id == actor)))
         items = [i for i in dict.fromkeys(items) if i not in have]
         for item in items:
-            self._services.one_on_ones.add_task(team_id=team_id, one_on_one_id=one_on_one_id, actor=actor,
-                                                text=item, assignee=assignee)
+            self._one_on_ones.add_task(team_id=team_id, one_on_one_id=one_on_one_id, actor=actor,
+                                       text=item, assignee=assignee)
         return len(items)
 
     # ---- transparency ----------------------------------------------------------------------------

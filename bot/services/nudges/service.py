@@ -29,7 +29,7 @@ from storage.models import Person
 from storage.models_nudges import Nudge
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.people.service import PeopleService
 
 log = logging.getLogger("okrbot.nudges")
 REFRESH_PER_SCAN = 50  # users.info calls a scan may make to refresh stale timezones (Tier 4: 100+/minute)
@@ -56,9 +56,9 @@ class Snoozed:
 class NudgeService:
     """The mid-month nudges and agendas."""
 
-    def __init__(self, ctx: ServiceContext, services: Services) -> None:
+    def __init__(self, ctx: ServiceContext, *, people: PeopleService) -> None:
         self._ctx = ctx
-        self._services = services
+        self._people = people
         self._checked_until: datetime | None = None  # passed windows ending before this were already looked at
         self._links: dict[str, tuple[str | None, datetime]] = {}
         self._lock = threading.Lock()
@@ -76,7 +76,7 @@ class NudgeService:
                 gone, first = gone_teams(session), nudging_since(session)
                 stale = [] if dry_run else stale_soonest(session, gone, cadence, now, STALE_AFTER, LOOKAHEAD,
                                                          REFRESH_PER_SCAN)
-            overrides = refresh(stale, self._services.people.ensure, _refresh_failed)
+            overrides = refresh(stale, self._people.ensure, _refresh_failed)
             scan = Scan(self._ctx.sessions, self._ctx.outbox, cadence, now, link_for=self.link_for,
                         dry_run=dry_run, check_missed_after=self._checked_until,
                         draft_button=self._ctx.settings.llm_enabled)

@@ -20,7 +20,6 @@ from bot.blocks.kit import user
 from bot.blocks.limits import MAX_MESSAGE_TEXT
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import NotFound, UserFacingError
-from bot.services.core.outbox import outbox_hook
 from bot.services.okrs.input import new_key_results, normalise_tag, parse_away, plan_checkin
 from bot.services.okrs.queries import export_rows, load_objectives, objective_rows
 from bot.services.okrs.status import next_quarter, quarter_of
@@ -42,7 +41,7 @@ from storage.models import CheckIn, KeyResult, Objective, Person
 from storage.models_delivery import OutboundMessage
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.people.service import PeopleService
 
 
 def message_key(objective_id: int) -> str:
@@ -50,7 +49,6 @@ def message_key(objective_id: int) -> str:
     return f"okr:{objective_id}:message"
 
 
-@outbox_hook("okr.message")
 def remember_message(session: Session, row: OutboundMessage, answer: dict[str, Any], arg: str) -> None:
     """Store where an objective's message landed, so replies in its thread become its conversation."""
     objective = session.get(Objective, int(arg))
@@ -66,9 +64,9 @@ class _Duplicate(Exception):
 class OkrService:
     """Objectives, key results, check-ins and OKR threads (issue 4)."""
 
-    def __init__(self, ctx: ServiceContext, services: Services) -> None:
+    def __init__(self, ctx: ServiceContext, *, people: PeopleService) -> None:
         self._ctx = ctx
-        self._services = services
+        self._people = people
         self._conversation = OkrConversation(ctx)
 
     # --- reading -------------------------------------------------------------------------------------
@@ -77,15 +75,15 @@ class OkrService:
         now = self._ctx.clock()
         if session is None:
             with self._ctx.sessions() as own:
-                person = self._services.people.view(own, team_id, user_id)
+                person = self._people.view(own, team_id, user_id)
         else:
-            person = self._services.people.view(session, team_id, user_id)
+            person = self._people.view(session, team_id, user_id)
         zone = person.zone if person else None
         return quarter_of(now.astimezone(zone).date() if zone else now.date())
 
     def list_mine(self, *, team_id: str, user_id: str) -> OkrListView:
         """The caller's objectives of the current quarter, with progress and status (`/okr`)."""
-        self._services.people.ensure(team_id, user_id)
+        self._people.ensure(team_id, user_id)
         now = self._ctx.clock()
         with self._ctx.sessions() as session:
             quarter = self.current_quarter(team_id, user_id, session)
@@ -116,7 +114,7 @@ class OkrService:
     # --- creating ------------------------------------------------------------------------------------
     def new_objective_form(self, *, team_id: str, user_id: str) -> NewObjectiveForm:
         """The quarters the "New objective" modal offers (this one and the next)."""
-        self._services.people.ensure(team_id, user_id)
+        self._people.ensure(team_id, user_id)
         quarter = self.current_quarter(team_id, user_id)
         return NewObjectiveForm(quarters=(quarter, next_quarter(quarter)), default_quarter=quarter)
 
@@ -140,7 +138,7 @@ class OkrService:
             raise UserFacingError("A tag is one word of letters, digits, - or _ (e.g. onboarding).",
                                   field=new_field("tag")) from None
         key_results = new_key_results(values)
-        self._services.people.ensure(team_id, owner_id)
+        self._people.ensure(team_id, owner_id)
         now = self._ctx.clock()
         with self._ctx.sessions.begin() as session:
             inserted = insert_ignore(session, Objective, {
@@ -181,7 +179,7 @@ class OkrService:
     # --- checking in ---------------------------------------------------------------------------------
     def checkin_choice(self, *, team_id: str, user_id: str, objective_id: int | None) -> CheckinChoiceView:
         """What the check-in button or `/okr checkin` opens: one objective's form, or the list to pick from."""
-        self._services.people.ensure(team_id, user_id)
+        self._people.ensure(team_id, user_id)
         now = self._ctx.clock()
         with self._ctx.sessions() as session:
             quarter = self.current_quarter(team_id, user_id, session)
@@ -249,7 +247,7 @@ class OkrService:
 
     def set_away(self, *, team_id: str, user_id: str, until: date | None) -> AwayView:
         """Mark the person away until `until` (inclusive), or back (None); refuses past and far dates."""
-        person_view = self._services.people.ensure(team_id, user_id)
+        person_view = self._people.ensure(team_id, user_id)
         if until is not None:
             today = self._ctx.clock().astimezone(person_view.zone if person_view else UTC).date()
             if until < today:

@@ -63,7 +63,9 @@ from storage.models_one_on_ones import OneOnOne
 from storage.models_review import QuarterReview
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.okrs.service import OkrService
+    from bot.services.one_on_ones.requests import Requests
+    from bot.services.people.service import PeopleService
 
 log = logging.getLogger("okrbot.review")
 
@@ -71,16 +73,18 @@ log = logging.getLogger("okrbot.review")
 class ReviewService:
     """The quarter review (issue 17)."""
 
-    def __init__(self, ctx: ServiceContext, services: Services) -> None:
+    def __init__(self, ctx: ServiceContext, *, people: PeopleService, okrs: OkrService, one_on_ones: Requests) -> None:
         self._ctx = ctx
-        self._services = services
+        self._people = people
+        self._okrs = okrs
+        self._one_on_ones = one_on_ones
 
     # ---- helpers -----------------------------------------------------------------------------------
     def _now(self) -> datetime:
         return self._ctx.clock()
 
     def _person(self, team_id: str, user_id: str) -> PersonView | None:
-        return self._services.people.ensure(team_id, user_id)
+        return self._people.ensure(team_id, user_id)
 
     def _zone(self, person: PersonView | None) -> Any:
         from bot.services.nudges.cadence import Cadence
@@ -195,7 +199,7 @@ class ReviewService:
             with self._ctx.sessions() as session:
                 return self._load(session, review_row(session, team_id, review_id))
         try:
-            request = self._services.one_on_ones.request(
+            request = self._one_on_ones.request(
                 team_id=team_id, requester=user_id, manager_id=manager, topic=review_agenda.review_topic(view),
                 objective_ids=[o.objective_id for o in view.objectives], field=None)
         except BaseException:
@@ -255,7 +259,7 @@ class ReviewService:
             if created:
                 views = load_objectives(session, objective_rows(team_id).where(Objective.id == new_id), now)
                 if views:
-                    self._services.okrs.post_message(session, views[0])
+                    self._okrs.post_message(session, views[0])
             part.carried_to_id = new_id
             part.updated_at = now
             review_changed(self._ctx, session, review)

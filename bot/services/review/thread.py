@@ -35,7 +35,7 @@ def post_review_agenda(ctx: ServiceContext, session: Session, one_on_one: OneOnO
     if review is None:
         return
     view = load_review(session, review, ctx.clock())
-    from bot.services.one_on_ones.base import pair_key
+    from bot.services.one_on_ones.rows import pair_key
 
     ctx.outbox.add(session, team_id=review.team_id, key=agenda_key(review.id), channel=one_on_one.manager_id,
                    text=review_agenda.agenda_text(view), blocks=review_agenda.agenda_message(view),

@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal
 from bot.ids import SharedAction
 from bot.sandbox.slack.shapes import new_trigger_id
 from bot.views import feedback as feedback_views
 from bot.views import kudos as kudos_views
 from bot.views.okrs import OkrView
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 from tests.e2e.foundation.test_hostile import button
 from tests.e2e.one_on_ones.flow import request_and_accept
 from tests.support.hostile import FORM_TYPE, interaction_body, post, signed_headers

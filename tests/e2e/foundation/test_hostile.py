@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.one_on_ones_parts import OneOnOneAction, OneOnOneModal
 from bot.handlers.reading import STALE_BUTTON, STALE_FORM
 from bot.ids import SharedAction
 from bot.sandbox.slack.payloads import app_home_opened_event, event_callback, slash_command
@@ -19,6 +18,7 @@ from bot.sandbox.slack.sender import sign
 from bot.sandbox.slack.shapes import new_trigger_id
 from bot.views.nudges import NudgeAction
 from bot.views.okrs import OkrView
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 from tests.support.hostile import (
     FORM_TYPE,
     JSON_TYPE,

@@ -18,12 +18,12 @@ import pytest
 from slack_sdk import WebClient
 
 from bot import log_safety
-from bot.blocks.one_on_ones_parts import OneOnOneAction
 from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.payloads import FORM, JSON, app_home_opened_event, event_callback, message_event, slash_command
 from bot.sandbox.slack.sender import sign
 from bot.sandbox.slack.shapes import new_trigger_id
 from bot.views import feedback as feedback_views
+from bot.views.one_on_ones import OneOnOneAction
 from tests.e2e.foundation.test_socket_mode import OKRBOT, environment
 from tests.support.hostile import Trap, interaction_body, post, signed_headers
 from tests.support.stack import TEAM, populate

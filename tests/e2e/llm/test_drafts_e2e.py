@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.blocks.one_on_ones import OneOnOneAction
 from bot.sandbox.fake_llm import CANNED, FakeLlm
 from bot.views.llm import LlmAction, LlmView
+from bot.views.one_on_ones import OneOnOneAction
 from storage.models import CheckIn, KeyResult, Objective
 from storage.models_one_on_ones import OneOnOne, Task
 from tests.e2e.one_on_ones.flow import request_and_accept
@@ -19,7 +19,7 @@ def test_draft_summary_is_edited_then_saved_with_its_action_items(with_model: St
     stack = with_model
     stack.set_manager("URAVI", "UMARIA")  # a request to one's own manager goes out at once
     one_on_one_id, group, ts = request_and_accept(stack)
-    notes = stack.services.one_on_ones
+    notes = stack.services.one_on_ones.module
     notes.add_note(team_id=TEAM, one_on_one_id=one_on_one_id, actor="URAVI", text="Hiring two roles", private=False)
     notes.add_note(team_id=TEAM, one_on_one_id=one_on_one_id, actor="UMARIA", text="PRIVATE-DOUBTS", private=True)
     stack.deliver()

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
 from bot.sandbox.slack.sender import Response
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 from storage.models_one_on_ones import OneOnOne
 from tests.support.reading import click, dm, eventually, messages_with, submit, text_of
 from tests.support.stack import TEAM, Stack

@@ -13,7 +13,7 @@ from typing import Any
 import icalendar
 from sqlalchemy import select
 
-from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 from storage.models_one_on_ones import OneOnOne, TalkingPoint
 from tests.e2e.one_on_ones.flow import accept_at, command, ephemeral_texts, one_on_ones, request_dm
 from tests.support.cli import cli_variables, invoke
@@ -115,8 +115,8 @@ def test_the_meeting_journey_from_request_to_the_next_meeting(stack: Stack) -> N
     eventually(lambda: one_on_ones(stack)[0].state == "done" or None)
 
     # The pair's next 1-on-1 carries the undiscussed talking point.
-    nxt = stack.services.one_on_ones.schedule(team_id=row.team_id, manager="UMARIA", report="URAVI",
-                                              day=(day + timedelta(days=28)).isoformat(), clock="10:00")
+    nxt = stack.services.one_on_ones.scheduling.schedule(team_id=row.team_id, manager="UMARIA", report="URAVI",
+                                                         day=(day + timedelta(days=28)).isoformat(), clock="10:00")
     with stack.sessions() as session:
         carried = session.scalars(select(TalkingPoint).where(TalkingPoint.one_on_one_id == nxt.id)).all()
     assert [(p.text, p.carried_count) for p in carried] == [("Budget for Q1", 1)]
@@ -134,7 +134,7 @@ def test_edit_mine_deletes_a_note_and_edits_a_task_of_the_author(stack: Stack) -
     from tests.e2e.one_on_ones.flow import request_and_accept
 
     one_on_one_id, group, ts = request_and_accept(stack)
-    services = stack.services.one_on_ones
+    services = stack.services.one_on_ones.module
     note = services.add_note(team_id="T0001", one_on_one_id=one_on_one_id, actor="URAVI", text="NOTE-TO-GO",
                              private=False)
     task = services.add_task(team_id="T0001", one_on_one_id=one_on_one_id, actor="URAVI", text="Old task",

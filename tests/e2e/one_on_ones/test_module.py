@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
 from bot.sandbox.slack.payloads import app_home_opened_event, message_event
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 from storage.models_one_on_ones import ConversationMessage, Note, Task
 from tests.e2e.one_on_ones.flow import ephemeral_texts, request_and_accept
 from tests.support.reading import action_ids, click, dm, eventually, messages_with, modal, submit, text_of

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.blocks.one_on_ones import OneOnOneAction, OneOnOneModal
 from bot.scheduler import JOBS
 from bot.services.one_on_ones.time import reminder_due
+from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
 from tests.e2e.one_on_ones.flow import (
     accept_at,
     command,

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.services.one_on_ones.base import pair_key
+from bot.services.one_on_ones.rows import pair_key
 from bot.views.okrs import checkin_field
 from bot.views.review import ReviewAction, ReviewView
 from storage.models import Objective

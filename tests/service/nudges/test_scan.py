@@ -55,7 +55,7 @@ def test_a_restarted_process_nudges_nobody_again(env: Env) -> None:
 
     env.scan(TUESDAY_10_BERLIN)
     before = env.queued()
-    fresh = NudgeService(env.services.ctx, env.services)
+    fresh = NudgeService(env.services.ctx, people=env.services.people)
     assert fresh.scan().messages == []
     assert env.queued() == before
 
@@ -170,7 +170,7 @@ def test_the_catch_up_misses_only_the_late_recipient(env: Env) -> None:
 
     env.scan(TUESDAY_10_BERLIN)
     env.clock.travel_to(utc(2026, 12, 18, 12))
-    report = NudgeService(env.services.ctx, env.services).scan()  # the restarted scheduler
+    report = NudgeService(env.services.ctx, people=env.services.people).scan()  # the restarted scheduler
     assert sorted((o.report_id, o.outcome) for o in report.outcomes) == [
         ("ULENA", "missed (report)"), ("UTOM", "missed (report)")]
     assert env.queued() == ["nudge:2026-12:UMARIA:URAVI:prepare", "nudge:2026-12:UMARIA:summary"]

@@ -13,13 +13,13 @@ def frozen_request(env: Env, frozen: object, at: str, requester: str = "URAVI") 
     """A request made at `at` (UTC) under freezegun, the env clock following the frozen time."""
     frozen.move_to(at)  # type: ignore[attr-defined]
     env.clock.travel_to(datetime.now(UTC))
-    return env.one_on_ones.request(team_id=env.team, requester=requester, manager_id="UMARIA", topic="x").id
+    return env.one_on_ones.requests.request(team_id=env.team, requester=requester, manager_id="UMARIA", topic="x").id
 
 
 def remind_at(env: Env, frozen: object, at: str) -> int:
     frozen.move_to(at)  # type: ignore[attr-defined]
     env.clock.travel_to(datetime.now(UTC))
-    return env.one_on_ones.send_reminders()
+    return env.one_on_ones.reminders.send_reminders()
 
 
 def test_a_monday_request_reminds_on_thursday_at_the_same_time(env: Env) -> None:
@@ -60,7 +60,7 @@ def test_an_answered_request_is_never_reminded(env: Env) -> None:
     """Once accepted, the request is not reminded, however long it waits."""
     with freeze_time("2026-11-16 09:00:00") as frozen:
         one_on_one = frozen_request(env, frozen, "2026-11-16 09:00:00")
-        env.one_on_ones.accept(team_id=env.team, one_on_one_id=one_on_one, actor="UMARIA")
+        env.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=one_on_one, actor="UMARIA")
         assert remind_at(env, frozen, "2026-12-16 09:00:00") == 0
 
 
@@ -69,35 +69,35 @@ def test_answering_after_the_reminder_updates_it_too(env: Env) -> None:
     with freeze_time("2026-11-16 09:00:00") as frozen:
         one_on_one = frozen_request(env, frozen, "2026-11-16 09:00:00")
         remind_at(env, frozen, "2026-11-19 09:00:00")
-        env.one_on_ones.decline(team_id=env.team, one_on_one_id=one_on_one, actor="UMARIA")
+        env.one_on_ones.requests.decline(team_id=env.team, one_on_one_id=one_on_one, actor="UMARIA")
     assert {f"1on1:{one_on_one}:request:declined", f"1on1:{one_on_one}:reminder:declined"} <= set(env.queued())
 
 
 def test_export_lists_one_on_ones_with_shared_notes_only(env: Env) -> None:
     """The export has the shared note (with its author's name), never a private note's text."""
-    view = env.one_on_ones.request(team_id=env.team, requester="URAVI", manager_id="UMARIA", topic="Hiring")
-    env.one_on_ones.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
-    env.one_on_ones.add_note(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", text="Shared one",
-                             private=False)
-    env.one_on_ones.add_note(team_id=env.team, one_on_one_id=view.id, actor="URAVI", text="SECRET", private=True)
-    [row] = env.one_on_ones.export()
+    view = env.one_on_ones.requests.request(team_id=env.team, requester="URAVI", manager_id="UMARIA", topic="Hiring")
+    env.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
+    env.one_on_ones.module.add_note(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", text="Shared one",
+                                    private=False)
+    env.one_on_ones.module.add_note(team_id=env.team, one_on_one_id=view.id, actor="URAVI", text="SECRET", private=True)
+    [row] = env.one_on_ones.exports.export()
     assert row["shared_notes"] == "maria: Shared one" and "SECRET" not in repr(row)
     assert (row["requester_name"], row["manager_name"], row["state"]) == ("ravi", "maria", "accepted")
 
 
 def test_export_since_filters_by_request_date(env: Env) -> None:
     """--since keeps 1-on-1s requested that day or later."""
-    env.one_on_ones.request(team_id=env.team, requester="URAVI", manager_id="UMARIA", topic="x")
-    assert len(env.one_on_ones.export(since=date(2026, 11, 16))) == 1
-    assert env.one_on_ones.export(since=date(2026, 11, 17)) == []
+    env.one_on_ones.requests.request(team_id=env.team, requester="URAVI", manager_id="UMARIA", topic="x")
+    assert len(env.one_on_ones.exports.export(since=date(2026, 11, 16))) == 1
+    assert env.one_on_ones.exports.export(since=date(2026, 11, 17)) == []
 
 
 def test_export_tasks_lists_tasks_with_their_pair(env: Env) -> None:
     """Each task is a flat row with assignee name, pair and carry count."""
-    view = env.one_on_ones.request(team_id=env.team, requester="URAVI", manager_id="UMARIA", topic="x")
-    env.one_on_ones.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
-    env.one_on_ones.add_task(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", text="Draft",
-                             assignee="URAVI", due="2026-11-30")
-    [row] = env.one_on_ones.export_tasks()
+    view = env.one_on_ones.requests.request(team_id=env.team, requester="URAVI", manager_id="UMARIA", topic="x")
+    env.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
+    env.one_on_ones.module.add_task(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", text="Draft",
+                                    assignee="URAVI", due="2026-11-30")
+    [row] = env.one_on_ones.exports.export_tasks()
     assert (row["text"], row["assignee_name"], row["manager"], row["due_on"], row["done"]) == \
         ("Draft", "ravi", "UMARIA", date(2026, 11, 30), False)

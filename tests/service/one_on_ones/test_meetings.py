@@ -16,9 +16,9 @@ from tests.service.one_on_ones.conftest import Env
 
 def accepted(env: Env, *, topic: str = "Q4 hiring plan", requester: str = "URAVI") -> int:
     """Ravi asks Maria (no proposed time); she accepts for Wednesday 18 November at 10:00 her time."""
-    view = env.one_on_ones.request(team_id=env.team, requester=requester, manager_id="UMARIA", topic=topic)
-    env.one_on_ones.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-18",
-                           clock="10:00")
+    view = env.one_on_ones.requests.request(team_id=env.team, requester=requester, manager_id="UMARIA", topic=topic)
+    env.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-18",
+                                    clock="10:00")
     return view.id
 
 
@@ -35,12 +35,12 @@ def test_accepting_with_a_time_stores_it_in_utc_from_the_managers_zone(env: Env)
 
 def test_accepting_without_a_proposed_time_is_offered_the_time_modal(env: Env) -> None:
     """A request with no proposed time needs a time from its manager; one with a proposed time does not."""
-    bare = env.one_on_ones.request(team_id=env.team, requester="URAVI", manager_id="UMARIA", topic="a")
-    assert env.one_on_ones.needs_time(team_id=env.team, one_on_one_id=bare.id, actor="UMARIA").id == bare.id
-    assert env.one_on_ones.needs_time(team_id=env.team, one_on_one_id=bare.id, actor="ULENA") is None
-    timed = env.one_on_ones.request(team_id=env.team, requester="ULENA", manager_id="UMARIA", topic="b",
-                                    day="2026-11-20", clock="09:00")
-    assert env.one_on_ones.needs_time(team_id=env.team, one_on_one_id=timed.id, actor="UMARIA") is None
+    bare = env.one_on_ones.requests.request(team_id=env.team, requester="URAVI", manager_id="UMARIA", topic="a")
+    assert env.one_on_ones.requests.needs_time(team_id=env.team, one_on_one_id=bare.id, actor="UMARIA").id == bare.id
+    assert env.one_on_ones.requests.needs_time(team_id=env.team, one_on_one_id=bare.id, actor="ULENA") is None
+    timed = env.one_on_ones.requests.request(team_id=env.team, requester="ULENA", manager_id="UMARIA", topic="b",
+                                             day="2026-11-20", clock="09:00")
+    assert env.one_on_ones.requests.needs_time(team_id=env.team, one_on_one_id=timed.id, actor="UMARIA") is None
 
 
 def test_the_request_topic_is_the_first_talking_point(env: Env) -> None:
@@ -53,15 +53,15 @@ def test_the_request_topic_is_the_first_talking_point(env: Env) -> None:
 def test_either_person_moves_the_time_and_the_other_is_told_once(env: Env) -> None:
     """Ravi (Asia/Kolkata) moves it to 15:00 his time: stored in UTC, sequence 1, one DM to Maria naming Ravi."""
     one_on_one_id = accepted(env)
-    outcome = env.one_on_ones.move(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI",
-                                   day="2026-11-19", clock="15:00")
+    outcome = env.one_on_ones.meetings.move(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI",
+                                            day="2026-11-19", clock="15:00")
     assert outcome.changed and outcome.view.agreed_at == datetime(2026, 11, 19, 9, 30, tzinfo=UTC)
     assert row(env, one_on_one_id).sequence == 1
     [notice] = env.outbox(f"1on1:{one_on_one_id}:moved:")
     assert notice.channel_key == "UMARIA" and notice.payload["text"].startswith("ravi moved your 1-on-1 to")
     assert "Thu 19 Nov, 10:30 (Europe/Berlin)" in notice.payload["text"]
-    again = env.one_on_ones.move(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI",
-                                 day="2026-11-19", clock="15:00")
+    again = env.one_on_ones.meetings.move(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI",
+                                          day="2026-11-19", clock="15:00")
     assert not again.changed and len(env.outbox(f"1on1:{one_on_one_id}:moved:")) == 1
 
 
@@ -69,8 +69,8 @@ def test_someone_else_cannot_move_it(env: Env) -> None:
     """Lena cannot move Ravi and Maria's 1-on-1; nothing changes."""
     one_on_one_id = accepted(env)
     with pytest.raises(UserFacingError, match="not yours"):
-        env.one_on_ones.move(team_id=env.team, one_on_one_id=one_on_one_id, actor="ULENA", day="2026-11-19",
-                             clock="15:00")
+        env.one_on_ones.meetings.move(team_id=env.team, one_on_one_id=one_on_one_id, actor="ULENA", day="2026-11-19",
+                                      clock="15:00")
     assert row(env, one_on_one_id).sequence == 0
 
 
@@ -82,8 +82,8 @@ def test_both_moving_at_once_keeps_both_moves_in_order_and_tells_each_once(env: 
     def move(actor: str, clock: str) -> None:
         barrier.wait()
         try:
-            env.one_on_ones.move(team_id=env.team, one_on_one_id=one_on_one_id, actor=actor, day="2026-11-20",
-                                 clock=clock)
+            env.one_on_ones.meetings.move(team_id=env.team, one_on_one_id=one_on_one_id, actor=actor, day="2026-11-20",
+                                          clock=clock)
         except Exception as error:  # noqa: BLE001 - the assertion below reports it
             errors.append(error)
 
@@ -105,8 +105,8 @@ def test_both_moving_at_once_keeps_both_moves_in_order_and_tells_each_once(env: 
 
 def test_a_manager_scheduled_card_says_who_scheduled_it(env: Env) -> None:
     """A 1-on-1 Maria schedules with Tom is 'Scheduled by' Maria on the pair's card."""
-    view = env.one_on_ones.schedule(team_id=env.team, manager="UMARIA", report="UTOM", day="2026-11-18",
-                                    clock="16:00", topic="Monthly OKR check-in")
+    view = env.one_on_ones.scheduling.schedule(team_id=env.team, manager="UMARIA", report="UTOM", day="2026-11-18",
+                                               clock="16:00", topic="Monthly OKR check-in")
     [card] = env.outbox(f"1on1:{view.id}:module")
     text = str(card.payload["blocks"])
     assert "*Scheduled by* <@UMARIA>" in text and "Asked by" not in text
@@ -115,29 +115,32 @@ def test_a_manager_scheduled_card_says_who_scheduled_it(env: Env) -> None:
 def test_talking_points_from_both_edited_and_removed_by_their_author_only(env: Env) -> None:
     """Ravi and Maria each add one; Maria cannot edit or remove Ravi's; Ravi can; either marks discussed."""
     one_on_one_id = accepted(env)
-    ravis = env.one_on_ones.add_talking_point(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI",
-                                              text="Promotion path")
-    env.one_on_ones.add_talking_point(team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA", text="Budget")
+    ravis = env.one_on_ones.points.add_talking_point(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI",
+                                                     text="Promotion path")
+    env.one_on_ones.points.add_talking_point(
+        team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA", text="Budget")
     with pytest.raises(UserFacingError, match="Only its author"):
-        env.one_on_ones.edit_talking_point(team_id=env.team, point_id=ravis.id, actor="UMARIA", text="x")
+        env.one_on_ones.points.edit_talking_point(team_id=env.team, point_id=ravis.id, actor="UMARIA", text="x")
     with pytest.raises(UserFacingError, match="Only its author"):
-        env.one_on_ones.remove_talking_point(team_id=env.team, point_id=ravis.id, actor="UMARIA")
+        env.one_on_ones.points.remove_talking_point(team_id=env.team, point_id=ravis.id, actor="UMARIA")
     with pytest.raises(UserFacingError, match="not yours"):
-        env.one_on_ones.add_talking_point(team_id=env.team, one_on_one_id=one_on_one_id, actor="ULENA", text="x")
-    env.one_on_ones.edit_talking_point(team_id=env.team, point_id=ravis.id, actor="URAVI", text="Promotion plan")
-    assert env.one_on_ones.set_point_discussed(team_id=env.team, point_id=ravis.id, actor="UMARIA", discussed=True)
+        env.one_on_ones.points.add_talking_point(team_id=env.team, one_on_one_id=one_on_one_id, actor="ULENA", text="x")
+    env.one_on_ones.points.edit_talking_point(team_id=env.team, point_id=ravis.id, actor="URAVI", text="Promotion plan")
+    assert env.one_on_ones.points.set_point_discussed(
+        team_id=env.team, point_id=ravis.id, actor="UMARIA", discussed=True)
     texts = {p.text: p.discussed for p in env.rows(TalkingPoint)}
     assert texts == {"Q4 hiring plan": False, "Promotion plan": True, "Budget": False}
-    assert env.one_on_ones.remove_talking_point(team_id=env.team, point_id=ravis.id, actor="URAVI")
-    assert not env.one_on_ones.remove_talking_point(team_id=env.team, point_id=ravis.id, actor="URAVI")
+    assert env.one_on_ones.points.remove_talking_point(team_id=env.team, point_id=ravis.id, actor="URAVI")
+    assert not env.one_on_ones.points.remove_talking_point(team_id=env.team, point_id=ravis.id, actor="URAVI")
 
 
 def test_a_private_note_never_becomes_a_talking_point(env: Env) -> None:
     """A private note stays a note: not a talking point, not on the pair's card."""
     one_on_one_id = accepted(env)
-    env.one_on_ones.add_note(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI", text="PRIVATE-XYZ",
-                             private=True)
-    env.one_on_ones.add_talking_point(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI", text="Shared")
+    env.one_on_ones.module.add_note(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI", text="PRIVATE-XYZ",
+                                    private=True)
+    env.one_on_ones.points.add_talking_point(
+        team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI", text="Shared")
     assert all("PRIVATE-XYZ" not in p.text for p in env.rows(TalkingPoint))
     with env.sessions() as session:
         cards = session.scalars(select(OutboundMessage).where(OutboundMessage.dedupe_key.like("1on1:%"))).all()
@@ -149,12 +152,12 @@ def test_a_private_note_never_becomes_a_talking_point(env: Env) -> None:
 def test_undiscussed_talking_points_carry_over_when_marked_done(env: Env) -> None:
     """Undiscussed talking points (not discussed ones) of a done 1-on-1 move to the pair's next 1-on-1."""
     first = accepted(env)
-    done_point = env.one_on_ones.add_talking_point(team_id=env.team, one_on_one_id=first, actor="UMARIA",
-                                                   text="Done one")
-    env.one_on_ones.set_point_discussed(team_id=env.team, point_id=done_point.id, actor="URAVI", discussed=True)
-    env.one_on_ones.mark_done(team_id=env.team, one_on_one_id=first, actor="URAVI")
-    second = env.one_on_ones.schedule(team_id=env.team, manager="UMARIA", report="URAVI", day="2026-12-02",
-                                      clock="10:00").id
+    done_point = env.one_on_ones.points.add_talking_point(team_id=env.team, one_on_one_id=first, actor="UMARIA",
+                                                          text="Done one")
+    env.one_on_ones.points.set_point_discussed(team_id=env.team, point_id=done_point.id, actor="URAVI", discussed=True)
+    env.one_on_ones.module.mark_done(team_id=env.team, one_on_one_id=first, actor="URAVI")
+    second = env.one_on_ones.scheduling.schedule(team_id=env.team, manager="UMARIA", report="URAVI", day="2026-12-02",
+                                                 clock="10:00").id
     where = {p.text: (p.one_on_one_id, p.carried_count) for p in env.rows(TalkingPoint)}
     assert where == {"Q4 hiring plan": (second, 1), "Done one": (first, 0)}
 
@@ -162,18 +165,19 @@ def test_undiscussed_talking_points_carry_over_when_marked_done(env: Env) -> Non
 def test_a_word_that_is_not_a_mention_is_refused_and_nothing_is_sent(env: Env) -> None:
     """`/request-1on1 @nobody budget` (plain text, not a Slack mention) is refused; nothing stored or queued."""
     with pytest.raises(UserFacingError, match="`@nobody` is not a Slack mention"):
-        env.one_on_ones.request_command(team_id=env.team, requester="URAVI", text="@nobody budget")
+        env.one_on_ones.requests.request_command(team_id=env.team, requester="URAVI", text="@nobody budget")
     assert env.rows(OneOnOne) == [] and env.queued() == []
 
 
 def test_a_request_to_someone_not_your_manager_waits_for_a_confirming_click(env: Env) -> None:
     """Ravi asking Pat (not his manager): nothing sent until he confirms; then the DM says so truthfully."""
-    outcome = env.one_on_ones.request_command(team_id=env.team, requester="URAVI", text="<@UPAT> Design review")
+    outcome = env.one_on_ones.requests.request_command(
+        team_id=env.team, requester="URAVI", text="<@UPAT> Design review")
     assert outcome.kind == "confirm" and env.queued() == []
     with pytest.raises(UserFacingError, match="Only the person who wrote"):
-        env.one_on_ones.confirm_request(team_id=env.team, one_on_one_id=outcome.view.id, actor="UPAT")
-    sent = env.one_on_ones.confirm_request(team_id=env.team, one_on_one_id=outcome.view.id, actor="URAVI")
-    env.one_on_ones.confirm_request(team_id=env.team, one_on_one_id=outcome.view.id, actor="URAVI")
+        env.one_on_ones.requests.confirm_request(team_id=env.team, one_on_one_id=outcome.view.id, actor="UPAT")
+    sent = env.one_on_ones.requests.confirm_request(team_id=env.team, one_on_one_id=outcome.view.id, actor="URAVI")
+    env.one_on_ones.requests.confirm_request(team_id=env.team, one_on_one_id=outcome.view.id, actor="URAVI")
     assert sent.state == "requested" and env.queued() == [f"1on1:{sent.id}:request"]
     [dm] = env.outbox(f"1on1:{sent.id}:request")
     assert dm.channel_key == "UPAT" and "You are not <@URAVI>'s manager on record" in str(dm.payload["blocks"])
@@ -181,7 +185,7 @@ def test_a_request_to_someone_not_your_manager_waits_for_a_confirming_click(env:
 
 def test_a_request_to_your_manager_says_nothing_about_it(env: Env) -> None:
     """Ravi asking Maria (his manager on record): sent at once, no 'not your manager' line."""
-    outcome = env.one_on_ones.request_command(team_id=env.team, requester="URAVI", text="<@UMARIA> Budget")
+    outcome = env.one_on_ones.requests.request_command(team_id=env.team, requester="URAVI", text="<@UMARIA> Budget")
     [dm] = env.outbox(f"1on1:{outcome.view.id}:request")
     assert outcome.kind == "requested" and "manager on record" not in str(dm.payload["blocks"])
 
@@ -190,10 +194,10 @@ def test_the_agendas_schedule_never_makes_a_second_one_on_one_for_a_pair(env: En
     """Maria clicking Schedule for Ravi while their 1-on-1 is accepted: refused (form and submit), still one."""
     accepted(env)
     with pytest.raises(UserFacingError, match="You already have a 1-on-1 with <@URAVI>"):
-        env.one_on_ones.schedule_form(team_id=env.team, manager="UMARIA", report="URAVI")
+        env.one_on_ones.scheduling.schedule_form(team_id=env.team, manager="UMARIA", report="URAVI")
     with pytest.raises(UserFacingError, match="Reschedule"):
-        env.one_on_ones.schedule(team_id=env.team, manager="UMARIA", report="URAVI", day="2026-11-25",
-                                 clock="10:00")
+        env.one_on_ones.scheduling.schedule(team_id=env.team, manager="UMARIA", report="URAVI", day="2026-11-25",
+                                            clock="10:00")
     assert len(env.rows(OneOnOne)) == 1
 
 
@@ -204,8 +208,8 @@ def test_two_schedule_clicks_at_once_make_one_one_on_one(env: Env) -> None:
     def schedule(clock: str) -> None:
         barrier.wait()
         try:
-            env.one_on_ones.schedule(team_id=env.team, manager="UMARIA", report="UTOM", day="2026-11-25",
-                                     clock=clock)
+            env.one_on_ones.scheduling.schedule(team_id=env.team, manager="UMARIA", report="UTOM", day="2026-11-25",
+                                                clock=clock)
             outcomes.append("scheduled")
         except UserFacingError:
             outcomes.append("refused")
@@ -223,13 +227,14 @@ def test_a_series_schedules_the_next_one_at_mark_done_carrying_what_was_left(env
     """Monthly series: Mark done creates the next 1-on-1 near the nudge day, same local time, with the open task
     and the undiscussed talking point; each keeps its own notes; the other person is told of the series once."""
     first = accepted(env)  # Wednesday 18 November, 10:00 Berlin
-    env.one_on_ones.repeat(team_id=env.team, one_on_one_id=first, actor="URAVI", frequency="monthly")
-    env.one_on_ones.repeat(team_id=env.team, one_on_one_id=first, actor="URAVI", frequency="monthly")
+    env.one_on_ones.meetings.repeat(team_id=env.team, one_on_one_id=first, actor="URAVI", frequency="monthly")
+    env.one_on_ones.meetings.repeat(team_id=env.team, one_on_one_id=first, actor="URAVI", frequency="monthly")
     assert [m.channel_key for m in env.outbox(f"1on1:{first}:series:")] == ["UMARIA"]
-    env.one_on_ones.add_task(team_id=env.team, one_on_one_id=first, actor="UMARIA", text="Draft plan",
-                             assignee="URAVI")
-    env.one_on_ones.add_note(team_id=env.team, one_on_one_id=first, actor="URAVI", text="Kept here", private=False)
-    env.one_on_ones.mark_done(team_id=env.team, one_on_one_id=first, actor="UMARIA")
+    env.one_on_ones.module.add_task(team_id=env.team, one_on_one_id=first, actor="UMARIA", text="Draft plan",
+                                    assignee="URAVI")
+    env.one_on_ones.module.add_note(
+        team_id=env.team, one_on_one_id=first, actor="URAVI", text="Kept here", private=False)
+    env.one_on_ones.module.mark_done(team_id=env.team, one_on_one_id=first, actor="UMARIA")
     rows = sorted(env.rows(OneOnOne), key=lambda r: r.id)
     assert [r.state for r in rows] == ["done", "accepted"]
     nxt = rows[1]
@@ -239,15 +244,16 @@ def test_a_series_schedules_the_next_one_at_mark_done_carrying_what_was_left(env
     assert env.outbox(f"1on1:{nxt.id}:module") and env.outbox(f"1on1:{nxt.id}:invite:0")
     with env.sessions() as session:
         assert session.scalar(select(Note.one_on_one_id)) == first
-    env.one_on_ones.mark_done(team_id=env.team, one_on_one_id=first, actor="UMARIA")  # twice: no third one
+    env.one_on_ones.module.mark_done(team_id=env.team, one_on_one_id=first, actor="UMARIA")  # twice: no third one
     assert len(env.rows(OneOnOne)) == 2
 
 
 def test_cancelling_a_meeting_sends_method_cancel_for_the_same_uid(env: Env) -> None:
     """Ravi cancels: state cancelled, Maria told once, the invite of sequence 1 is a cancellation."""
     one_on_one_id = accepted(env)
-    assert env.one_on_ones.cancel_meeting(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI").changed
-    assert not env.one_on_ones.cancel_meeting(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI").changed
+    assert env.one_on_ones.meetings.cancel_meeting(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI").changed
+    assert not env.one_on_ones.meetings.cancel_meeting(
+        team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI").changed
     assert row(env, one_on_one_id).state == "cancelled"
     assert [m.channel_key for m in env.outbox(f"1on1:{one_on_one_id}:cancelled")] == ["UMARIA"]
     [first, cancel] = sorted(env.outbox(f"1on1:{one_on_one_id}:invite:"), key=lambda m: m.id)
@@ -258,32 +264,32 @@ def test_cancelling_a_meeting_sends_method_cancel_for_the_same_uid(env: Env) -> 
 def test_notes_and_tasks_are_edited_and_deleted_by_their_author_only(env: Env) -> None:
     """Ravi edits and deletes his own note and task; Maria cannot touch them; private stays private."""
     one_on_one_id = accepted(env)
-    note = env.one_on_ones.add_note(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI", text="draft",
-                                    private=True)
-    task = env.one_on_ones.add_task(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI", text="Spec",
-                                    assignee="URAVI")
+    note = env.one_on_ones.module.add_note(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI", text="draft",
+                                           private=True)
+    task = env.one_on_ones.module.add_task(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI", text="Spec",
+                                           assignee="URAVI")
     with pytest.raises(UserFacingError, match="Only its author"):
-        env.one_on_ones.edit_note(team_id=env.team, note_id=note.id, actor="UMARIA", text="x")
+        env.one_on_ones.edits.edit_note(team_id=env.team, note_id=note.id, actor="UMARIA", text="x")
     with pytest.raises(UserFacingError, match="Only its author"):
-        env.one_on_ones.delete_task(team_id=env.team, task_id=task.id, actor="UMARIA")
-    assert env.one_on_ones.edit_note(team_id=env.team, note_id=note.id, actor="URAVI", text="final").private
-    env.one_on_ones.edit_task(team_id=env.team, task_id=task.id, actor="URAVI", text="Spec v2")
-    notes, tasks = env.one_on_ones.mine(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI")
+        env.one_on_ones.edits.delete_task(team_id=env.team, task_id=task.id, actor="UMARIA")
+    assert env.one_on_ones.edits.edit_note(team_id=env.team, note_id=note.id, actor="URAVI", text="final").private
+    env.one_on_ones.edits.edit_task(team_id=env.team, task_id=task.id, actor="URAVI", text="Spec v2")
+    notes, tasks = env.one_on_ones.edits.mine(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI")
     assert [n.text for n in notes] == ["final"] and [t.text for t in tasks] == ["Spec v2"]
-    assert env.one_on_ones.mine(team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA") == ((), ())
-    assert env.one_on_ones.delete_note(team_id=env.team, note_id=note.id, actor="URAVI")
-    assert env.one_on_ones.delete_task(team_id=env.team, task_id=task.id, actor="URAVI")
-    assert not env.one_on_ones.delete_task(team_id=env.team, task_id=task.id, actor="URAVI")
-    assert env.one_on_ones.mine(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI") == ((), ())
+    assert env.one_on_ones.edits.mine(team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA") == ((), ())
+    assert env.one_on_ones.edits.delete_note(team_id=env.team, note_id=note.id, actor="URAVI")
+    assert env.one_on_ones.edits.delete_task(team_id=env.team, task_id=task.id, actor="URAVI")
+    assert not env.one_on_ones.edits.delete_task(team_id=env.team, task_id=task.id, actor="URAVI")
+    assert env.one_on_ones.edits.mine(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI") == ((), ())
 
 
 def test_an_overdue_task_is_flagged_in_the_assignees_timezone(env: Env) -> None:
     """Due Tuesday 17 Nov: at 22:30 UTC it is overdue for Ravi (Kolkata, already Wednesday), not Maria (Berlin)."""
     one_on_one_id = accepted(env)
-    env.one_on_ones.add_task(team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA", text="Ravi's",
-                             assignee="URAVI", due="2026-11-17")
-    env.one_on_ones.add_task(team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA", text="Maria's",
-                             assignee="UMARIA", due="2026-11-17")
+    env.one_on_ones.module.add_task(team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA", text="Ravi's",
+                                    assignee="URAVI", due="2026-11-17")
+    env.one_on_ones.module.add_task(team_id=env.team, one_on_one_id=one_on_one_id, actor="UMARIA", text="Maria's",
+                                    assignee="UMARIA", due="2026-11-17")
     env.clock.travel_to(datetime(2026, 11, 17, 22, 30, tzinfo=UTC))
-    view = env.one_on_ones.participant_view(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI")
+    view = env.one_on_ones.module.participant_view(team_id=env.team, one_on_one_id=one_on_one_id, actor="URAVI")
     assert {t.text: t.overdue for t in view.tasks} == {"Ravi's": True, "Maria's": False}

@@ -21,7 +21,7 @@ def stored(env: Env) -> list[OneOnOne]:
 
 def ask(env: Env, **kwargs: object) -> object:
     values = {"team_id": env.team, "requester": "URAVI", "manager_id": "UMARIA", "topic": "Q4 hiring plan", **kwargs}
-    return env.one_on_ones.request(**values)
+    return env.one_on_ones.requests.request(**values)
 
 
 def test_a_request_queues_the_managers_dm(env: Env) -> None:
@@ -106,33 +106,33 @@ def test_only_the_requesters_own_objectives_are_linked(env: Env) -> None:
 
 def test_help_shows_the_usage(env: Env) -> None:
     """`/request-1on1 help` is the usage, nothing else."""
-    assert env.one_on_ones.request_command(team_id=env.team, requester="URAVI", text="help").kind == "help"
+    assert env.one_on_ones.requests.request_command(team_id=env.team, requester="URAVI", text="help").kind == "help"
 
 
 def test_a_mention_and_a_topic_send_the_request_at_once(env: Env) -> None:
     """`/request-1on1 @maria Q4 hiring plan` from Ravi (her report) sends to Maria with the rest as topic."""
-    outcome = env.one_on_ones.request_command(team_id=env.team, requester="URAVI",
-                                              text="<@UMARIA|maria> Q4 hiring plan &amp; R&amp;D")
+    outcome = env.one_on_ones.requests.request_command(team_id=env.team, requester="URAVI",
+                                                       text="<@UMARIA|maria> Q4 hiring plan &amp; R&amp;D")
     assert outcome.kind == "requested"
     assert (outcome.view.manager_id, outcome.view.topic) == ("UMARIA", "Q4 hiring plan & R&D")
 
 
 def test_a_topic_without_a_mention_goes_to_the_stored_manager(env: Env) -> None:
     """Ravi's manager on record is Maria: `/request-1on1 budget` asks her."""
-    outcome = env.one_on_ones.request_command(team_id=env.team, requester="URAVI", text="budget")
+    outcome = env.one_on_ones.requests.request_command(team_id=env.team, requester="URAVI", text="budget")
     assert outcome.kind == "requested" and outcome.view.manager_id == "UMARIA"
 
 
 def test_no_mention_and_no_manager_opens_the_form_offering_to_remember(env: Env) -> None:
     """Pat has no manager on record: the form asks for one and offers to remember it."""
-    outcome = env.one_on_ones.request_command(team_id=env.team, requester="UPAT", text="budget")
+    outcome = env.one_on_ones.requests.request_command(team_id=env.team, requester="UPAT", text="budget")
     assert outcome.kind == "form"
     assert outcome.form.manager_id is None and outcome.form.remember_offered and outcome.form.topic == "budget"
 
 
 def test_a_mention_without_a_topic_opens_the_form_for_that_manager(env: Env) -> None:
     """`/request-1on1 @maria` opens the form with Maria chosen."""
-    outcome = env.one_on_ones.request_command(team_id=env.team, requester="UPAT", text="<@UMARIA>")
+    outcome = env.one_on_ones.requests.request_command(team_id=env.team, requester="UPAT", text="<@UMARIA>")
     assert outcome.kind == "form" and outcome.form.manager_id == "UMARIA"
 
 
@@ -140,14 +140,14 @@ def test_the_form_lists_this_quarters_objectives_only(env: Env) -> None:
     """Objectives of the current quarter (in the requester's timezone) are offered, older ones not."""
     env.objective("URAVI", "Now", quarter="2026-Q4")
     env.objective("URAVI", "Last quarter", quarter="2026-Q3")
-    form = env.one_on_ones.request_form(team_id=env.team, requester="URAVI")
+    form = env.one_on_ones.requests.request_form(team_id=env.team, requester="URAVI")
     assert [o.title for o in form.objectives] == ["Now"] and form.manager_id == "UMARIA"
 
 
 def test_two_mentions_are_refused(env: Env) -> None:
     """Mentioning two people is a clear error, nothing is stored."""
     with pytest.raises(UserFacingError, match="Mention only"):
-        env.one_on_ones.request_command(team_id=env.team, requester="URAVI", text="<@UMARIA> <@ULENA> hi")
+        env.one_on_ones.requests.request_command(team_id=env.team, requester="URAVI", text="<@UMARIA> <@ULENA> hi")
     assert stored(env) == []
 
 
@@ -155,7 +155,7 @@ def test_accept_tells_the_requester_and_posts_the_pair_message(env: Env) -> None
     """Accept: the request DM updates, the requester's DM, the pair's 1-on-1 message and its calendar invite are
     queued."""
     view = ask(env, day="2026-11-18", clock="10:00")
-    outcome = env.one_on_ones.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
+    outcome = env.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
     assert outcome.changed and outcome.view.state == "accepted" and outcome.view.agreed_at == view.proposed_at
     assert env.queued() == [f"1on1:{view.id}:request", f"1on1:{view.id}:request:accepted",
                           f"1on1:{view.id}:answer:accepted", f"1on1:{view.id}:module", f"1on1:{view.id}:invite:0"]
@@ -164,9 +164,9 @@ def test_accept_tells_the_requester_and_posts_the_pair_message(env: Env) -> None
 def test_accept_twice_changes_nothing_and_queues_nothing(env: Env) -> None:
     """The second Accept returns the same 1-on-1, unchanged, and notifies nobody."""
     view = ask(env)
-    env.one_on_ones.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
+    env.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
     keys = env.queued()
-    again = env.one_on_ones.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
+    again = env.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
     assert not again.changed and again.view.state == "accepted" and env.queued() == keys
 
 
@@ -174,17 +174,17 @@ def test_someone_else_cannot_accept(env: Env) -> None:
     """Lena clicking Maria's Accept is told the request is not hers; nothing changes."""
     view = ask(env)
     with pytest.raises(UserFacingError, match="not yours"):
-        env.one_on_ones.accept(team_id=env.team, one_on_one_id=view.id, actor="ULENA")
+        env.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=view.id, actor="ULENA")
     assert stored(env)[0].state == "requested" and len(env.queued()) == 1
 
 
 def test_accept_after_decline_changes_nothing(env: Env) -> None:
     """Once declined, Accept is refused with a clear message and nobody is notified again."""
     view = ask(env)
-    env.one_on_ones.decline(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", reason="Busy")
+    env.one_on_ones.requests.decline(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", reason="Busy")
     keys = env.queued()
     with pytest.raises(UserFacingError, match="already declined"):
-        env.one_on_ones.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
+        env.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA")
     assert stored(env)[0].state == "declined" and env.queued() == keys
 
 
@@ -194,7 +194,7 @@ def test_concurrent_accepts_notify_once(env: Env) -> None:
     results: list[bool] = []
 
     def click() -> None:
-        results.append(env.one_on_ones.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA").changed)
+        results.append(env.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=view.id, actor="UMARIA").changed)
 
     threads = [threading.Thread(target=click) for _ in range(5)]
     for thread in threads:
@@ -208,7 +208,8 @@ def test_concurrent_accepts_notify_once(env: Env) -> None:
 def test_decline_keeps_the_reason_and_tells_the_requester(env: Env) -> None:
     """Decline with a reason: state declined, the reason stored, the requester's DM queued."""
     view = ask(env)
-    outcome = env.one_on_ones.decline(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", reason="On leave")
+    outcome = env.one_on_ones.requests.decline(
+        team_id=env.team, one_on_one_id=view.id, actor="UMARIA", reason="On leave")
     assert outcome.view.state == "declined" and outcome.view.answer_note == "On leave"
     assert f"1on1:{view.id}:answer:declined" in env.queued() and f"1on1:{view.id}:module" not in env.queued()
 
@@ -216,8 +217,8 @@ def test_decline_keeps_the_reason_and_tells_the_requester(env: Env) -> None:
 def test_reschedule_reads_the_time_in_the_managers_timezone(env: Env) -> None:
     """Maria (Europe/Berlin) proposing 15:00 on 20 November means 14:00 UTC; Ravi is asked to confirm."""
     view = ask(env)
-    outcome = env.one_on_ones.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA",
-                                         day="2026-11-20", clock="15:00", note="Travelling before")
+    outcome = env.one_on_ones.requests.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA",
+                                                  day="2026-11-20", clock="15:00", note="Travelling before")
     assert outcome.view.state == "rescheduled"
     assert outcome.view.proposed_at == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     assert f"1on1:{view.id}:answer:rescheduled" in env.queued()
@@ -227,17 +228,18 @@ def test_reschedule_needs_a_future_time(env: Env) -> None:
     """A proposed time in the past is refused under the date field; the request stays unanswered."""
     view = ask(env)
     with pytest.raises(UserFacingError, match="in the past") as error:
-        env.one_on_ones.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-01",
-                                   clock="15:00")
+        env.one_on_ones.requests.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-01",
+                                            clock="15:00")
     assert error.value.field == "date" and stored(env)[0].state == "requested"
 
 
 def test_the_requester_accepts_the_new_time(env: Env) -> None:
     """Ravi accepts Maria's time: accepted at that time, Maria told, the pair's message queued."""
     view = ask(env)
-    env.one_on_ones.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-20",
-                               clock="15:00")
-    outcome = env.one_on_ones.answer_new_time(team_id=env.team, one_on_one_id=view.id, actor="URAVI", accept=True)
+    env.one_on_ones.requests.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-20",
+                                        clock="15:00")
+    outcome = env.one_on_ones.requests.answer_new_time(
+        team_id=env.team, one_on_one_id=view.id, actor="URAVI", accept=True)
     assert outcome.view.state == "accepted" and outcome.view.agreed_at == datetime(2026, 11, 20, 14, tzinfo=UTC)
     assert {f"1on1:{view.id}:reply:accepted", f"1on1:{view.id}:module"} <= set(env.queued())
 
@@ -245,25 +247,26 @@ def test_the_requester_accepts_the_new_time(env: Env) -> None:
 def test_only_the_requester_answers_the_new_time(env: Env) -> None:
     """Maria cannot accept her own proposal on Ravi's behalf."""
     view = ask(env)
-    env.one_on_ones.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-20",
-                               clock="15:00")
+    env.one_on_ones.requests.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-20",
+                                        clock="15:00")
     with pytest.raises(UserFacingError, match="not yours"):
-        env.one_on_ones.answer_new_time(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", accept=True)
+        env.one_on_ones.requests.answer_new_time(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", accept=True)
 
 
 def test_cant_make_it_closes_the_request(env: Env) -> None:
     """Ravi can't make the new time: the request is cancelled, no 1-on-1 message is posted."""
     view = ask(env)
-    env.one_on_ones.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-20",
-                               clock="15:00")
-    outcome = env.one_on_ones.answer_new_time(team_id=env.team, one_on_one_id=view.id, actor="URAVI", accept=False)
+    env.one_on_ones.requests.reschedule(team_id=env.team, one_on_one_id=view.id, actor="UMARIA", day="2026-11-20",
+                                        clock="15:00")
+    outcome = env.one_on_ones.requests.answer_new_time(
+        team_id=env.team, one_on_one_id=view.id, actor="URAVI", accept=False)
     assert outcome.view.state == "cancelled" and f"1on1:{view.id}:module" not in env.queued()
 
 
 def test_a_manager_schedules_with_a_report(env: Env) -> None:
     """Maria schedules with Ravi: accepted at that time, Ravi told, the pair's message and invite queued."""
-    view = env.one_on_ones.schedule(team_id=env.team, manager="UMARIA", report="URAVI", day="2026-11-19",
-                                    clock="11:00", topic="Monthly check-in")
+    view = env.one_on_ones.scheduling.schedule(team_id=env.team, manager="UMARIA", report="URAVI", day="2026-11-19",
+                                               clock="11:00", topic="Monthly check-in")
     assert view.state == "accepted" and view.agreed_at == datetime(2026, 11, 19, 10, tzinfo=UTC)
     assert env.queued() == [f"1on1:{view.id}:scheduled", f"1on1:{view.id}:module", f"1on1:{view.id}:invite:0"]
 
@@ -271,7 +274,8 @@ def test_a_manager_schedules_with_a_report(env: Env) -> None:
 def test_scheduling_is_for_direct_reports_only(env: Env) -> None:
     """Pat is not Lena's manager, so Pat cannot schedule a 1-on-1 with her."""
     with pytest.raises(UserFacingError, match="not one of your direct reports"):
-        env.one_on_ones.schedule(team_id=env.team, manager="UPAT", report="ULENA", day="2026-11-19", clock="11:00")
+        env.one_on_ones.scheduling.schedule(
+            team_id=env.team, manager="UPAT", report="ULENA", day="2026-11-19", clock="11:00")
     with env.sessions() as session:
         assert session.scalar(select(func.count()).select_from(OneOnOne)) == 0
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.clock import utcnow
 from bot.sandbox.slack.fake import FakeSlack
-from bot.services.core.outbox import Outbox, outbox_hook
+from bot.services.core.outbox import Outbox
 from bot.slack_directory import make_client
 from bot.slack_port import OutboxSender
 from storage.db import make_engine, make_sessions
@@ -170,15 +170,14 @@ def test_a_thread_reply_goes_in_the_thread_of_the_referenced_message(db_url: str
 
 
 def test_on_sent_hooks_receive_slacks_answer(db_url: str, slack: FakeSlack) -> None:
-    """A registered hook runs with the answer in the sender's transaction (e.g. to remember a ts)."""
+    """A hook of the sender's table runs with the answer in the sender's transaction (e.g. to remember a ts)."""
     seen: list[tuple[str, str]] = []
 
-    @outbox_hook("test.remember")
     def remember(session, row, answer, arg) -> None:  # noqa: ANN001
         seen.append((arg, answer["ts"]))
 
     queue(db_url, {"key": "hooked", "channel": "URAVI", "text": "x", "on_sent": "test.remember:42"})
-    sender_for(db_url, slack).drain(5)
+    sender_for(db_url, slack, hooks={"test.remember": remember}).drain(5)
     assert seen == [("42", slack.calls_to("chat.postMessage")[0].response["ts"])]
 
 
@@ -212,13 +211,12 @@ def test_two_senders_deliver_200_rows_exactly_once(db_url: str, slack: FakeSlack
 def test_a_delivered_rows_text_is_not_kept(db_url: str, slack: FakeSlack) -> None:
     """Once Slack has a notification (it may be private feedback), the outbox keeps only where it went."""
 
-    @outbox_hook("test.noop")
     def noop(session, row, answer, arg) -> None:  # noqa: ANN001
         return None
 
     queue(db_url, {"key": "secret", "channel": "URAVI", "text": "Your feedback: be bolder"},
           {"key": "secret-hooked", "channel": "URAVI", "text": "Feedback again", "on_sent": "test.noop:1"})
-    sender_for(db_url, slack).drain(5)
+    sender_for(db_url, slack, hooks={"test.noop": noop}).drain(5)
     for key in ("secret", "secret-hooked"):
         row = stored(db_url, key)
         assert row.status == "sent" and row.result["ts"]

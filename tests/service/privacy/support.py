@@ -23,7 +23,7 @@ def arrange_private_texts(env: Env) -> int:
     """Maria and Lena's done 1-on-1 with a private and a shared note and a summary; Tom's feedback to Lena shared
     with Maria. Returns the 1-on-1's id."""
     meeting = env.one_on_one("ULENA", "UMARIA")
-    modules = env.services.one_on_ones
+    modules = env.services.one_on_ones.module
     modules.add_note(team_id=env.team, one_on_one_id=meeting, actor="UMARIA", text=PRIVATE_NOTE, private=True)
     modules.add_note(team_id=env.team, one_on_one_id=meeting, actor="ULENA", text=SHARED_NOTE, private=False)
     modules.save_summary(team_id=env.team, one_on_one_id=meeting, actor="ULENA", text=SUMMARY)

@@ -31,8 +31,8 @@ LENAS_PRIVATE = "Ask Maria about the Berlin transfer"
 def arrange(env: Env) -> int:
     """The private texts of support.py, Lena's own private note, kudos from Lena to Ravi, and a logged read."""
     meeting = arrange_private_texts(env)
-    env.services.one_on_ones.add_note(team_id=env.team, one_on_one_id=meeting, actor="ULENA", text=LENAS_PRIVATE,
-                                      private=True)
+    env.services.one_on_ones.module.add_note(team_id=env.team, one_on_one_id=meeting, actor="ULENA", text=LENAS_PRIVATE,
+                                             private=True)
     now = env.clock()
     env.add(Kudos(team_id=env.team, giver_id="ULENA", receiver_id="URAVI", message="thanks for the review",
                   source="command", message_ts="c1", giver_local_day=now.date(), created_at=now))

@@ -55,7 +55,7 @@ def test_rotation_under_concurrent_writes_loses_nothing_and_leaves_nothing_under
     write_under_old_key(env, meeting, 40)
     old_id = Keyring([OLD]).current_id
     assert sum(count_stale(env.runtime.engine, env.runtime.keyring).values()) == 82
-    modules = env.services.one_on_ones
+    modules = env.services.one_on_ones.module
     errors: list[BaseException] = []
 
     def add_notes() -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.services import NotFound, UserFacingError
-from bot.services.one_on_ones.base import pair_key
+from bot.services.one_on_ones.rows import pair_key
 from bot.services.review import agenda_key
 from bot.views.review import ReviewBlock
 from storage.models import KeyResult, Objective
@@ -94,8 +94,8 @@ def test_the_review_one_on_one_carries_the_agenda_and_the_manager_grades_beside_
     assert asked.one_on_one_id == again.one_on_one_id and asked.manager_id == "UMARIA"
     [meeting] = env.rows(OneOnOne)
     assert meeting.topic.startswith("Quarter review 2026-Q4:") and "0.6, partly met" in meeting.topic
-    env.services.one_on_ones.accept(team_id=env.team, one_on_one_id=meeting.id, actor="UMARIA",
-                                    day="2026-12-22", clock="10:00")
+    env.services.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=meeting.id, actor="UMARIA",
+                                             day="2026-12-22", clock="10:00")
     points = [p.text for p in env.rows(TalkingPoint)]
     assert points and points[0].startswith("Quarter review 2026-Q4:")  # the agenda is in the 1-on-1 itself
     agenda = env.outbox(agenda_key(view.id))

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from bot.blocks import one_on_ones as blocks
-from bot.blocks.one_on_ones import OneOnOneAction
 from bot.sandbox.slack.blockkit import block_errors, view_errors
 from bot.views.one_on_ones import (
     HomeView,
@@ -22,6 +21,7 @@ from bot.views.one_on_ones import (
     NoteView,
     ObjectiveLine,
     ObjectiveOption,
+    OneOnOneAction,
     OneOnOneView,
     RequestForm,
     ScheduleForm,

@@ -1,18 +1,14 @@
-"""Scheduled and batch work on 1-on-1s: the request reminder, and the exports (never a private note)."""
+"""Exports of 1-on-1s and their tasks for `okrbot export` (every workspace; never a private note)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.one_on_ones import reminder_message, request_text
-from bot.services.one_on_ones.base import OneOnOneBase, reminder_key
-from bot.services.one_on_ones.time import reminder_due
-from bot.services.people.service import valid_tz
 from storage.models import Objective, Person
 from storage.models_one_on_ones import ConversationMessage, Note, OneOnOne, Task, objective_links
 from storage.privacy import shared_notes
@@ -22,45 +18,16 @@ def _day_start(since: date | None) -> datetime | None:
     return datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None
 
 
-class OneOnOneJobs(OneOnOneBase):
-    """The reminder job and the exports."""
+class Exports:
+    """`export` (one flat row per 1-on-1) and `export_tasks` (one per task)."""
 
-    def send_reminders(self) -> int:
-        """Remind each manager, once, of a request unanswered for OKRBOT_REQUEST_REMINDER_DAYS business days
-        (Mon–Fri in the manager's timezone). Returns how many reminders were queued."""
-        now = self._now()
-        days = self._ctx.settings.request_reminder_days
-        default = self._ctx.settings.default_timezone
-        with self._ctx.sessions() as session:
-            # n business days are at least n calendar days: a cheap pre-filter on the index.
-            candidates = session.execute(
-                select(OneOnOne.id, OneOnOne.team_id, OneOnOne.requested_at, Person.tz)
-                .outerjoin(Person, (Person.team_id == OneOnOne.team_id) & (Person.user_id == OneOnOne.manager_id))
-                .where(OneOnOne.state == "requested", OneOnOne.reminded_at.is_(None),
-                       OneOnOne.requested_at <= now - timedelta(days=days))
-                .order_by(OneOnOne.id)).all()
-        sent = 0
-        for one_on_one_id, team_id, requested_at, tz in candidates:
-            if reminder_due(requested_at, days, ZoneInfo(valid_tz(tz, default))) > now:
-                continue
-            with self._ctx.sessions.begin() as session:
-                changed = session.execute(
-                    update(OneOnOne).where(OneOnOne.id == one_on_one_id, OneOnOne.state == "requested",
-                                           OneOnOne.reminded_at.is_(None))
-                    .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount
-                if not changed:
-                    continue
-                row = self._row(session, team_id, one_on_one_id)
-                view = self._view(session, row)
-                if self._ctx.outbox.add(session, team_id=team_id, key=reminder_key(row.id), channel=row.manager_id,
-                                        text=f"Reminder: {request_text(view)}", blocks=reminder_message(view, days)):
-                    sent += 1
-        return sent
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
 
     def export(self, *, since: date | None = None) -> list[dict[str, Any]]:
         """One flat row per 1-on-1 (every workspace), with shared notes joined; private notes never appear."""
         start = _day_start(since)
-        with self._ctx.sessions() as session:
+        with self._sessions() as session:
             stmt = select(OneOnOne).order_by(OneOnOne.team_id, OneOnOne.id)
             if start:
                 stmt = stmt.where(OneOnOne.requested_at >= start)
@@ -104,7 +71,7 @@ class OneOnOneJobs(OneOnOneBase):
     def export_tasks(self, *, since: date | None = None) -> list[dict[str, Any]]:
         """One flat row per task (every workspace), with its 1-on-1's pair."""
         start = _day_start(since)
-        with self._ctx.sessions() as session:
+        with self._sessions() as session:
             stmt = (select(Task, OneOnOne).join(OneOnOne, OneOnOne.id == Task.one_on_one_id)
                     .order_by(Task.team_id, Task.id))
             if start:
@@ -117,4 +84,3 @@ class OneOnOneJobs(OneOnOneBase):
             "author": t.author_id, "requester": o.requester_id, "manager": o.manager_id, "due_on": t.due_on,
             "done": t.done, "done_at": t.done_at, "carried_count": t.carried_count, "created_at": t.created_at,
         } for t, o in rows]
-
