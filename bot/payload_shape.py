@@ -69,6 +69,10 @@ def check_shape(body: Any) -> str | None:
     for name in ("authorizations", "response_urls", "actions"):
         if any(not isinstance(item, dict) for item in body.get(name) or []):
             return f"{name} holds something other than objects"
+    kind = body.get("type")
+    if ((kind == "block_actions" and "actions" in body) or (kind == "interactive_message" and "callback_id" in body)) \
+            and not body.get("actions"):
+        return "actions is empty: a click carries at least one action"  # Bolt reads actions[0]
     for action in body.get("actions") or []:
         problem = _fields(action, _ACTION, "actions[].")
         if problem:

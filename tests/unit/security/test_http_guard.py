@@ -134,6 +134,9 @@ def test_slack_shapes_pass(payload: dict) -> None:
     {"view": {"state": {"values": [1]}}}, {"view": {"state": {"values": {"b": {"a": 1}}}}},
     {"response_urls": "x"}, {"response_urls": [{"response_url": 5}]}, {"authorizations": [1]},
     {"event": {"type": "reaction_added", "item": {"channel": 5}}}, {"container": {"channel_id": []}},
+    {"type": "block_actions", "actions": []}, {"type": "block_actions", "actions": None},
+    {"type": "interactive_message", "callback_id": "c"},
+    {"type": "interactive_message", "callback_id": "c", "actions": []},
 ])
 def test_other_shapes_are_refused_with_a_one_line_reason(payload: object) -> None:
     """Payloads Bolt or okrbot would trip over: a short reason, never an exception."""
