@@ -9,8 +9,9 @@ from bot.blocks.kit import Block, context, escape, header, section, user, within
 if TYPE_CHECKING:
     from bot.views.privacy import PrivacyHomeView, ReadingEntryView
 
-KIND_WORDS = {"feedback": "feedback", "note": "shared note", "summary": "1-on-1 summary"}
-VIA_WORDS = {"home": "in their Home", "export": "in an export", "people-export": "in an export of your data"}
+KIND_WORDS = {"feedback": "feedback", "note": "shared note", "summary": "1-on-1 summary", "review": "quarter review"}
+VIA_WORDS = {"home": "in their Home", "export": "in an export", "people-export": "in an export of your data",
+             "review": "opening your review", "review-1on1": "in the review 1-on-1's agenda"}
 
 
 def home_section(view: PrivacyHomeView, max_blocks: int) -> list[Block]:

@@ -58,7 +58,7 @@ class Services:
         self.nudges = NudgeService(ctx, people=self.people)
         self.llm = LlmService(ctx, people=self.people, okrs=self.okrs, one_on_ones=self.one_on_ones.module)
         self.review = ReviewService(ctx, people=self.people, okrs=self.okrs,  # the quarter review (issue 17)
-                                    one_on_ones=self.one_on_ones.requests)
+                                    one_on_ones=self.one_on_ones.requests, privacy=self.privacy)
         self.home = HomeService(ctx, people=self.people, okrs=self.okrs, llm=self.llm, sections={
             "review": self.review.for_home, "one_on_ones": self.one_on_ones.home.for_home,
             "kudos": self.kudos.for_home, "feedback": self.feedback.for_home, "privacy": self.privacy.for_home})

@@ -27,6 +27,7 @@ WHO_READS = (
     ("Private notes", "you"),
     ("Shared 1-on-1 notes", "you and the other person of the 1-on-1"),
     ("Feedback you receive", "you, and your manager when the person who wrote it chose so"),
+    ("Your quarter review's words", "you, and the manager you ask for a review 1-on-1"),
     ("Kudos", "everyone in the workspace"),
 )
 

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.services.core.errors import NotFound, UserFacingError
 from bot.services.okrs.status import QUARTER, next_quarter
+from bot.views.privacy import ReadItem
+from bot.views.review import QuarterReviewView
 from storage.db import insert_ignore
 from storage.models import KeyResult, Objective
 from storage.models_one_on_ones import OneOnOne
@@ -140,3 +142,10 @@ def carry_objective(session: Session, team_id: str, old: Objective, now: datetim
                                   updated_at=now))
         session.flush()
     return new_id, created
+
+
+def words_read(view: QuarterReviewView) -> list[ReadItem]:
+    """The report's own words in a review as one reading-log item (none when they wrote none)."""
+    if not any(p.helped or p.in_the_way or p.carry for p in view.objectives):
+        return []
+    return [ReadItem("review", view.id, view.owner_id, view.owner_id)]

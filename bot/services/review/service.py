@@ -44,6 +44,7 @@ from bot.services.review.records import (
     release_asking,
     review_row,
     typed_quarter,
+    words_read,
 )
 from bot.services.review.thread import post_review_agenda, review_changed
 from bot.services.review.window import default_quarter, finished_quarter
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     from bot.services.okrs.service import OkrService
     from bot.services.one_on_ones.requests import Requests
     from bot.services.people.service import PeopleService
+    from bot.services.privacy.service import PrivacyService
 
 log = logging.getLogger("okrbot.review")
 
@@ -73,8 +75,10 @@ log = logging.getLogger("okrbot.review")
 class ReviewService:
     """The quarter review (issue 17)."""
 
-    def __init__(self, ctx: ServiceContext, *, people: PeopleService, okrs: OkrService, one_on_ones: Requests) -> None:
+    def __init__(self, ctx: ServiceContext, *, people: PeopleService, okrs: OkrService, one_on_ones: Requests,
+                 privacy: PrivacyService) -> None:
         self._ctx = ctx
+        self._privacy = privacy  # the report's words read by their manager go in the report's reading log
         self._people = people
         self._okrs = okrs
         self._one_on_ones = one_on_ones
@@ -218,7 +222,10 @@ class ReviewService:
         with self._ctx.sessions() as session:
             review = review_row(session, team_id, review_id)
             may_see(review, viewer)
-            return self._load(session, review)
+            view = self._load(session, review)
+        if viewer != view.owner_id:
+            self._privacy.record_reads(team_id=team_id, via="review", reader_id=viewer, items=words_read(view))
+        return view
 
     def grade_form(self, *, team_id: str, manager: str, part_id: int, root_view_id: str = "") -> GradeForm:
         """The manager's grade form of one objective."""
@@ -226,6 +233,7 @@ class ReviewService:
             part, review = part_row(session, team_id, part_id)
             may_grade(review, manager)
             view = self._load(session, review)
+        self._privacy.record_reads(team_id=team_id, via="review", reader_id=manager, items=words_read(view))
         found = view.objective(part.id)
         assert found is not None
         return GradeForm(view.id, view.owner_name, found, root_view_id)
@@ -267,7 +275,10 @@ class ReviewService:
 
     def post_agenda(self, session: Session, one_on_one: OneOnOne) -> None:
         """When a review 1-on-1's message is posted: its first thread reply is the review agenda."""
-        post_review_agenda(self._ctx, session, one_on_one)
+        view = post_review_agenda(self._ctx, session, one_on_one)
+        if view is not None:  # the agenda shows the report's words to the manager
+            self._privacy.record(session, team_id=view.team_id, via="review-1on1", reader_id=one_on_one.manager_id,
+                                 items=words_read(view))
 
     # ---- the prompt, the Home, the look back, the export ---------------------------------------------
     def scan(self) -> Any:

@@ -10,6 +10,7 @@ from bot.blocks import review_agenda
 from bot.services.core.context import ServiceContext
 from bot.services.review.agenda import load_review
 from bot.services.review.records import agenda_key
+from bot.views.review import QuarterReviewView
 from storage.models_delivery import OutboundMessage
 from storage.models_one_on_ones import OneOnOne
 from storage.models_review import QuarterReview
@@ -29,14 +30,15 @@ def review_changed(ctx: ServiceContext, session: Session, review: QuarterReview)
                        blocks=review_agenda.agenda_message(view), update_of=agenda_key(review.id))
 
 
-def post_review_agenda(ctx: ServiceContext, session: Session, one_on_one: OneOnOne) -> None:
-    """When a review 1-on-1's message is posted: its first thread reply is the review agenda."""
+def post_review_agenda(ctx: ServiceContext, session: Session, one_on_one: OneOnOne) -> QuarterReviewView | None:
+    """When a review 1-on-1's message is posted: its first thread reply is the review agenda (returned)."""
     review = session.scalar(select(QuarterReview).where(QuarterReview.one_on_one_id == one_on_one.id))
     if review is None:
-        return
+        return None
     view = load_review(session, review, ctx.clock())
     from bot.services.one_on_ones.rows import pair_key
 
     ctx.outbox.add(session, team_id=review.team_id, key=agenda_key(review.id), channel=one_on_one.manager_id,
                    text=review_agenda.agenda_text(view), blocks=review_agenda.agenda_message(view),
                    thread_of=pair_key(one_on_one.id))
+    return view

@@ -249,3 +249,35 @@ def test_review_this_objective_ends_a_project_early_for_its_owner_only(env: Env)
         env.review.open(team_id=env.team, user_id="ULENA")
     with pytest.raises(UserFacingError, match="not a quarter"):
         env.review.open(team_id=env.team, user_id="URAVI", quarter="Q5-2026")
+
+
+def reads_of(env: Env, subject: str) -> list[tuple[str, str, str]]:
+    """(reader, kind, via) of each reading-log line `subject` sees in their Home."""
+    view = env.services.privacy.for_home(env.team, subject, limit=50)
+    return sorted((e.reader_id, e.kind, e.via) for e in view.entries)
+
+
+def test_the_managers_reads_of_the_reports_words_go_in_the_reports_reading_log(env: Env) -> None:
+    view = submitted(env)
+    env.review.agenda(team_id=env.team, viewer="URAVI", review_id=view.id)  # their own words: not logged
+    assert reads_of(env, "URAVI") == []
+    env.review.ask(team_id=env.team, user_id="URAVI", review_id=view.id)
+    [meeting] = env.rows(OneOnOne)
+    env.services.one_on_ones.requests.accept(team_id=env.team, one_on_one_id=meeting.id, actor="UMARIA",
+                                             day="2026-12-22", clock="10:00")
+    assert reads_of(env, "URAVI") == [("UMARIA", "review", "review-1on1")]  # the agenda shows them to Maria
+    env.review.agenda(team_id=env.team, viewer="UMARIA", review_id=view.id)
+    env.review.grade_form(team_id=env.team, manager="UMARIA", part_id=view.objectives[0].id)
+    env.review.agenda(team_id=env.team, viewer="UMARIA", review_id=view.id)  # again the same day: one line
+    assert reads_of(env, "URAVI") == [("UMARIA", "review", "review"), ("UMARIA", "review", "review-1on1")]
+    assert reads_of(env, "UMARIA") == []  # Ravi reading Maria's comment on his own review is not a read about Maria
+
+
+def test_a_review_without_words_logs_no_read(env: Env) -> None:
+    env.objective("URAVI")
+    review = env.review.open(team_id=env.team, user_id="URAVI", quarter="2026-Q4")
+    env.save(review.objectives[0].id, helped="")
+    env.review.submit(team_id=env.team, user_id="URAVI", review_id=review.id)
+    env.review.ask(team_id=env.team, user_id="URAVI", review_id=review.id)
+    env.review.agenda(team_id=env.team, viewer="UMARIA", review_id=review.id)
+    assert reads_of(env, "URAVI") == []

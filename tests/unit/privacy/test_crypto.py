@@ -90,6 +90,10 @@ def test_reading_lines_name_reader_author_and_day() -> None:
     assert reading_line(export) == "&lt;jo&gt; (an operator) exported everything okrbot holds about you on Dec 4"
     own = ReadingEntryView("", "jo", "note", "ULENA", "people-export", date(2026, 12, 4), "ULENA")
     assert reading_line(own) == "jo (an operator) exported your shared note on Dec 4 (in an export of your data)"
+    review = ReadingEntryView("UMARIA", "", "review", "URAVI", "review-1on1", date(2026, 12, 22), "URAVI")
+    assert reading_line(review) == "<@UMARIA> read your quarter review on Dec 22 (in the review 1-on-1's agenda)"
+    opened = ReadingEntryView("UMARIA", "", "review", "URAVI", "review", date(2026, 12, 22), "URAVI")
+    assert reading_line(opened) == "<@UMARIA> read your quarter review on Dec 22 (opening your review)"
 
 
 def test_retention_counts_calendar_months() -> None:
