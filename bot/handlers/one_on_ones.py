@@ -25,7 +25,6 @@ from bot.blocks.one_on_ones import (
     usage,
 )
 from bot.blocks.one_on_ones_meetings import confirm_request
-from bot.blocks.one_on_ones_parts import TASK_BLOCK_PREFIX
 from bot.handlers.common import tell_privately
 from bot.handlers.home import publish_home, state_of
 from bot.handlers.reading import (
@@ -44,7 +43,7 @@ from bot.handlers.reading import (
 )
 from bot.ids import SharedAction
 from bot.services import Services
-from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
+from bot.views.one_on_ones import TASK_BLOCK_PREFIX, OneOnOneAction, OneOnOneModal
 
 Body = dict[str, Any]
 
