@@ -247,28 +247,22 @@ def register(app: App) -> None:
     app.command("/request-1on1")(handle_request_command)
     app.action(SharedAction.REQUEST_ONE_ON_ONE.value)(handle_request_open)
     app.action(SharedAction.SCHEDULE_ONE_ON_ONE.value)(handle_schedule_open)
-    for action_id, listener in (
-        (OneOnOneAction.RESCHEDULE, handle_reschedule_open),
-        (OneOnOneAction.DECLINE, handle_decline_open),
-        (OneOnOneAction.ACCEPT_NEW_TIME, handle_new_time_accept),
-        (OneOnOneAction.REFUSE_NEW_TIME, handle_new_time_refuse),
-        (OneOnOneAction.ADD_NOTE, handle_note_open),
-        (OneOnOneAction.ADD_TASK, handle_task_open),
-        (OneOnOneAction.TOGGLE_TASK, handle_task_toggle),
-        (OneOnOneAction.MARK_DONE, handle_mark_done),
-        (OneOnOneAction.WRITE_SUMMARY, handle_summary_open),
-    ):
-        app.action(action_id.value)(listener)
-    for callback_id, submission in (
-        (OneOnOneModal.REQUEST, handle_request_submission),
-        (OneOnOneModal.RESCHEDULE, handle_reschedule_submission),
-        (OneOnOneModal.DECLINE, handle_decline_submission),
-        (OneOnOneModal.SCHEDULE, handle_schedule_submission),
-        (OneOnOneModal.NOTE, handle_note_submission),
-        (OneOnOneModal.TASK, handle_task_submission),
-        (OneOnOneModal.SUMMARY, handle_summary_submission),
-    ):
-        app.view(callback_id.value)(submission)
+    app.action(OneOnOneAction.RESCHEDULE.value)(handle_reschedule_open)
+    app.action(OneOnOneAction.DECLINE.value)(handle_decline_open)
+    app.action(OneOnOneAction.ACCEPT_NEW_TIME.value)(handle_new_time_accept)
+    app.action(OneOnOneAction.REFUSE_NEW_TIME.value)(handle_new_time_refuse)
+    app.action(OneOnOneAction.ADD_NOTE.value)(handle_note_open)
+    app.action(OneOnOneAction.ADD_TASK.value)(handle_task_open)
+    app.action(OneOnOneAction.TOGGLE_TASK.value)(handle_task_toggle)
+    app.action(OneOnOneAction.MARK_DONE.value)(handle_mark_done)
+    app.action(OneOnOneAction.WRITE_SUMMARY.value)(handle_summary_open)
+    app.view(OneOnOneModal.REQUEST.value)(handle_request_submission)
+    app.view(OneOnOneModal.RESCHEDULE.value)(handle_reschedule_submission)
+    app.view(OneOnOneModal.DECLINE.value)(handle_decline_submission)
+    app.view(OneOnOneModal.SCHEDULE.value)(handle_schedule_submission)
+    app.view(OneOnOneModal.NOTE.value)(handle_note_submission)
+    app.view(OneOnOneModal.TASK.value)(handle_task_submission)
+    app.view(OneOnOneModal.SUMMARY.value)(handle_summary_submission)
     from bot.handlers import one_on_ones_meetings  # Accept, times and talking points (issue 14)
 
     one_on_ones_meetings.register(app)

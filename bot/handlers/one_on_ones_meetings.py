@@ -234,25 +234,19 @@ def handle_calendar_link(ack: Ack) -> None:
 
 def register(app: App) -> None:
     """Bind this part's listeners (called by bot.handlers.one_on_ones.register)."""
-    for action_id, listener in (
-        (OneOnOneAction.ACCEPT, handle_accept),
-        (OneOnOneAction.MOVE, handle_move_open),
-        (OneOnOneAction.ADD_POINT, handle_point_open),
-        (OneOnOneAction.POINT_MENU, handle_point_menu),
-        (OneOnOneAction.CONFIRM_REQUEST, handle_request_confirm),
-        (OneOnOneAction.REPEAT, handle_repeat_open),
-        (OneOnOneAction.EDIT_MINE, handle_mine_open),
-        (OneOnOneAction.MINE_MENU, handle_mine_menu),
-        (OneOnOneAction.CANCEL_MEETING, handle_cancel_meeting),
-        (OneOnOneAction.CALENDAR_GOOGLE, handle_calendar_link),
-        (OneOnOneAction.CALENDAR_OUTLOOK, handle_calendar_link),
-    ):
-        app.action(action_id.value)(listener)
-    for callback_id, submission in (
-        (OneOnOneModal.ACCEPT, handle_accept_submission),
-        (OneOnOneModal.MOVE, handle_move_submission),
-        (OneOnOneModal.POINT, handle_point_submission),
-        (OneOnOneModal.SERIES, handle_repeat_submission),
-        (OneOnOneModal.MINE_EDIT, handle_mine_edit_submission),
-    ):
-        app.view(callback_id.value)(submission)
+    app.action(OneOnOneAction.ACCEPT.value)(handle_accept)
+    app.action(OneOnOneAction.MOVE.value)(handle_move_open)
+    app.action(OneOnOneAction.ADD_POINT.value)(handle_point_open)
+    app.action(OneOnOneAction.POINT_MENU.value)(handle_point_menu)
+    app.action(OneOnOneAction.CONFIRM_REQUEST.value)(handle_request_confirm)
+    app.action(OneOnOneAction.REPEAT.value)(handle_repeat_open)
+    app.action(OneOnOneAction.EDIT_MINE.value)(handle_mine_open)
+    app.action(OneOnOneAction.MINE_MENU.value)(handle_mine_menu)
+    app.action(OneOnOneAction.CANCEL_MEETING.value)(handle_cancel_meeting)
+    app.action(OneOnOneAction.CALENDAR_GOOGLE.value)(handle_calendar_link)
+    app.action(OneOnOneAction.CALENDAR_OUTLOOK.value)(handle_calendar_link)
+    app.view(OneOnOneModal.ACCEPT.value)(handle_accept_submission)
+    app.view(OneOnOneModal.MOVE.value)(handle_move_submission)
+    app.view(OneOnOneModal.POINT.value)(handle_point_submission)
+    app.view(OneOnOneModal.SERIES.value)(handle_repeat_submission)
+    app.view(OneOnOneModal.MINE_EDIT.value)(handle_mine_edit_submission)
