@@ -1,10 +1,10 @@
-"""The outbox table as the sender reads and writes it: a row's references to other rows resolved, the three
-outcomes of a delivery, and the counts."""
+"""The outbox table as the sender reads and writes it: a row as claimed, its references to other rows
+resolved, the three outcomes of a delivery, and the counts."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +17,27 @@ Recent = dict[tuple[str, str], dict[str, Any]]  # (team, key) -> Slack's answer,
 # A delivered row keeps Slack's answer (channel, ts), not its text: notifications may be private (feedback),
 # and once Slack has them the database has no reason to.
 DELIVERED_PAYLOAD: dict[str, Any] = {"delivered": True}
+
+
+class Claimed(NamedTuple):
+    """A row a sender claimed, with what it needs to deliver it (read with the claim, in one query)."""
+
+    id: int
+    team_id: str
+    channel: str
+    method: str
+    payload: dict[str, Any]
+    key: str
+    attempts: int
+    on_sent: str | None
+    suspect: bool  # may already be in Slack: its last sender died mid-call, or the call timed out
+
+
+class Outcome(NamedTuple):
+    """How one delivery ended, recorded with the rest of its batch by FINISH[kind]: sent, failed or retry."""
+
+    kind: str
+    params: dict[str, Any]
 
 
 def _finish_statements() -> dict[str, Any]:

@@ -22,7 +22,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from bot import metrics
 from bot.calendar_delivery import INVITE_METHOD, deliver_invite
 from bot.clock import Clock, utcnow
-from bot.outbox_rows import DELIVERED_PAYLOAD, FINISH, resolve
+from bot.outbox_rows import DELIVERED_PAYLOAD, FINISH, Claimed, Outcome, resolve
 from bot.polling import PollLoop
 from bot.services.core.outbox import Hooks, run_hook
 from bot.slack_calls import METADATA_EVENT, UNREACHABLE, Deferred, Permanent, Retry, SlackCalls, TokenBucket, post_bytes
@@ -39,27 +39,6 @@ from bot.slack_directory import ClientFor
 from storage.models_delivery import OutboundMessage, RateHold
 
 log = logging.getLogger("okrbot.outbox")
-
-
-class Claimed(NamedTuple):
-    """A row this sender claimed, with what it needs to deliver it (read with the claim, in one query)."""
-
-    id: int
-    team_id: str
-    channel: str
-    method: str
-    payload: dict[str, Any]
-    key: str
-    attempts: int
-    on_sent: str | None
-    suspect: bool  # may already be in Slack: its last sender died mid-call, or the call timed out
-
-
-class Outcome(NamedTuple):
-    """How one delivery ended, recorded with the rest of its batch: sent, failed or retry."""
-
-    kind: str
-    params: dict[str, Any]
 
 
 class OutboxSender:

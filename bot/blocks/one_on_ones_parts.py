@@ -19,7 +19,7 @@ from bot.blocks.kit import (
     truncate,
     user,
 )
-from bot.views.one_on_ones import OneOnOneAction
+from bot.views.one_on_ones import TASK_BLOCK_PREFIX, OneOnOneAction
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 MAX_OBJECTIVES = 5
 MAX_KRS = 4
 URGENCY_LABEL = {"this_week": "This week", "this_month": "This month"}
-
-
-TASK_BLOCK_PREFIX = "1on1.task."
 
 
 def metadata(**values: Any) -> str:

@@ -50,7 +50,7 @@ def _run(kind: str, path: str, team: str | None, call: Callable[..., Any]) -> No
         team_id = _team_id(runtime, team)
         # Big files mean many users.lookupByEmail calls: wait out Slack's rate limit instead of failing.
         runtime.client_for(team_id).retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=10))
-        service = ImportService(runtime.services.ctx, runtime.services)
+        service = ImportService(runtime.services.ctx, okrs=runtime.services.okrs)
         total = service.count_rows(text) * 2  # validating, then writing
         try:
             if sys.stdout.isatty() and total:

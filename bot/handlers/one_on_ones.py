@@ -25,11 +25,11 @@ from bot.blocks.one_on_ones import (
     usage,
 )
 from bot.blocks.one_on_ones_meetings import confirm_request
-from bot.blocks.one_on_ones_parts import TASK_BLOCK_PREFIX
 from bot.handlers.common import tell_privately
 from bot.handlers.home import publish_home, state_of
 from bot.handlers.reading import (
     channel_of,
+    flag_of,
     form_values,
     id_in,
     id_in_metadata,
@@ -37,11 +37,13 @@ from bot.handlers.reading import (
     metadata_of,
     team_of,
     text_of,
+    trigger_of,
     user_of,
+    value_of,
 )
 from bot.ids import SharedAction
 from bot.services import Services
-from bot.views.one_on_ones import OneOnOneAction, OneOnOneModal
+from bot.views.one_on_ones import TASK_BLOCK_PREFIX, OneOnOneAction, OneOnOneModal
 
 Body = dict[str, Any]
 
@@ -54,7 +56,8 @@ def _refresh_home(client: WebClient, services: Services, body: Body, *, after_mo
 
 def _confirm(client: WebClient, meta: dict[str, Any], user_id: str, blocks: list[dict], text: str) -> None:
     """Tell the person who submitted a modal, privately: where they started, else in their DM with okrbot."""
-    tell_privately(client, user=user_id, channel=meta.get("channel"), response_url=meta.get("response_url"),
+    tell_privately(client, user=user_id, channel=text_of(meta, "channel") or None,
+                   response_url=text_of(meta, "response_url") or None,
                    text=text, blocks=blocks)
 
 
@@ -67,8 +70,8 @@ def handle_request_command(ack: Ack, command: Body, respond: Respond, client: We
     if outcome.kind == "help":
         respond(text="How to use /request-1on1", blocks=usage(), response_type="ephemeral")
     elif outcome.kind == "form" and outcome.form:
-        client.views_open(trigger_id=command["trigger_id"], view=request_modal(
-            outcome.form, response_url=command.get("response_url", ""), channel=command.get("channel_id", "")))
+        client.views_open(trigger_id=trigger_of(command), view=request_modal(
+            outcome.form, response_url=text_of(command, "response_url"), channel=channel_of(command)))
     elif outcome.kind == "confirm" and outcome.view:
         respond(text="Send this 1-on-1 request?", blocks=confirm_request(outcome.view), response_type="ephemeral")
     elif outcome.view:
@@ -80,8 +83,8 @@ def handle_request_open(ack: Ack, body: Body, action: Body, client: WebClient, s
     ack()
     form = services.one_on_ones.requests.request_form(team_id=team_of(body), requester=user_of(body),
                                                       manager_id=text_of(action, "value") or None)
-    client.views_open(trigger_id=body["trigger_id"], view=request_modal(
-        form, response_url=body.get("response_url", ""), channel=channel_of(body),
+    client.views_open(trigger_id=trigger_of(body), view=request_modal(
+        form, response_url=text_of(body, "response_url"), channel=channel_of(body),
         home=in_home(body)))
 
 
@@ -95,16 +98,16 @@ def handle_request_submission(ack: Ack, body: Body, view: Body, client: WebClien
     ack()
     meta = metadata_of(view)
     _confirm(client, meta, user_id, request_sent(request), "1-on-1 request sent")
-    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
+    _refresh_home(client, services, body, after_modal=flag_of(meta, "home"))
 
 
 # ---- the manager's answer -------------------------------------------------------------------------
 def handle_reschedule_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Propose another time: a modal with date, time and a note (only for the addressed manager)."""
     ack()
-    request = services.one_on_ones.requests.answer_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+    request = services.one_on_ones.requests.answer_form(team_id=team_of(body), one_on_one_id=id_in(value_of(action)),
                                                         actor=user_of(body))
-    client.views_open(trigger_id=body["trigger_id"], view=reschedule_modal(request, home=in_home(body)))
+    client.views_open(trigger_id=trigger_of(body), view=reschedule_modal(request, home=in_home(body)))
 
 
 def handle_reschedule_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
@@ -114,15 +117,15 @@ def handle_reschedule_submission(ack: Ack, body: Body, view: Body, client: WebCl
                                              actor=user_of(body), day=values.get("date"), clock=values.get("time"),
                                              note=values.get("note") or "")
     ack()
-    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
+    _refresh_home(client, services, body, after_modal=flag_of(meta, "home"))
 
 
 def handle_decline_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Decline: a modal with an optional reason (only for the addressed manager)."""
     ack()
-    request = services.one_on_ones.requests.answer_form(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+    request = services.one_on_ones.requests.answer_form(team_id=team_of(body), one_on_one_id=id_in(value_of(action)),
                                                         actor=user_of(body))
-    client.views_open(trigger_id=body["trigger_id"], view=decline_modal(request, home=in_home(body)))
+    client.views_open(trigger_id=trigger_of(body), view=decline_modal(request, home=in_home(body)))
 
 
 def handle_decline_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
@@ -132,13 +135,13 @@ def handle_decline_submission(ack: Ack, body: Body, view: Body, client: WebClien
         team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"), actor=user_of(body),
         reason=form_values(view).get("reason") or "")
     ack()
-    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
+    _refresh_home(client, services, body, after_modal=flag_of(meta, "home"))
 
 
 def handle_new_time_accept(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """The requester accepts the time their manager proposed."""
     ack()
-    services.one_on_ones.requests.answer_new_time(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+    services.one_on_ones.requests.answer_new_time(team_id=team_of(body), one_on_one_id=id_in(value_of(action)),
                                                   actor=user_of(body), accept=True)
     _refresh_home(client, services, body)
 
@@ -146,7 +149,7 @@ def handle_new_time_accept(ack: Ack, body: Body, action: Body, client: WebClient
 def handle_new_time_refuse(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """The requester can't make the proposed time: the request closes."""
     ack()
-    services.one_on_ones.requests.answer_new_time(team_id=team_of(body), one_on_one_id=id_in(action.get("value")),
+    services.one_on_ones.requests.answer_new_time(team_id=team_of(body), one_on_one_id=id_in(value_of(action)),
                                                   actor=user_of(body), accept=False)
     _refresh_home(client, services, body)
 
@@ -156,7 +159,7 @@ def handle_schedule_open(ack: Ack, body: Body, action: Body, client: WebClient, 
     ack()
     form = services.one_on_ones.scheduling.schedule_form(team_id=team_of(body), manager=user_of(body),
                                                          report=text_of(action, "value"))
-    client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(form))
+    client.views_open(trigger_id=trigger_of(body), view=schedule_modal(form))
 
 
 def handle_schedule_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
@@ -174,8 +177,8 @@ def handle_note_open(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Add note: a modal (private by default)."""
     ack()
     one_on_one = services.one_on_ones.module.participant_view(
-        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
-    client.views_open(trigger_id=body["trigger_id"], view=note_modal(one_on_one, user_of(body), home=in_home(body)))
+        team_id=team_of(body), one_on_one_id=id_in(value_of(action)), actor=user_of(body))
+    client.views_open(trigger_id=trigger_of(body), view=note_modal(one_on_one, user_of(body), home=in_home(body)))
 
 
 def handle_note_submission(ack: Ack, body: Body, view: Body, client: WebClient, services: Services) -> None:
@@ -186,15 +189,15 @@ def handle_note_submission(ack: Ack, body: Body, view: Body, client: WebClient, 
         team_id=team_of(body), one_on_one_id=id_in_metadata(view, "id"), actor=user_of(body),
         text=values.get("note") or "", private=private)
     ack(response_action="update", view=saved.note_saved(private))
-    _refresh_home(client, services, body, after_modal=bool(meta.get("home")))
+    _refresh_home(client, services, body, after_modal=flag_of(meta, "home"))
 
 
 def handle_task_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Add task: a modal with text, assignee and due date."""
     ack()
     one_on_one = services.one_on_ones.module.participant_view(
-        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
-    client.views_open(trigger_id=body["trigger_id"], view=task_modal(one_on_one))
+        team_id=team_of(body), one_on_one_id=id_in(value_of(action)), actor=user_of(body))
+    client.views_open(trigger_id=trigger_of(body), view=task_modal(one_on_one))
 
 
 def handle_task_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
@@ -213,7 +216,7 @@ def handle_task_toggle(ack: Ack, body: Body, action: Body, client: WebClient, se
     block_id = text_of(action, "block_id")
     task_id = block_id[len(TASK_BLOCK_PREFIX):] if block_id.startswith(TASK_BLOCK_PREFIX) else ""
     services.one_on_ones.module.set_task_done(team_id=team_of(body), task_id=id_in(task_id), actor=user_of(body),
-                                              done=bool(action.get("selected_options")))
+                                              done=flag_of(action, "selected_options"))
     _refresh_home(client, services, body)
 
 
@@ -221,15 +224,15 @@ def handle_mark_done(ack: Ack, body: Body, action: Body, client: WebClient, serv
     """Mark done: closes the 1-on-1 and asks both for a one-line summary."""
     ack()
     services.one_on_ones.module.mark_done(
-        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
+        team_id=team_of(body), one_on_one_id=id_in(value_of(action)), actor=user_of(body))
 
 
 def handle_summary_open(ack: Ack, body: Body, action: Body, client: WebClient, services: Services) -> None:
     """Write a summary: a one-line modal."""
     ack()
     one_on_one = services.one_on_ones.module.summary_form(
-        team_id=team_of(body), one_on_one_id=id_in(action.get("value")), actor=user_of(body))
-    client.views_open(trigger_id=body["trigger_id"], view=summary_modal(one_on_one, user_of(body)))
+        team_id=team_of(body), one_on_one_id=id_in(value_of(action)), actor=user_of(body))
+    client.views_open(trigger_id=trigger_of(body), view=summary_modal(one_on_one, user_of(body)))
 
 
 def handle_summary_submission(ack: Ack, body: Body, view: Body, services: Services) -> None:
@@ -244,28 +247,22 @@ def register(app: App) -> None:
     app.command("/request-1on1")(handle_request_command)
     app.action(SharedAction.REQUEST_ONE_ON_ONE.value)(handle_request_open)
     app.action(SharedAction.SCHEDULE_ONE_ON_ONE.value)(handle_schedule_open)
-    for action_id, listener in (
-        (OneOnOneAction.RESCHEDULE, handle_reschedule_open),
-        (OneOnOneAction.DECLINE, handle_decline_open),
-        (OneOnOneAction.ACCEPT_NEW_TIME, handle_new_time_accept),
-        (OneOnOneAction.REFUSE_NEW_TIME, handle_new_time_refuse),
-        (OneOnOneAction.ADD_NOTE, handle_note_open),
-        (OneOnOneAction.ADD_TASK, handle_task_open),
-        (OneOnOneAction.TOGGLE_TASK, handle_task_toggle),
-        (OneOnOneAction.MARK_DONE, handle_mark_done),
-        (OneOnOneAction.WRITE_SUMMARY, handle_summary_open),
-    ):
-        app.action(action_id.value)(listener)
-    for callback_id, submission in (
-        (OneOnOneModal.REQUEST, handle_request_submission),
-        (OneOnOneModal.RESCHEDULE, handle_reschedule_submission),
-        (OneOnOneModal.DECLINE, handle_decline_submission),
-        (OneOnOneModal.SCHEDULE, handle_schedule_submission),
-        (OneOnOneModal.NOTE, handle_note_submission),
-        (OneOnOneModal.TASK, handle_task_submission),
-        (OneOnOneModal.SUMMARY, handle_summary_submission),
-    ):
-        app.view(callback_id.value)(submission)
+    app.action(OneOnOneAction.RESCHEDULE.value)(handle_reschedule_open)
+    app.action(OneOnOneAction.DECLINE.value)(handle_decline_open)
+    app.action(OneOnOneAction.ACCEPT_NEW_TIME.value)(handle_new_time_accept)
+    app.action(OneOnOneAction.REFUSE_NEW_TIME.value)(handle_new_time_refuse)
+    app.action(OneOnOneAction.ADD_NOTE.value)(handle_note_open)
+    app.action(OneOnOneAction.ADD_TASK.value)(handle_task_open)
+    app.action(OneOnOneAction.TOGGLE_TASK.value)(handle_task_toggle)
+    app.action(OneOnOneAction.MARK_DONE.value)(handle_mark_done)
+    app.action(OneOnOneAction.WRITE_SUMMARY.value)(handle_summary_open)
+    app.view(OneOnOneModal.REQUEST.value)(handle_request_submission)
+    app.view(OneOnOneModal.RESCHEDULE.value)(handle_reschedule_submission)
+    app.view(OneOnOneModal.DECLINE.value)(handle_decline_submission)
+    app.view(OneOnOneModal.SCHEDULE.value)(handle_schedule_submission)
+    app.view(OneOnOneModal.NOTE.value)(handle_note_submission)
+    app.view(OneOnOneModal.TASK.value)(handle_task_submission)
+    app.view(OneOnOneModal.SUMMARY.value)(handle_summary_submission)
     from bot.handlers import one_on_ones_meetings  # Accept, times and talking points (issue 14)
 
     one_on_ones_meetings.register(app)

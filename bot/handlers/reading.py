@@ -65,6 +65,11 @@ def value_of(action: Body) -> str:
     return _str(action.get("value"))
 
 
+def option_of(action: Body) -> str:
+    """The value of the option picked in an overflow or select menu ('' when there is none)."""
+    return _str(_dict(_dict(action).get("selected_option")).get("value"))
+
+
 def object_of(data: Body, key: str) -> Body:
     """A nested object of a payload or event ({} when absent or not an object)."""
     return _dict(_dict(data).get(key))

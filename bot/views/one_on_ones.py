@@ -15,6 +15,8 @@ MAX_TASK = 500
 MAX_SUMMARY = 300  # one line
 MAX_POINT = 500  # a talking point
 
+TASK_BLOCK_PREFIX = "1on1.task."  # block_id of a task's checkbox row: the prefix, then the task id
+
 
 class OneOnOneAction(StrEnum):
     """Buttons and checkboxes of 1-on-1 messages and the Home tab (value: the 1-on-1 id)."""
@@ -27,7 +29,7 @@ class OneOnOneAction(StrEnum):
     ADD_NOTE = "1on1.note.open"
     ADD_TASK = "1on1.task.open"
     MARK_DONE = "1on1.done"
-    TOGGLE_TASK = "1on1.task.toggle"  # checkboxes; block_id "1on1.task.{task id}"
+    TOGGLE_TASK = "1on1.task.toggle"  # checkboxes; block_id TASK_BLOCK_PREFIX + task id
     WRITE_SUMMARY = "1on1.summary.open"
     MOVE = "1on1.move.open"  # either participant sets or changes the time of an accepted 1-on-1
     ADD_POINT = "1on1.point.open"

@@ -25,7 +25,7 @@ from bot.services.feedback.export import export_rows
 from bot.services.feedback.queries import FeedbackQueries, request_view
 from bot.services.kudos.parsing import MAX_TEXT, too_long
 from bot.services.okrs.status import quarter_of
-from bot.services.people.service import valid_tz
+from bot.services.people.service import lock_person, valid_tz
 from bot.views.feedback import (
     MAX_ASKED,
     VISIBILITIES,
@@ -98,7 +98,7 @@ class FeedbackService:
         now = self._ctx.clock()
         made, pending = [], []
         with self._ctx.sessions.begin() as session:
-            _lock_person(session, team_id, requester_id)
+            lock_person(session, team_id, requester_id)
             objective = self._objective_for_tags(session, team_id, requester_id, parsed.tags, requester.tz
                                                  if requester else None)
             for giver in parsed.users:
@@ -288,12 +288,6 @@ class FeedbackService:
             raise UserFacingError(f"Several objectives are tagged #{tags[0]}; describe the topic in words instead.")
         raise UserFacingError(f"No objective of {quarter} has the tag #{tags[0]}. Leave the tag out, or check it "
                               "with `/okr list`.")
-
-
-def _lock_person(session: Session, team_id: str, user_id: str) -> None:
-    """Serialize one person's requests: a no-op write locking their row (PostgreSQL) or the database (SQLite)."""
-    session.execute(update(Person).where(Person.team_id == team_id, Person.user_id == user_id)
-                    .values(user_id=Person.user_id).execution_options(synchronize_session=False))
 
 
 def _zone(tz: str | None, default: str) -> ZoneInfo:

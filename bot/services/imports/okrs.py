@@ -37,7 +37,7 @@ from storage.db import insert_ignore
 from storage.models import KeyResult, Objective
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.okrs.service import OkrService
 
 REQUIRED = ("owner", "quarter", "objective", "key_result", "target")
 OPTIONAL = ("start", "current", "unit", "status")
@@ -86,7 +86,7 @@ def _title(raw: str) -> str:
     return " ".join(raw.split())
 
 
-def import_okrs(ctx: ServiceContext, services: Services, *, team_id: str, text: str, dry_run: bool = False,
+def import_okrs(ctx: ServiceContext, okrs: OkrService, *, team_id: str, text: str, dry_run: bool = False,
                 post_messages: bool = True, progress: Progress | None = None) -> ImportReport:
     """Validate every row, then upsert objectives and key results in one transaction (ImportFailed: none)."""
     problems: list[ImportProblem] = []
@@ -99,7 +99,7 @@ def import_okrs(ctx: ServiceContext, services: Services, *, team_id: str, text: 
             _check_sizes(krs, existing, problems)
             if problems:
                 raise ImportFailed(problems)
-            counts = _write(ctx, services, session, team_id, krs, existing, resolver, post_messages, progress)
+            counts = _write(ctx, okrs, session, team_id, krs, existing, resolver, post_messages, progress)
             report = ImportReport(kind="OKR", rows=len(krs), counts=counts, dry_run=dry_run)
             if dry_run:
                 raise _DryRun(report)
@@ -202,7 +202,7 @@ def _check_sizes(krs: list[_Kr], existing: Stored,
                                                                  f"{MAX_KEY_RESULTS} key results"))
 
 
-def _write(ctx: ServiceContext, services: Services, session: Session, team_id: str, krs: list[_Kr],
+def _write(ctx: ServiceContext, okrs: OkrService, session: Session, team_id: str, krs: list[_Kr],
            existing: Stored, resolver: UserResolver,
            post_messages: bool, progress: Progress | None) -> dict[str, int]:
     now = ctx.clock()
@@ -256,7 +256,7 @@ def _write(ctx: ServiceContext, services: Services, session: Session, team_id: s
         for view in views:
             digest = hashlib.sha1(repr([(k.title, k.start, k.target, k.current, k.unit, k.explicit_status)
                                         for k in view.key_results]).encode(), usedforsecurity=False).hexdigest()[:12]
-            services.okrs.refresh_message(session, view, f"import-{digest}")
+            okrs.refresh_message(session, view, f"import-{digest}")
     order = ("objectives created", "objectives updated", "objectives unchanged", "key results created",
              "key results updated", "key results unchanged")
     return {name: counts[name] for name in order}

@@ -16,17 +16,17 @@ from bot.services.imports.okrs import import_okrs
 from bot.services.imports.people import import_people
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.okrs.service import OkrService
 
 __all__ = ["ImportFailed", "ImportProblem", "ImportReport", "ImportService"]
 
 
 class ImportService:
-    """`okrbot import people` and `okrbot import okrs`."""
+    """`okrbot import people` and `okrbot import okrs` (given the OKR service that posts objective messages)."""
 
-    def __init__(self, ctx: ServiceContext, services: Services) -> None:
+    def __init__(self, ctx: ServiceContext, *, okrs: OkrService) -> None:
         self._ctx = ctx
-        self._services = services
+        self._okrs = okrs
 
     @staticmethod
     def count_rows(text: str) -> int:
@@ -41,5 +41,5 @@ class ImportService:
     def okrs(self, *, team_id: str, text: str, dry_run: bool = False, post_messages: bool = True,
              progress: Progress | None = None) -> ImportReport:
         """Import `owner,quarter,objective,key_result,start,target,current,unit,status` rows (raises ImportFailed)."""
-        return import_okrs(self._ctx, self._services, team_id=team_id, text=text, dry_run=dry_run,
+        return import_okrs(self._ctx, self._okrs, team_id=team_id, text=text, dry_run=dry_run,
                            post_messages=post_messages, progress=progress)

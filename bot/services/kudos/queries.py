@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.services.core.context import ServiceContext
@@ -29,12 +29,6 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 def matches(values: dict[str, Any]) -> list[Any]:
     """WHERE clauses: each Kudos column named in `values` equals its value."""
     return [getattr(Kudos, name) == value for name, value in values.items()]
-
-
-def lock_person(session: Session, team_id: str, user_id: str) -> None:
-    """Serialize one giver's kudos: a no-op write that locks their row (PostgreSQL) or the database (SQLite)."""
-    session.execute(update(Person).where(Person.team_id == team_id, Person.user_id == user_id)
-                    .values(user_id=Person.user_id).execution_options(synchronize_session=False))
 
 
 def period_bounds(period: str, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -27,9 +27,9 @@ from bot.services.core.errors import UserFacingError
 from bot.services.core.parsing import parse_id
 from bot.services.kudos.notices import KudosNotices
 from bot.services.kudos.parsing import check_kudos, parse_kudos_command
-from bot.services.kudos.queries import KudosQueries, lock_person, matches, month_label, period_bounds
+from bot.services.kudos.queries import KudosQueries, matches, month_label, period_bounds
 from bot.services.okrs.status import quarter_of
-from bot.services.people.service import PersonView
+from bot.services.people.service import PersonView, lock_person
 from bot.views.kudos import (
     BlockId,
     KudosForm,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.kit import slack_date
@@ -20,10 +20,10 @@ from bot.services.one_on_ones.queries import pair_filter
 from bot.services.one_on_ones.requests import check_topic
 from bot.services.one_on_ones.rows import Views, own_objectives
 from bot.services.one_on_ones.time import picked_time
-from bot.services.people.service import PeopleService
+from bot.services.people.service import PeopleService, lock_person
 from bot.settings import Settings
 from bot.views.one_on_ones import ObjectiveOption, OneOnOneView, ScheduleForm
-from storage.models import Objective, Person
+from storage.models import Objective
 from storage.models_one_on_ones import OneOnOne
 
 
@@ -84,8 +84,7 @@ class Scheduling:
         with self._sessions.begin() as session:
             # Lock the report's row first: two Schedule clicks for one pair serialise here, and the second
             # finds the first's 1-on-1 (never two for one pair by accident).
-            session.execute(update(Person).where(Person.team_id == team_id, Person.user_id == report)
-                            .values(user_id=Person.user_id).execution_options(synchronize_session=False))
+            lock_person(session, team_id, report)
             self._refuse_second(session, team_id, manager, report, field="date")
             row = OneOnOne(team_id=team_id, requester_id=report, manager_id=manager, topic=topic, urgency="this_month",
                            state="accepted", proposed_at=when, agreed_at=when, requested_at=now, answered_at=now,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.services.core.context import ServiceContext
@@ -53,6 +53,12 @@ def valid_tz(tz: str | None, default: str) -> str:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return default
+
+
+def lock_person(session: Session, team_id: str, user_id: str) -> None:
+    """Serialise one person's writes: a no-op update that locks their row (PostgreSQL) or the database (SQLite)."""
+    session.execute(update(Person).where(Person.team_id == team_id, Person.user_id == user_id)
+                    .values(user_id=Person.user_id).execution_options(synchronize_session=False))
 
 
 class PeopleService:

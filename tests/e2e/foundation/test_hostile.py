@@ -305,7 +305,8 @@ def test_tampered_nudge_buttons_get_a_clear_answer(stack: Stack, action_id: str)
 
 
 MODALS = (OneOnOneModal.RESCHEDULE, OneOnOneModal.DECLINE, OneOnOneModal.NOTE, OneOnOneModal.TASK,
-          OneOnOneModal.SUMMARY, OkrView.CHECKIN)
+          OneOnOneModal.SUMMARY, OneOnOneModal.ACCEPT, OneOnOneModal.MOVE, OneOnOneModal.POINT, OneOnOneModal.SERIES,
+          OneOnOneModal.MINE_EDIT, OkrView.CHECKIN)
 
 
 @pytest.mark.parametrize("callback_id", [m.value for m in MODALS])

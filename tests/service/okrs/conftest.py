@@ -36,7 +36,7 @@ class Env(ServiceEnv):
     @property
     def imports(self) -> ImportService:
         """The import service the CLI uses."""
-        return ImportService(self.services.ctx, self.services)
+        return ImportService(self.services.ctx, okrs=self.services.okrs)
 
     def create(self, owner: str = "URAVI", title: str = "Delight our first customers",
                krs: tuple[tuple[str, float, float], ...] = (("Weekly active teams", 0, 40),),
