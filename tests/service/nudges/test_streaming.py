@@ -4,6 +4,8 @@ report counts every DM and keeps only the first ones."""
 
 from __future__ import annotations
 
+import gc
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -12,6 +14,9 @@ from sqlalchemy import event
 from bot.services.nudges import people as nudge_people
 from bot.services.nudges import scan as nudge_scan
 from bot.services.nudges import scan_report as nudge_scan_report
+from bot.services.nudges.people import Someone
+from bot.services.nudges.rows import NudgeRow, Pair
+from bot.views.nudges import Agenda
 from tests.service.nudges.conftest import Env
 from tests.service.nudges.test_exactly_once import TUESDAY_10_BERLIN, add_team, agendas_per_manager
 
@@ -74,3 +79,38 @@ def test_a_big_scan_counts_every_dm_and_keeps_only_the_first(env: Env, monkeypat
     assert len(report.messages) == 10 and report.total == len(env.queued()) > 10
     assert len(dry.messages) == dry.total == report.total
     assert str(report).startswith(f"queued {report.total} DMs")
+
+
+def live_scan_objects() -> Counter[str]:
+    """The scan's per-person and per-pair objects alive now, by type."""
+    kinds = (Someone, Pair, NudgeRow, Agenda)
+    return Counter(type(o).__name__ for o in gc.get_objects() if isinstance(o, kinds))
+
+
+def test_the_scan_holds_two_pages_at_most_whatever_the_number_of_pairs(env: Env,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of 3 managers, chunks of one manager, 30 managers (150 pairs): at every outbox write the scan holds at
+    most two pages' people and pairs (the page being written and the one the loop variable still names) and one
+    chunk's agendas, not the whole team's."""
+    monkeypatch.setattr(nudge_people, "PAGE_MANAGERS", 3)
+    monkeypatch.setattr(nudge_scan, "CHUNK_PAIRS", 1)
+    monkeypatch.setattr(nudge_scan_report, "KEEP", 0)
+    add_team(env, managers=30)
+    gc.collect()
+    already = live_scan_objects()  # left alive by earlier tests in this process: not this scan's
+    peak: Counter[str] = Counter()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO OUTBOX "):
+            now = live_scan_objects() - already
+            peak.update({k: n - peak[k] for k, n in now.items() if n > peak[k]})
+
+    event.listen(env.runtime.engine, "before_cursor_execute", before)
+    try:
+        report = env.scan(TUESDAY_10_BERLIN)
+    finally:
+        event.remove(env.runtime.engine, "before_cursor_execute", before)
+    assert report.total > 30 * 5 and peak["Pair"] > 0
+    page_people, page_pairs = 3 * 6, 3 * 5
+    assert peak["Someone"] <= 2 * page_people and peak["Pair"] <= 2 * page_pairs, peak
+    assert peak["NudgeRow"] <= 2 * page_pairs and peak["Agenda"] <= 5, peak
