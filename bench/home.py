@@ -291,7 +291,9 @@ def naive_leader(session: Session, team_id: str, manager_id: str, quarter: str, 
         no_kudos=tuple(p.user_id for p in sorted(no_kudos, key=lambda p: (p.name.lower(), p.user_id))))
 
 
-VERSIONS = ("sql", "python", "naive")  # this version; the previous one (leader.leader_view); person by person
+# this version; the same read one part after another (this morning's build); the previous algorithm
+# (leader.leader_view); person by person
+VERSIONS = ("sql", "serial", "python", "naive")
 
 
 @contextlib.contextmanager
@@ -301,17 +303,19 @@ def version(name: str) -> Iterator[None]:
     from bot.services.home.leader import cut, leader_view
 
     whole = {"python": leader_view, "naive": naive_leader}.get(name)
-    original = home_module.leader_page
+    original, parallel = home_module.leader_page, home_module.can_run_beside
+    if name != "sql":  # every other version reads its parts one after another
+        home_module.can_run_beside = lambda sessions: False  # type: ignore[assignment]
     if whole is not None:
         def paged(session: Session, team_id: str, manager_id: str, quarter: str, now: datetime, *, tree: bool,
-                  pages: dict[str, int] | None = None) -> Any:
+                  pages: dict[str, int] | None = None, lists: Any = None) -> Any:
             return cut(whole(session, team_id, manager_id, quarter, now, tree=tree), manager_id, pages)
 
         home_module.leader_page = paged  # type: ignore[assignment]
     try:
         yield
     finally:
-        home_module.leader_page = original
+        home_module.leader_page, home_module.can_run_beside = original, parallel
 
 
 # --------------------------------------------------------------------------- measuring
@@ -355,7 +359,7 @@ def measure(runtime: Any, team_id: str, manager: str, tree: bool, runs: int) -> 
     sections = {}
     for name in SECTIONS:
         with count_statements(runtime.engine) as section:
-            getattr(runtime.services, name).for_home(team_id, manager)
+            runtime.services.home._section_sources[name](team_id, manager)  # noqa: SLF001 (bench only)
         sections[name] = section.count
     timings, cpu = [], []
     server_before = server_cpu(runtime.engine)
@@ -394,7 +398,7 @@ def run_database(label: str, url: str, runs: int, scenarios_wanted: dict[str, An
                 for name in VERSIONS:
                     if name == "naive" and people > 250:
                         continue  # a few queries per person and key result: minutes per build at 5,000 people
-                    n = runs if name == "sql" else max(3, runs // 5) if people <= 250 else 3
+                    n = runs if name in ("sql", "serial") else max(3, runs // 5) if people <= 250 else 3
                     with version(name):
                         results[name] = measure(runtime, team_id, manager, tree, n)
                 krs = (people + 1) * OBJECTIVES_PER_PERSON * KRS_PER_OBJECTIVE
@@ -489,7 +493,10 @@ def main(quick: bool = False, argv: list[str] | None = None) -> None:
         "1-on-1s, kudos and feedback sections, and the leader view) plus `blocks.home.home_view` (≤ 100 blocks). "
         "Each person has 2 objectives × 5 key results this quarter with 2 check-ins each; a third of the key "
         "results are off track with obstacles. Versions, in the same run: *sql* (this one: counts and pages "
-        "computed in the database, `bot/services/home/leader_sql.py`), *python* (the previous one, "
+        "computed in the database, `bot/services/home/leader_sql.py`; the other features' sections and the leader "
+        "view's four short lists read beside the main statement, each on its own connection, "
+        "`bot/services/home/beside.py`), *serial* (the same statements one after another, as this morning), "
+        "*python* (the previous one, "
         "`leader.leader_view`: a fixed number of queries, every person and key result built in Python), *naive* "
         "(a few queries per person and key result; up to 250 people). *same answer*: the version's view-model "
         "(lists, lengths, totals) and the Home blocks, first page and a later page of each list, equal the sql "

@@ -8,8 +8,9 @@ are in `counts`. Python never holds more than a page, whatever the size of the t
     whether anyone in it manages (GROUP BY over the team's key results, window sums); in the same statement,
     one page of off-track key results, oldest obstacle first, with the text of their latest obstacle (each
     key result's status is computed once, for both lists)
-  2 the first people without a 1-on-1 in 30 days (and the first of the viewer's own reports among them)
-  3 unanswered 1-on-1 requests, 4 stale feedback requests, 5 people without kudos: first items + count
+  2–5 (`leader_lists`, which a Home reads beside 1): the first people without a 1-on-1 in 30 days (and the
+    first of the viewer's own reports among them), unanswered 1-on-1 requests, stale feedback requests and
+    people without kudos, each its first items + count
 A page past the end of a list (an old "Show more" button) costs one or two more statements.
 
 The team comes from the closure table `reporting_lines` (whole tree) or `people.manager_id` (direct
@@ -20,13 +21,12 @@ and bound), so both give the same answer; tests/service/okrs/test_leader_sql.py 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    ColumnElement,
-    Float,
     Select,
     and_,
     case,
@@ -43,7 +43,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from bot.services.home.leader import FEEDBACK_STALE, KUDOS_WINDOW, ONE_ON_ONE_DUE
-from bot.services.okrs.status import AHEAD_MARGIN, BEHIND_MARGIN, STATUSES, _grace, elapsed_share, progress
+from bot.services.okrs.status import progress
+from bot.services.okrs.status_sql import status_sql
 from bot.views.home import (
     ITEMS_IN_A_LIST,
     NAMES_IN_A_LINE,
@@ -67,37 +68,6 @@ from storage.models_one_on_ones import OneOnOne
 NO_TEXT = literal_column("''")  # written out, so the partial index ix_check_ins_obstacle applies
 
 
-def status_sql(quarter: str, now: datetime, labels: dict[str, Any] | None = None) -> ColumnElement[Any]:
-    """`effective_status` of KeyResult rows as a SQL expression (same rule, same floating-point numbers); with
-    `labels`, each status is given as that value instead of its name.
-
-    Progress p is clamped to 0..1 and compared with thresholds known before the query, so each `p >= x`
-    is decided here when x is outside 0..1 and is `raw >= x` otherwise (clamping only picks 0 or 1): the
-    SQL compares the unclamped share, computed as Python computes it.
-    """
-    k = KeyResult
-    label = labels or {s: s for s in STATUSES}
-    explicit = k.status if labels is None else case(*((k.status == s, labels[s]) for s in STATUSES[:-1]),
-                                                     else_=labels[STATUSES[-1]])
-    raw = case((k.target_value == k.start_value, case((k.current_value == k.target_value, literal(1.0, Float)),
-                                                      else_=literal(0.0, Float))),
-               else_=(k.current_value - k.start_value) / (k.target_value - k.start_value))
-    t = elapsed_share(quarter, now)
-    rules: list[tuple[Any, Any]] = [(k.status.in_(STATUSES), explicit),
-                                    (and_(k.current_value == k.start_value, k.updated_at > now - _grace["period"]),
-                                     label["on_track"])]
-    if t < 1.0:
-        rules.append((raw >= literal(1.0, Float), label["ahead"]))
-    otherwise = label["off_track"]
-    for threshold, status in ((t + AHEAD_MARGIN, "ahead"), (t - BEHIND_MARGIN, "on_track")):
-        if threshold <= 0.0:  # p >= threshold whatever the progress
-            otherwise = label[status]
-            break
-        if threshold <= 1.0:  # above 1 no progress reaches it: no rule
-            rules.append((raw >= literal(threshold, Float), label[status]))
-    return case(*rules, else_=otherwise)
-
-
 # Status counts in one sum per person (the status is computed once per key result): ahead + on_track × 2^21
 # + off_track × 2^42, decoded with // and %. Exact up to 2 million key results per person and status.
 SHIFT = 2**21
@@ -116,12 +86,21 @@ def members_select(team_id: str, manager_id: str, *, tree: bool) -> Select[Any]:
 
 
 def leader_page(session: Session, team_id: str, manager_id: str, quarter: str, now: datetime, *, tree: bool,
-                pages: dict[str, int] | None = None) -> LeaderView | None:
-    """The leader view of `manager_id` at the given list pages, or None when they manage nobody."""
-    return _Query(session, team_id, manager_id, quarter, now, tree).view(pages or {})
+                pages: dict[str, int] | None = None, lists: Callable[[], LeaderLists] | None = None,
+                ) -> LeaderView | None:
+    """The leader view of `manager_id` at the given list pages, or None when they manage nobody (`lists`: the
+    short lists when they are read elsewhere, e.g. `leader_lists` in another thread)."""
+    return _Query(session, team_id, manager_id, quarter, now, tree).view(pages or {}, lists)
+
+
+def leader_lists(session: Session, team_id: str, manager_id: str, quarter: str, now: datetime, *,
+                 tree: bool) -> LeaderLists:
+    """The leader view's four short lists: overdue 1-on-1s, open requests, stale feedback, nobody's kudos."""
+    return _Query(session, team_id, manager_id, quarter, now, tree).lists()
 
 
 OBSTACLE, PERSON = 0, 1  # the kinds of row of the first statement
+LeaderLists = tuple[Page[OverdueOneOnOne], Page[OpenRequest], Page[StaleFeedback], Page[str]]
 
 
 class _Query:
@@ -140,7 +119,10 @@ class _Query:
         return exists(select(ReportingLine.descendant_id).where(
             ReportingLine.team_id == self.team_id, ReportingLine.ancestor_id == user_id, ReportingLine.depth == 1))
 
-    def view(self, pages: dict[str, int]) -> LeaderView | None:
+    def lists(self) -> LeaderLists:
+        return self._overdue(), self._requests(), self._stale_feedback(), self._no_kudos()
+
+    def view(self, pages: dict[str, int], lists: Callable[[], LeaderLists] | None = None) -> LeaderView | None:
         page, off_page = pages.get("people", 0), pages.get("obstacles", 0)
         at, off_at = page * PEOPLE_PAGE, off_page * OBSTACLES_PAGE
         rows = self.session.execute(self._page_rows(at, off_at)).all()
@@ -151,6 +133,8 @@ class _Query:
             rows = self.session.execute(self._page_rows(at, off_at)).all() if count else []
             people = [r for r in rows if r.kind == PERSON]
         if not people:
+            if lists is not None:
+                lists()  # read beside for nothing (they manage nobody): wait, so no read outlives the build
             return None
         first = people[0]
         totals = (int(first.all_ahead), int(first.all_on_track), int(first.all_off_track))
@@ -158,6 +142,7 @@ class _Query:
         if not obstacles and off_at and first_shown(off_page, OBSTACLES_PAGE, totals[2]) != off_at:
             off_at = first_shown(off_page, OBSTACLES_PAGE, totals[2])
             obstacles = [r for r in self.session.execute(self._page_rows(at, off_at)).all() if r.kind == OBSTACLE]
+        overdue, requests, stale, no_kudos = lists() if lists is not None else self.lists()
         return LeaderView(
             tree=self.tree, has_sub_managers=bool(first.has_sub),
             people=Page((PersonStatus(user_id=r.user_id, name=r.name, manager_id=r.manager_id, depth=r.depth,
@@ -169,8 +154,7 @@ class _Query:
                                      key_result_title=r.title, progress=progress(r.start, r.target, r.current),
                                      obstacle=r.text or "", since=r.since)
                             for r in sorted(obstacles, key=lambda r: (r.since, r.id))), totals[2], off_at),
-            overdue=self._overdue(), requests=self._requests(), stale_feedback=self._stale_feedback(),
-            no_kudos=self._no_kudos(), counts=totals)
+            overdue=overdue, requests=requests, stale_feedback=stale, no_kudos=no_kudos, counts=totals)
 
     def _page_rows(self, at: int, off_at: int) -> Any:
         """One statement: a page of people (with the team's counts) and a page of obstacles, as rows of two kinds.

@@ -10,12 +10,13 @@ the "Show more" buttons' values.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from bot.services.core.context import ServiceContext
 from bot.services.core.errors import UserFacingError
-from bot.services.home.leader_sql import leader_page
+from bot.services.home.beside import beside, can_run_beside
+from bot.services.home.leader_sql import LeaderLists, leader_lists, leader_page
 from bot.services.okrs.thread_lines import thread_lines
 from bot.services.people.service import PersonView
 from bot.views.home import HomeSection, HomeState, HomeView
@@ -45,9 +46,15 @@ class HomeService:
 
     def build(self, *, team_id: str, user_id: str, state: HomeState | None = None,
               notice: str | None = None) -> HomeView:
-        """The Home tab of `user_id`: their OKRs, other features' sections, and the leader view if they manage."""
+        """The Home tab of `user_id`: their OKRs, other features' sections, and the leader view if they manage.
+
+        The other features' sections and the leader view's short lists are read beside the rest
+        (bot.services.home.beside).
+        """
         state = state or HomeState()
-        viewer = self._people.ensure(team_id, user_id)
+        parallel = can_run_beside(self._ctx.sessions)
+        viewer = self._people.ensure(team_id, user_id)  # first: the sections read the viewer's row
+        sections = beside(parallel, lambda: self._sections(team_id, user_id))
         now = self._ctx.clock()
         okrs = self._okrs
         with self._ctx.sessions() as session:
@@ -55,12 +62,17 @@ class HomeService:
                 viewer = self._people.view(session, team_id, user_id) or PersonView(
                     team_id, user_id, user_id, self._ctx.settings.default_timezone, None, True, False, False, None)
             quarter = okrs.current_quarter(team_id, user_id, session)
+            lists = beside(parallel, lambda: self._leader_lists(team_id, user_id, quarter, now, state.tree))
             objectives = tuple(okrs.objectives_of(session, team_id, user_id, quarter, now))
-            leader = leader_page(session, team_id, user_id, quarter, now, tree=state.tree, pages=dict(state.pages))
+            leader = leader_page(session, team_id, user_id, quarter, now, tree=state.tree, pages=dict(state.pages),
+                                 lists=lists)
             threads = thread_lines(session, team_id, [o.id for o in objectives])
         return HomeView(viewer=viewer, quarter=quarter, now=now, objectives=objectives, leader=leader,
-                        sections=self._sections(team_id, user_id), state=state, notice=notice, threads=threads,
-                        llm=self._llm.notice())
+                        sections=sections(), state=state, notice=notice, threads=threads, llm=self._llm.notice())
+
+    def _leader_lists(self, team_id: str, user_id: str, quarter: str, now: datetime, tree: bool) -> LeaderLists:
+        with self._ctx.sessions() as session:
+            return leader_lists(session, team_id, user_id, quarter, now, tree=tree)
 
     def _sections(self, team_id: str, user_id: str) -> tuple[HomeSection, ...]:
         sections = []
