@@ -4,7 +4,7 @@ an unmet objective copied into the next quarter. Plain functions on a session, f
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
@@ -17,6 +17,9 @@ from storage.db import insert_ignore
 from storage.models import KeyResult, Objective
 from storage.models_one_on_ones import OneOnOne
 from storage.models_review import ObjectiveReview, QuarterReview
+
+if TYPE_CHECKING:
+    from bot.services.privacy.service import PrivacyService
 
 NOT_YOURS = "That review does not exist, or it is not yours to open."
 ASKING = "~asking"  # manager_id while the review 1-on-1 is being requested (claims it against a double click)
@@ -149,3 +152,15 @@ def words_read(view: QuarterReviewView) -> list[ReadItem]:
     if not any(p.helped or p.in_the_way or p.carry for p in view.objectives):
         return []
     return [ReadItem("review", view.id, view.owner_id, view.owner_id)]
+
+
+def log_words_read(privacy: PrivacyService, view: QuarterReviewView, reader: str, via: str,
+                   session: Session | None = None) -> None:
+    """Someone other than the report (their manager) read the report's own words: a line in the report's reading
+    log (in `session`'s transaction when given)."""
+    if reader == view.owner_id:
+        return
+    if session is None:
+        privacy.record_reads(team_id=view.team_id, via=via, reader_id=reader, items=words_read(view))
+    else:
+        privacy.record(session, team_id=view.team_id, via=via, reader_id=reader, items=words_read(view))

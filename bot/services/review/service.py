@@ -1,15 +1,11 @@
 """Use-cases of the quarter review (issue 17): open, drafts, submit, the review 1-on-1, grades, carry-over.
 
-* A review (quarter_reviews) is one person's look back at one quarter; it has a part per objective
-  (objective_reviews), made when the review is opened. Parts are drafts until the review is submitted, and
-  stay editable until the review 1-on-1 is done.
-* Submitting twice changes nothing the second time. "Ask Maria for a review 1-on-1" makes a 1-on-1 request
-  (bot/services/one_on_ones.py) whose topic lists the review, linked to it: once accepted, the 1-on-1's
-  message gets the review agenda as the first reply of its thread (`review:{id}:agenda`), updated in place
-  when grades change.
-* The manager who was asked grades each objective beside the report's grade; both see both.
-* Carry over copies an unmet objective into the next quarter (its key results start where they ended),
-  once: the objective's natural key and a row lock on the part make a double click one objective.
+A review (quarter_reviews) is one person's look back at one quarter, with a part per objective (objective_reviews):
+drafts until submitted (a second submit changes nothing), editable until the review 1-on-1 is done. "Ask Maria
+for a review 1-on-1" makes a 1-on-1 request linked to it, whose card gets the review agenda as the first reply of
+its thread (`review:{id}:agenda`, updated in place when grades change). The manager asked grades each objective
+beside the report's grade; both see both. Carry-over copies an unmet objective into the next quarter once (its
+natural key and a row lock on the part make a double click one objective).
 """
 
 from __future__ import annotations
@@ -38,13 +34,13 @@ from bot.services.review.records import (
     claim_asking,
     ensure_review,
     is_closed,
+    log_words_read,
     may_grade,
     may_see,
     part_row,
     release_asking,
     review_row,
     typed_quarter,
-    words_read,
 )
 from bot.services.review.thread import post_review_agenda, review_changed
 from bot.services.review.window import default_quarter, finished_quarter
@@ -87,9 +83,6 @@ class ReviewService:
     def _now(self) -> datetime:
         return self._ctx.clock()
 
-    def _person(self, team_id: str, user_id: str) -> PersonView | None:
-        return self._people.ensure(team_id, user_id)
-
     def _zone(self, person: PersonView | None) -> Any:
         from bot.services.nudges.cadence import Cadence
 
@@ -101,7 +94,7 @@ class ReviewService:
     # ---- the report ----------------------------------------------------------------------------------
     def open(self, *, team_id: str, user_id: str, quarter: str | None = None) -> QuarterReviewView:
         """The person's review of `quarter` (default: the one under review now, else this quarter)."""
-        person = self._person(team_id, user_id)
+        person = self._people.ensure(team_id, user_id)
         quarter = typed_quarter(quarter) or default_quarter(self._now(), self._zone(person))
         with self._ctx.sessions.begin() as session:
             review = ensure_review(session, team_id, user_id, quarter, self._now())
@@ -182,7 +175,7 @@ class ReviewService:
 
     def ask(self, *, team_id: str, user_id: str, review_id: int) -> QuarterReviewView:
         """"Ask Maria for a review 1-on-1": a 1-on-1 request whose agenda is the review (a second click: no-op)."""
-        me = self._person(team_id, user_id)
+        me = self._people.ensure(team_id, user_id)
         with self._ctx.sessions() as session:
             review = review_row(session, team_id, review_id)
             if review.owner_id != user_id:
@@ -223,8 +216,7 @@ class ReviewService:
             review = review_row(session, team_id, review_id)
             may_see(review, viewer)
             view = self._load(session, review)
-        if viewer != view.owner_id:
-            self._privacy.record_reads(team_id=team_id, via="review", reader_id=viewer, items=words_read(view))
+        log_words_read(self._privacy, view, viewer, "review")
         return view
 
     def grade_form(self, *, team_id: str, manager: str, part_id: int, root_view_id: str = "") -> GradeForm:
@@ -233,7 +225,7 @@ class ReviewService:
             part, review = part_row(session, team_id, part_id)
             may_grade(review, manager)
             view = self._load(session, review)
-        self._privacy.record_reads(team_id=team_id, via="review", reader_id=manager, items=words_read(view))
+        log_words_read(self._privacy, view, manager, "review")
         found = view.objective(part.id)
         assert found is not None
         return GradeForm(view.id, view.owner_name, found, root_view_id)
@@ -277,8 +269,7 @@ class ReviewService:
         """When a review 1-on-1's message is posted: its first thread reply is the review agenda."""
         view = post_review_agenda(self._ctx, session, one_on_one)
         if view is not None:  # the agenda shows the report's words to the manager
-            self._privacy.record(session, team_id=view.team_id, via="review-1on1", reader_id=one_on_one.manager_id,
-                                 items=words_read(view))
+            log_words_read(self._privacy, view, one_on_one.manager_id, "review-1on1", session)
 
     # ---- the prompt, the Home, the look back, the export ---------------------------------------------
     def scan(self) -> Any:
@@ -295,7 +286,7 @@ class ReviewService:
 
     def look_back(self, *, team_id: str, leader: str, quarter: str | None = None) -> LookBackView:
         """`/okr review team [quarter]`: the leader's look back (default: the last finished quarter)."""
-        person = self._person(team_id, leader)
+        person = self._people.ensure(team_id, leader)
         quarter = typed_quarter(quarter) or finished_quarter(self._now(), self._zone(person))
         with self._ctx.sessions() as session:
             view = look_back(session, team_id, leader, quarter)
