@@ -110,6 +110,9 @@ class KeyResult(Base):
     unit: Mapped[str] = mapped_column(String(32), default="")
     status: Mapped[str | None] = mapped_column(String(16))  # ahead | on_track | off_track
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The latest check-in with an obstacle (None: none yet). Kept by triggers on check_ins (migration
+    # obstacle_at), never written from Python; a KeyResult loaded before a check-in shows the old value.
+    obstacle_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     objective: Mapped[Objective] = relationship(back_populates="key_results")
     __table_args__ = (
         UniqueConstraint("objective_id", "title", name="uq_key_result_natural"),

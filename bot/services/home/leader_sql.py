@@ -163,7 +163,7 @@ class _Query:
         """
         m = self.members
         weights = {s: literal(w, BigInteger) for s, w in WEIGHTS.items()}
-        krs = (select(Objective.owner_id, KeyResult.id, KeyResult.updated_at,
+        krs = (select(Objective.owner_id, KeyResult.id, KeyResult.updated_at, KeyResult.obstacle_at,
                       status_sql(self.quarter, self.now, weights).label("w"))
                .select_from(m)  # a join, not IN: each member once, and planners estimate it better
                .join(Objective, and_(Objective.team_id == self.team_id, Objective.owner_id == m.c.user_id,
@@ -186,10 +186,9 @@ class _Query:
         page = (select(per, func.row_number().over(order_by=order).label("rn"), func.count().over().label("people"),
                        *(func.sum(c).over().label(f"all_{s}") for s, c in by_status.items()))
                 .order_by(*order).limit(PEOPLE_PAGE).offset(at).subquery("page"))
-        # Off track: oldest obstacle first (`since`: the latest obstacle's time, from the partial index only) …
-        latest_at = select(func.max(CheckIn.created_at)).where(
-            CheckIn.key_result_id == krs.c.id, CheckIn.obstacles != NO_TEXT).scalar_subquery()
-        since = func.coalesce(latest_at, krs.c.updated_at, type_=KeyResult.updated_at.type).label("since")
+        # Off track: oldest obstacle first (`since`: the latest obstacle's time, kept on the key result by
+        # triggers on check_ins, migration obstacle_at) …
+        since = func.coalesce(krs.c.obstacle_at, krs.c.updated_at, type_=KeyResult.updated_at.type).label("since")
         off = (select(krs.c.id, since).where(krs.c.w == weights["off_track"])
                .order_by(since, krs.c.id).limit(OBSTACLES_PAGE).offset(off_at).subquery("off"))
         # … then their titles and latest obstacle.

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 
 from storage.db import Base, insert_ignore, make_engine, make_sessions, table_names
-from storage.migrate import SchemaOutdated, current_revision, ensure_current, head_revision, upgrade
-from storage.models import Workspace
+from storage.migrate import SchemaOutdated, alembic_config, current_revision, ensure_current, head_revision, upgrade
+from storage.models import KeyResult, Workspace
 from storage.models_delivery import InboxEvent, OutboundMessage
 from storage.models_kudos import Kudos
 from storage.models_nudges import Nudge
+from tests.support.db import PG_SKIP_REASON, create_private_database, drop_private_database, pg_url_from_env
 
 
 def test_migrations_build_every_table(db_url: str) -> None:
@@ -116,3 +119,66 @@ def test_natural_keys_make_a_second_insert_a_no_op(db_url: str, model: type, row
         assert insert_ignore(session, model, dict(row)) == 0
     with sessions() as session:
         assert len(session.scalars(select(model)).all()) == 1
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # noqa: ANN001
+    """An empty database, not migrated: a SQLite file, or a private PostgreSQL database (TEST_DATABASE_URL)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    base = pg_url_from_env()
+    if not base:
+        pytest.skip(PG_SKIP_REASON)
+    url = create_private_database(base)
+    try:
+        yield url
+    finally:
+        drop_private_database(base, url)
+
+
+def test_obstacle_at_is_backfilled_kept_and_removed_by_its_migration(empty_url: str) -> None:
+    """A database at `review` with check-ins: upgrading fills key_results.obstacle_at from them and its triggers
+    keep it; downgrading removes the column and the triggers, and upgrading again works."""
+    config = alembic_config(empty_url)
+    command.upgrade(config, "review")
+    engine = make_engine(empty_url)
+    at = datetime(2026, 11, 2, 9, 0)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO objectives (id, team_id, owner_id, quarter, title, created_at, updated_at) "
+                "VALUES (1, 'T1', 'U1', '2026-Q4', 'Grow', :at, :at)"), {"at": at})
+            connection.execute(text(
+                "INSERT INTO key_results (id, team_id, objective_id, title, position, start_value, target_value, "
+                "current_value, unit, updated_at) VALUES (1, 'T1', 1, 'A', 0, 0, 10, 1, '', :at), "
+                "(2, 'T1', 1, 'B', 1, 0, 10, 1, '', :at)"), {"at": at})
+            connection.execute(text(
+                "INSERT INTO check_ins (team_id, key_result_id, author_id, value, obstacles, next_steps, created_at) "
+                "VALUES ('T1', 1, 'U1', 1, 'legal', '', :early), ('T1', 1, 'U1', 1, 'legal', '', :late), "
+                "('T1', 1, 'U1', 1, '', '', :last), ('T1', 2, 'U1', 1, '', '', :late)"),
+                {"early": at, "late": at + timedelta(days=3), "last": at + timedelta(days=5)})
+        command.upgrade(config, "head")
+        sessions = make_sessions(engine)
+
+        def obstacle_at() -> dict[int, datetime | None]:
+            with sessions() as session:
+                return dict(session.execute(select(KeyResult.id, KeyResult.obstacle_at)).all())
+
+        late = (at + timedelta(days=3)).replace(tzinfo=UTC)
+        assert obstacle_at() == {1: late, 2: None}
+        with engine.begin() as connection:  # the triggers came with it
+            connection.execute(text("INSERT INTO check_ins (team_id, key_result_id, author_id, value, obstacles, "
+                                    "next_steps, created_at) VALUES ('T1', 2, 'U1', 1, 'hiring', '', :at)"),
+                               {"at": at})
+        assert obstacle_at() == {1: late, 2: at.replace(tzinfo=UTC)}
+        command.downgrade(config, "review")
+        with engine.begin() as connection:  # no trigger is left to write to a column that is gone
+            connection.execute(text("INSERT INTO check_ins (team_id, key_result_id, author_id, value, obstacles, "
+                                    "next_steps, created_at) VALUES ('T1', 2, 'U1', 1, 'again', '', :at)"),
+                               {"at": at + timedelta(days=9)})
+            assert "obstacle_at" not in {c["name"] for c in inspect(connection).get_columns("key_results")}
+        command.upgrade(config, "head")
+        assert obstacle_at() == {1: late, 2: (at + timedelta(days=9)).replace(tzinfo=UTC)}
+    finally:
+        engine.dispose()
