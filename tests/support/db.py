@@ -43,6 +43,22 @@ def drop_private_database(base_url: str, url: str) -> None:
     engine.dispose()
 
 
+@contextlib.contextmanager
+def empty_postgres() -> Iterator[str]:
+    """A new, empty private PostgreSQL database (no tables at all), dropped after; the test is skipped without
+    TEST_DATABASE_URL."""
+    import pytest
+
+    base = pg_url_from_env()
+    if base is None:
+        pytest.skip(PG_SKIP_REASON)
+    url = create_private_database(base)
+    try:
+        yield url
+    finally:
+        drop_private_database(base, url)
+
+
 def reset_postgres(url: str) -> None:
     """Migrate the (private, empty) test database from nothing (once per test session)."""
     upgrade(url)

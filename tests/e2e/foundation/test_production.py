@@ -15,7 +15,7 @@ import pytest
 
 from storage.db import make_engine, table_names
 from tests.support.cli import OKRBOT, ROOT
-from tests.support.db import PG_SKIP_REASON, create_private_database, drop_private_database, pg_url_from_env
+from tests.support.db import PG_SKIP_REASON, empty_postgres, pg_url_from_env
 from tests.support.stack import SECRET_KEY
 
 
@@ -73,14 +73,8 @@ def stop(proc: subprocess.Popen[str]) -> str:
 @pytest.fixture
 def fresh_postgres() -> Iterator[str]:
     """A new, empty PostgreSQL database (no tables at all)."""
-    base = pg_url_from_env()
-    if base is None:
-        pytest.skip(PG_SKIP_REASON)
-    url = create_private_database(base)
-    try:
+    with empty_postgres() as url:
         yield url
-    finally:
-        drop_private_database(base, url)
 
 
 @pytest.mark.postgres

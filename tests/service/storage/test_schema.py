@@ -17,7 +17,7 @@ from storage.models import KeyResult, Workspace
 from storage.models_delivery import InboxEvent, OutboundMessage
 from storage.models_kudos import Kudos
 from storage.models_nudges import Nudge
-from tests.support.db import PG_SKIP_REASON, create_private_database, drop_private_database, pg_url_from_env
+from tests.support.db import empty_postgres
 
 
 def test_migrations_build_every_table(db_url: str) -> None:
@@ -127,14 +127,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # noq
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    base = pg_url_from_env()
-    if not base:
-        pytest.skip(PG_SKIP_REASON)
-    url = create_private_database(base)
-    try:
+    with empty_postgres() as url:
         yield url
-    finally:
-        drop_private_database(base, url)
 
 
 def test_obstacle_at_is_backfilled_kept_and_removed_by_its_migration(empty_url: str) -> None:
