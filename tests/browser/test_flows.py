@@ -264,3 +264,28 @@ def test_check_in_shows_status_emoji_and_confirms_what_was_saved(slack: SlackPag
     slack.page.locator("#modal-submit").click()
     expect(slack.page.locator("#modal-title")).to_have_text("Check-in saved")
     expect(modal).to_contain_text("1 key result updated")
+
+
+def test_an_obstacle_checked_in_by_a_report_reaches_the_leader_view_newest_last(slack: SlackPage) -> None:
+    """Tom marks his release off track with an obstacle; Maria's leader view lists it with its text, after
+    Ravi's older obstacles (oldest first), and counts one more key result off track."""
+    slack.act_as("UMARIA")
+    slack.open_app("Home")
+    expect(slack.page.locator("#home")).to_contain_text("2 key results off track, oldest first")
+    slack.act_as("UTOM")
+    slack.open_app("Messages")
+    slack.send("/okr checkin")
+    modal = slack.modal()
+    expect(modal).to_contain_text("Ship the mobile app")
+    first = modal.locator(".bk-input").filter(has_text="Status").first
+    first.locator("select").select_option(label="🔴 Off track")
+    modal.get_by_label("Obstacles").first.fill("Apple's review rejected the build twice")
+    slack.page.locator("#modal-submit").click()
+    expect(slack.page.locator("#modal-title")).to_have_text("Check-in saved")
+    modal.get_by_role("button", name="Done").click()
+    slack.act_as("UMARIA")
+    slack.open_app("Home")
+    home = slack.page.locator("#home")
+    expect(home).to_contain_text("3 key results off track, oldest first")
+    text = home.inner_text()
+    assert text.index("Blocked on the analytics events") < text.index("Apple's review rejected the build twice")
