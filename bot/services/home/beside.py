@@ -1,10 +1,16 @@
-"""Read-only parts of one Home build run beside each other, each on its own connection (issue 15).
+"""Independent parts of one Home build run beside each other, each on its own connection (issue 15).
 
 A Home is a few independent reads: the leader view's main statement, its four short lists, and the other
-features' sections. Run one after the other they add up; run side by side, the build takes about as long as
-the longest (the database, SQLite's C code included, works without holding the GIL). Each part opens its own
-session, so nothing is shared between threads but the engine's pool. An engine with one shared connection
-(in-memory SQLite) runs every part in the calling thread, as does a pool smaller than a Home needs.
+features' sections (the feedback section also writes its reading-log line, in its own transaction). Run one
+after the other they add up; run side by side, the build takes about as long as the longest (the database,
+SQLite's C code included, works without holding the GIL). Each part opens its own session, so nothing is
+shared between threads but the engine's pool. An engine with one shared connection (in-memory SQLite) runs
+every part in the calling thread.
+
+Connections: a build holds one while it waits for its parts, and the parts of all builds in a process share
+WORKERS threads, so a process needs at most WORKERS connections more than it has builds running. The pools of
+storage.db.make_engine (PostgreSQL 10 + 20, a SQLite file 5 + 10) leave room for that beside gunicorn's 8
+threads per worker (the default of `okrbot serve --threads`).
 """
 
 from __future__ import annotations
